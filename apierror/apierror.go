@@ -1,0 +1,120 @@
+// Package apierror defines the errors the SDK's clients return, so a caller
+// can tell them apart with errors.As:
+//
+//   - *Error: the vendor answered, and the answer is a failure. NXCloud
+//     reports failures with HTTP 200 and a non-zero result code; EngageLab
+//     with an HTTP 4xx/5xx status. Both end up here, with the code, message
+//     and HTTP status, and an excerpt of any body that was not the vendor's
+//     error shape (an HTML page from a proxy, an empty body).
+//   - *ValidationError: the request broke its spec (a required field missing
+//     or empty, a wrong type); nothing was sent.
+//
+// Transport failures (DNS, connection refused, timeouts) are returned
+// wrapped, so errors.As reaches *url.Error and errors.Is reaches
+// context.DeadlineExceeded.
+package apierror
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// ExcerptLen is how much of an unexpected response body an Error keeps.
+const ExcerptLen = 256
+
+// Error is a failure reported by the vendor's API.
+type Error struct {
+	// Operation names the call: "nxcloud/ota init".
+	Operation string
+	// StatusCode is the HTTP status (200 for NXCloud's result-code failures).
+	StatusCode int
+	// HasCode reports whether the body carried a vendor result code.
+	HasCode bool
+	// Code is the vendor's result code: compare it with the ResultCode or
+	// ErrorCode constants of the operation's gen/ package.
+	Code int
+	// Message is the vendor's description of the failure.
+	Message string
+	// Body is the start of the response body (at most ExcerptLen bytes) when
+	// it carried no result code.
+	Body []byte
+	// Header is the response's header.
+	Header http.Header
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Operation)
+	b.WriteString(": ")
+	if e.HasCode {
+		fmt.Fprintf(&b, "code %d", e.Code)
+		if e.Message != "" {
+			b.WriteString(": ")
+			b.WriteString(e.Message)
+		}
+		if e.StatusCode != http.StatusOK {
+			fmt.Fprintf(&b, " (HTTP %d)", e.StatusCode)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "unexpected HTTP %d response", e.StatusCode)
+	if len(e.Body) == 0 {
+		b.WriteString(" with an empty body")
+	} else {
+		fmt.Fprintf(&b, ": %q", e.Body)
+	}
+	return b.String()
+}
+
+// FromResponse builds an Error from a response whose body has been read.
+// It reads the vendor result shape — {"code": n, "msg"|"message": "…"} —
+// when the body has one, and otherwise keeps an excerpt of the body.
+func FromResponse(operation string, resp *http.Response, body []byte) *Error {
+	e := &Error{Operation: operation, StatusCode: resp.StatusCode, Header: resp.Header}
+	var reply struct {
+		Code    *json.Number `json:"code"`
+		Msg     string       `json:"msg"`
+		Message string       `json:"message"`
+	}
+	if json.Unmarshal(body, &reply) == nil && reply.Code != nil {
+		if n, err := reply.Code.Int64(); err == nil {
+			e.HasCode, e.Code = true, int(n)
+			e.Message = reply.Msg
+			if e.Message == "" {
+				e.Message = reply.Message
+			}
+			return e
+		}
+	}
+	e.Body = excerpt(body)
+	return e
+}
+
+// excerpt copies the start of body, cut on a UTF-8 boundary.
+func excerpt(body []byte) []byte {
+	body = bytes.TrimSpace(body)
+	if len(body) <= ExcerptLen {
+		return bytes.Clone(body)
+	}
+	cut := ExcerptLen
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return append(bytes.Clone(body[:cut]), "…"...)
+}
+
+// ValidationError reports a request that breaks its spec. Nothing was sent.
+type ValidationError struct {
+	// Operation names the call: "nxcloud/ota init".
+	Operation string
+	// Problems lists what is wrong, one field each: "phone: must not be empty".
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%s: invalid request, nothing was sent: %s", e.Operation, strings.Join(e.Problems, "; "))
+}

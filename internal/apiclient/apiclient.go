@@ -1,0 +1,243 @@
+// Package apiclient is the request pipeline shared by the vendor packages.
+// It stands between a generated client (gen/…) and the network as its
+// HttpRequestDoer: it finds the request's operation in the spec, checks the
+// body against the operation's schema before anything is sent, bounds the
+// call with the default timeout, sends it through the vendor's
+// authenticating transport, and turns a failed answer into an error, so
+// that a generated client's JSON200 is set whenever the error is nil.
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
+)
+
+// Defaults for Config fields left zero by NewConfig's caller.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 1 << 20
+)
+
+// Config is what the option package sets.
+type Config struct {
+	BaseURL          string // "" = the spec's first server
+	HTTPClient       *http.Client
+	Timeout          time.Duration
+	MaxResponseBytes int64
+	SignAlgorithm    sign.Algorithm
+}
+
+// NewConfig applies options over the defaults.
+func NewConfig[O ~func(*Config) error](opts []O) (*Config, error) {
+	c := &Config{
+		Timeout:          DefaultTimeout,
+		MaxResponseBytes: DefaultMaxResponseBytes,
+		SignAlgorithm:    sign.MD5,
+	}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Vendor is what differs between vendors: how a request is authenticated
+// and how a response says it failed.
+type Vendor struct {
+	// Auth wraps the base transport with the vendor's authentication.
+	Auth func(base http.RoundTripper) http.RoundTripper
+	// Check returns nil for a successful response and the error to return
+	// otherwise. body is the whole response body.
+	Check func(op *specs.Operation, resp *http.Response, body []byte) error
+}
+
+// Doer implements the generated clients' HttpRequestDoer for one spec.
+type Doer struct {
+	doc      *specs.Document
+	basePath string
+	client   *http.Client
+	timeout  time.Duration
+	maxBody  int64
+	check    func(*specs.Operation, *http.Response, []byte) error
+}
+
+// New returns the Doer for the named spec and the server URL to give the
+// generated client.
+func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
+	doc, err := specs.Load(specName)
+	if err != nil {
+		return nil, "", err
+	}
+	server := cfg.BaseURL
+	if server == "" {
+		server = doc.ServerURL()
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: base URL: %w", specName, err)
+	}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient // never modify the caller's client
+		hc = &copied
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = v.Auth(base)
+	return &Doer{
+		doc:      doc,
+		basePath: strings.TrimSuffix(u.Path, "/"),
+		client:   hc,
+		timeout:  cfg.Timeout,
+		maxBody:  cfg.MaxResponseBytes,
+		check:    v.Check,
+	}, server, nil
+}
+
+// Do sends one request built by a generated client.
+func (d *Doer) Do(req *http.Request) (*http.Response, error) {
+	op, ok := d.doc.Match(req.Method, strings.TrimPrefix(req.URL.Path, d.basePath))
+	if !ok {
+		closeBody(req)
+		return nil, fmt.Errorf("%s: %s %s is not an operation of this spec", d.doc.Name, req.Method, req.URL.Path)
+	}
+	body, err := bodyBytes(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading request body: %w", op.FullName(), err)
+	}
+	if problems := checkRequest(op, req, body); len(problems) > 0 {
+		return nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	}
+
+	ctx := req.Context()
+	if _, ok := ctx.Deadline(); !ok && d.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.timeout)
+		// The body is read in full below, so cancelling on return is safe.
+		defer cancel()
+	}
+	resp, err := d.client.Do(req.WithContext(specs.WithOperation(ctx, op)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op.FullName(), err)
+	}
+	raw, err := readCapped(resp.Body, d.maxBody)
+	resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading response: %w", op.FullName(), err)
+	}
+	if err := d.check(op, resp, raw); err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	return resp, nil
+}
+
+// checkRequest applies the spec to the outgoing request: JSON bodies must be
+// sent as application/json (NXCloud answers a wrong Content-Type with a
+// signature error) and must satisfy the operation's schema.
+func checkRequest(op *specs.Operation, req *http.Request, body []byte) []string {
+	if op.BodySchema() != nil && len(body) > 0 {
+		mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+		if mt != "application/json" {
+			return []string{fmt.Sprintf("Content-Type must be application/json, not %q", req.Header.Get("Content-Type"))}
+		}
+	}
+	return op.ValidateBody(body)
+}
+
+// bodyBytes returns the request body without consuming it. Requests built by
+// the generated clients carry GetBody; any other body is read once and put
+// back as a replayable one.
+func bodyBytes(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.GetBody != nil {
+		r, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		return io.ReadAll(r)
+	}
+	b, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	req.ContentLength = int64(len(b))
+	return b, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// readCapped reads all of r, failing when it holds more than max bytes.
+func readCapped(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("response body exceeds %d bytes", max)
+	}
+	return b, nil
+}
+
+// IsJSON reports whether a Content-Type names JSON.
+func IsJSON(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// Build makes a generated client whose requests go through a Doer for the
+// named spec. newClient and withDoer are the generated package's
+// NewClientWithResponses and WithHTTPClient.
+func Build[C, O, D any](cfg *Config, specName string, v Vendor, newClient func(string, ...O) (C, error), withDoer func(D) O) (C, error) {
+	var zero C
+	doer, server, err := New(cfg, specName, v)
+	if err != nil {
+		return zero, err
+	}
+	d, ok := any(doer).(D)
+	if !ok {
+		return zero, fmt.Errorf("%s: the generated client's doer type %T is not satisfied by *apiclient.Doer", specName, zero)
+	}
+	return newClient(server, withDoer(d))
+}
+
+// AcceptJSON reports whether body is JSON, and if so makes sure the
+// response's Content-Type says so: the generated parsers decode JSON200
+// only for a JSON Content-Type, and some servers omit it.
+func AcceptJSON(resp *http.Response, body []byte) bool {
+	if !json.Valid(body) {
+		return false
+	}
+	if !IsJSON(resp.Header.Get("Content-Type")) {
+		resp.Header.Set("Content-Type", "application/json")
+	}
+	return true
+}

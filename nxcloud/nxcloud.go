@@ -1,0 +1,73 @@
+// Package nxcloud is the entry point to NXCloud's APIs. NewClient wires the
+// generated clients of gen/nxcloud to request signing (sign.NXCloudTransport,
+// with each operation's bizType and action read from its spec), to request
+// checks against the spec, and to typed errors.
+//
+// NXCloud answers a failed call with HTTP 200 and a non-zero result code;
+// the client turns that into an *apierror.Error, so a nil error means the
+// call succeeded and the generated response's JSON200 is set.
+package nxcloud
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/internal/apiclient"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
+)
+
+// Client holds one generated client per NXCloud product, all sharing the
+// same credentials and options.
+type Client struct {
+	// OTA is one-tap phone authentication (specs/nxcloud/ota.yaml).
+	OTA *ota.ClientWithResponses
+	// WhatsApp is WhatsApp integrator registration (specs/nxcloud/wa-integrator.yaml).
+	WhatsApp *waintegrator.ClientWithResponses
+}
+
+// NewClient returns a client that signs every request with the account's
+// access key and secret.
+func NewClient(accessKey, accessSecret string, opts ...option.Option) (*Client, error) {
+	if accessKey == "" || accessSecret == "" {
+		return nil, fmt.Errorf("nxcloud: an access key and an access secret are required")
+	}
+	cfg, err := apiclient.NewConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	v := apiclient.Vendor{
+		Auth: func(base http.RoundTripper) http.RoundTripper {
+			return &sign.NXCloudTransport{
+				Base:         base,
+				AccessKey:    accessKey,
+				AccessSecret: accessSecret,
+				Algorithm:    cfg.SignAlgorithm,
+				Operation:    specs.SignedConstants,
+			}
+		},
+		Check: checkEnvelope,
+	}
+	c := &Client{}
+	if c.OTA, err = apiclient.Build(cfg, "nxcloud/ota", v, ota.NewClientWithResponses, ota.WithHTTPClient); err != nil {
+		return nil, err
+	}
+	if c.WhatsApp, err = apiclient.Build(cfg, "nxcloud/wa-integrator", v, waintegrator.NewClientWithResponses, waintegrator.WithHTTPClient); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkEnvelope accepts only HTTP 200 with result code 0: every NXCloud
+// product answers in a {code, msg|message, data} envelope.
+func checkEnvelope(op *specs.Operation, resp *http.Response, body []byte) error {
+	e := apierror.FromResponse(op.FullName(), resp, body)
+	if resp.StatusCode != http.StatusOK || !e.HasCode || e.Code != 0 || !apiclient.AcceptJSON(resp, body) {
+		return e
+	}
+	return nil
+}

@@ -1,0 +1,309 @@
+// Package specs embeds the project's hand-written OpenAPI specs and reads
+// from them what the SDK needs at run time: which operation a request is,
+// the NXCloud bizType and action it is signed with, its retry class, and the
+// schema its body must satisfy.
+//
+// The YAML files beside this one are the single source of truth. Go code
+// never restates an endpoint's path, bizType, action or required fields; it
+// asks this package.
+package specs
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed nxcloud/*.yaml engagelab/*.yaml
+var files embed.FS
+
+// Extension names the specs use.
+const (
+	// ExtNXCloud holds an NXCloud operation's signed constants:
+	// {bizType: "6", action: init}.
+	ExtNXCloud = "x-nxcloud"
+	// ExtRetryClass says whether an operation may be re-sent: safe or unsafe.
+	ExtRetryClass = "x-retry-class"
+	// nxcloudScheme is the security scheme that marks an operation as signed.
+	nxcloudScheme = "nxcloudSignature"
+)
+
+// RetryClass tells whether an operation may be sent again after the request
+// may have reached the server.
+type RetryClass string
+
+const (
+	// Safe operations only read state; repeating them changes nothing.
+	Safe RetryClass = "safe"
+	// Unsafe operations change state (send, verify, create, delete); they are
+	// never re-sent once the request may have reached the server.
+	Unsafe RetryClass = "unsafe"
+)
+
+// Document is one loaded spec.
+type Document struct {
+	// Name is the spec's path below specs/ without extension: "nxcloud/ota".
+	Name string
+	// OpenAPI is the parsed, validated document.
+	OpenAPI *openapi3.T
+	// Operations lists every operation, in path then method order.
+	Operations []*Operation
+}
+
+// Operation is one operation of a spec with the metadata the SDK uses.
+type Operation struct {
+	Doc    *Document
+	ID     string // operationId
+	Method string // upper case
+	Path   string // path template, e.g. /v1/template-configs/{templateId}
+	// BizType and Action are the signed constants of an NXCloud operation
+	// (x-nxcloud); empty for operations that are not NXCloud-signed.
+	BizType string
+	Action  string
+	Retry   RetryClass
+	Spec    *openapi3.Operation
+
+	segments []string
+}
+
+// FullName names the operation for messages: "nxcloud/ota init".
+func (o *Operation) FullName() string { return o.Doc.Name + " " + o.ID }
+
+// Signed reports whether the operation carries NXCloud's signature headers.
+func (o *Operation) Signed() bool { return o.BizType != "" }
+
+var (
+	mu    sync.Mutex
+	cache = map[string]*Document{}
+)
+
+// Names lists the embedded specs ("nxcloud/ota", …), sorted.
+func Names() []string {
+	var names []string
+	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path.Ext(p) == ".yaml" {
+			names = append(names, strings.TrimSuffix(p, ".yaml"))
+		}
+		return nil
+	})
+	sort.Strings(names)
+	return names
+}
+
+// Raw returns the YAML text of a spec.
+func Raw(name string) ([]byte, error) {
+	b, err := files.ReadFile(name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("specs: no spec named %q (have %s)", name, strings.Join(Names(), ", "))
+	}
+	return b, nil
+}
+
+// Load parses and validates the named spec, checks the project's extensions
+// on every operation, and caches the result. It is safe for concurrent use.
+func Load(name string) (*Document, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if d, ok := cache[name]; ok {
+		return d, nil
+	}
+	raw, err := Raw(name)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parse(name, raw)
+	if err != nil {
+		return nil, err
+	}
+	cache[name] = d
+	return d, nil
+}
+
+// MustLoad is Load for specs embedded in this package, whose validity the
+// package's own tests guarantee; it panics only if the binary was built from
+// a broken spec.
+func MustLoad(name string) *Document {
+	d, err := Load(name)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// All loads every embedded spec.
+func All() ([]*Document, error) {
+	var docs []*Document
+	for _, n := range Names() {
+		d, err := Load(n)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// Parse loads a spec from YAML or JSON text and checks it as Load does; it
+// is for tools that check specs outside the embedded set.
+func Parse(name string, raw []byte) (*Document, error) { return parse(name, raw) }
+
+func parse(name string, raw []byte) (*Document, error) {
+	loader := openapi3.NewLoader()
+	t, err := loader.LoadFromData(raw)
+	if err != nil {
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
+	}
+	if err := t.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("specs: %s: invalid OpenAPI: %w", name, err)
+	}
+	d := &Document{Name: name, OpenAPI: t}
+	for _, p := range t.Paths.InMatchingOrder() {
+		item := t.Paths.Value(p)
+		for method, op := range item.Operations() {
+			o, err := newOperation(d, method, p, op)
+			if err != nil {
+				return nil, fmt.Errorf("specs: %s: %s %s: %w", name, method, p, err)
+			}
+			d.Operations = append(d.Operations, o)
+		}
+	}
+	sort.Slice(d.Operations, func(i, j int) bool {
+		a, b := d.Operations[i], d.Operations[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Method < b.Method
+	})
+	return d, nil
+}
+
+func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Operation, error) {
+	o := &Operation{
+		Doc:      d,
+		ID:       op.OperationID,
+		Method:   strings.ToUpper(method),
+		Path:     p,
+		Spec:     op,
+		segments: strings.Split(strings.Trim(p, "/"), "/"),
+	}
+	if o.ID == "" {
+		return nil, fmt.Errorf("no operationId")
+	}
+	switch rc := RetryClass(stringExt(op.Extensions, ExtRetryClass)); rc {
+	case Safe, Unsafe:
+		o.Retry = rc
+	default:
+		return nil, fmt.Errorf("%s must be %q or %q, got %q", ExtRetryClass, Safe, Unsafe, rc)
+	}
+	if usesScheme(d.OpenAPI, op, nxcloudScheme) {
+		ext, _ := op.Extensions[ExtNXCloud].(map[string]any)
+		o.BizType, _ = ext["bizType"].(string)
+		o.Action, _ = ext["action"].(string)
+		if o.BizType == "" || o.Action == "" {
+			return nil, fmt.Errorf("signed with %s but %s lacks a string bizType and action", nxcloudScheme, ExtNXCloud)
+		}
+	}
+	return o, nil
+}
+
+func stringExt(ext map[string]any, key string) string {
+	s, _ := ext[key].(string)
+	return s
+}
+
+// usesScheme reports whether the operation's effective security names scheme.
+func usesScheme(t *openapi3.T, op *openapi3.Operation, scheme string) bool {
+	reqs := t.Security
+	if op.Security != nil {
+		reqs = *op.Security
+	}
+	for _, r := range reqs {
+		if _, ok := r[scheme]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Match finds the operation for a method and a path relative to the server
+// URL (e.g. "/api/ota/init"). Path parameters match any one segment.
+func (d *Document) Match(method, p string) (*Operation, bool) {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for _, o := range d.Operations {
+		if o.Method == method && matchSegments(o.segments, segs) {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
+func matchSegments(tmpl, segs []string) bool {
+	if len(tmpl) != len(segs) {
+		return false
+	}
+	for i, t := range tmpl {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if segs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if t != segs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Operation returns the operation with the given operationId.
+func (d *Document) Operation(id string) (*Operation, bool) {
+	for _, o := range d.Operations {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
+// ServerURL is the first `servers` entry: the vendor's production base URL.
+func (d *Document) ServerURL() string {
+	if len(d.OpenAPI.Servers) == 0 {
+		return ""
+	}
+	return d.OpenAPI.Servers[0].URL
+}
+
+type ctxKey struct{}
+
+// WithOperation records the operation a request is for, so that middleware
+// further down (the NXCloud signer) can read its metadata.
+func WithOperation(ctx context.Context, o *Operation) context.Context {
+	return context.WithValue(ctx, ctxKey{}, o)
+}
+
+// OperationFrom returns the operation recorded by WithOperation.
+func OperationFrom(ctx context.Context) (*Operation, bool) {
+	o, ok := ctx.Value(ctxKey{}).(*Operation)
+	return o, ok
+}
+
+// SignedConstants is the sign.NXCloudTransport Operation hook: it reads the
+// bizType and action of the operation recorded in the request's context.
+func SignedConstants(r *http.Request) (bizType, action string, err error) {
+	o, ok := OperationFrom(r.Context())
+	if !ok {
+		return "", "", fmt.Errorf("specs: request to %s carries no operation", r.URL.Path)
+	}
+	if !o.Signed() {
+		return "", "", fmt.Errorf("specs: %s is not an NXCloud-signed operation", o.FullName())
+	}
+	return o.BizType, o.Action, nil
+}
