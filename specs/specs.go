@@ -307,3 +307,41 @@ func SignedConstants(r *http.Request) (bizType, action string, err error) {
 	}
 	return o.BizType, o.Action, nil
 }
+
+// PathParams extracts the path parameters of a path this operation matches:
+// for /v1/template-configs/{templateId} and /v1/template-configs/abc,
+// {"templateId": "abc"}.
+func (o *Operation) PathParams(p string) map[string]string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if !matchSegments(o.segments, segs) {
+		return nil
+	}
+	params := map[string]string{}
+	for i, t := range o.segments {
+		if name, ok := strings.CutPrefix(t, "{"); ok {
+			params[strings.TrimSuffix(name, "}")] = segs[i]
+		}
+	}
+	return params
+}
+
+// Code returns a documented result code by its Go name: the x-enum-varnames
+// entry of the spec's code catalogue (the ResultCode or ErrorCode schema).
+// Code("TooFrequent") is 2206 in nxcloud/ota.
+func (d *Document) Code(name string) (int, bool) {
+	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
+		ref := d.OpenAPI.Components.Schemas[schemaName]
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		names, _ := ref.Value.Extensions["x-enum-varnames"].([]any)
+		for i, n := range names {
+			if n == name && i < len(ref.Value.Enum) {
+				if v, ok := ref.Value.Enum[i].(float64); ok {
+					return int(v), true
+				}
+			}
+		}
+	}
+	return 0, false
+}

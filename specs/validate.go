@@ -52,11 +52,12 @@ func (o *Operation) ValidateBody(body []byte) []string {
 	if err == nil {
 		return nil
 	}
-	return describe(err)
+	return Describe(err)
 }
 
-// describe flattens kin-openapi's schema errors into one line per problem.
-func describe(err error) []string {
+// Describe flattens kin-openapi's schema and request errors into one short
+// line per problem, naming the field: "phone: must not be empty".
+func Describe(err error) []string {
 	var out []string
 	var walk func(error)
 	walk = func(err error) {

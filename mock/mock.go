@@ -1,0 +1,353 @@
+// Package mock is a local stand-in for the NXCloud and EngageLab APIs, built
+// from the same embedded specs as the clients, in the spirit of stripe-mock.
+//
+// One Server answers every operation of every spec in specs/. For each
+// request it:
+//
+//  1. reads the raw body (bounded) and authenticates it the vendor's way —
+//     NXCloud's signature is checked over those raw bytes before any
+//     validation step sees the body;
+//  2. validates the request with kin-openapi's openapi3filter, without
+//     filling in defaults;
+//  3. answers from a stateful handler where the API has state (OTA init →
+//     verify, OTP verify once), or else with the spec's success example.
+//
+// Rejections use the vendor's own shape and codes, read from the spec:
+// NXCloud answers HTTP 200 with a {code, msg|message, data: null} envelope,
+// EngageLab an HTTP 4xx with {code, message}.
+//
+// In a Go test, Start gives a running server, its URL and credentials in one
+// line; the CLI's `mock` command serves it on an address.
+package mock
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/verikit/verikit/specs"
+)
+
+// Default credentials of a Server whose Config names none.
+const (
+	DefaultAccessKey    = "mock-access-key"
+	DefaultAccessSecret = "mock-access-secret"
+	DefaultDevKey       = "mock-dev-key"
+	DefaultDevSecret    = "mock-dev-secret"
+	// DefaultWhatsAppCode is the code checkCode accepts unless told otherwise.
+	DefaultWhatsAppCode = "1541"
+	// DefaultMaxBodyBytes bounds a request body.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Config sets up a Server. The zero value is usable.
+type Config struct {
+	// NXCloudKeys maps access keys to their secrets.
+	// Default: {DefaultAccessKey: DefaultAccessSecret}.
+	NXCloudKeys map[string]string
+	// EngageLabKeys maps dev keys to dev secrets.
+	// Default: {DefaultDevKey: DefaultDevSecret}.
+	EngageLabKeys map[string]string
+	// Now is the mock's clock, used to check NXCloud's ts. Default time.Now.
+	Now func() time.Time
+	// MaxBodyBytes bounds request bodies; a larger one gets HTTP 413.
+	MaxBodyBytes int64
+	// OTAStatus is the status OTA verify reports for a new login. Default
+	// SUCCESS; SetOTAStatus changes one login.
+	OTAStatus string
+	// WhatsAppCode is the code checkCode accepts. Default DefaultWhatsAppCode.
+	WhatsAppCode string
+	// SkipRequestValidation turns off openapi3filter request validation
+	// (authentication is still checked). For measuring its cost only.
+	SkipRequestValidation bool
+	// OnInvalidResponse, when set, has every response the mock sends
+	// validated against the spec, and is called for each one that fails.
+	// Start reports them as test errors.
+	OnInvalidResponse func(operation string, err error)
+}
+
+// Server is the mock. It is an http.Handler, safe for concurrent use.
+type Server struct {
+	cfg  Config
+	docs []*specs.Document
+
+	mu        sync.Mutex
+	otaLogins map[string]*otaLogin
+	otpMsgs   map[string]*otpMessage
+}
+
+// New returns a Server for every embedded spec.
+func New(cfg Config) (*Server, error) {
+	docs, err := specs.All()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.NXCloudKeys == nil {
+		cfg.NXCloudKeys = map[string]string{DefaultAccessKey: DefaultAccessSecret}
+	}
+	if cfg.EngageLabKeys == nil {
+		cfg.EngageLabKeys = map[string]string{DefaultDevKey: DefaultDevSecret}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.OTAStatus == "" {
+		cfg.OTAStatus = "SUCCESS"
+	}
+	if cfg.WhatsAppCode == "" {
+		cfg.WhatsAppCode = DefaultWhatsAppCode
+	}
+	return &Server{
+		cfg:       cfg,
+		docs:      docs,
+		otaLogins: map[string]*otaLogin{},
+		otpMsgs:   map[string]*otpMessage{},
+	}, nil
+}
+
+// call is one request on its way through the mock.
+type call struct {
+	op     *specs.Operation
+	r      *http.Request
+	raw    []byte
+	params map[string]string
+	body   map[string]any // the decoded JSON body, nil when there is none
+}
+
+// str reads a string field of the body.
+func (c *call) str(name string) string {
+	s, _ := c.body[name].(string)
+	return s
+}
+
+// reply is what a handler answers: data on success, or a rejection.
+type reply struct {
+	data any
+	rej  *rejection
+}
+
+// rejection is a failure in the vendor's terms. status is used only by
+// vendors that signal failure through the HTTP status.
+type rejection struct {
+	status  int
+	code    int
+	message string
+}
+
+func ok(data any) reply { return reply{data: data} }
+
+// reject builds a rejection with the code the spec names codeName.
+func reject(op *specs.Operation, status int, codeName, message string) reply {
+	code, found := op.Doc.Code(codeName)
+	if !found {
+		// A spec without the code is a bug in the mock's use of it.
+		return reply{rej: &rejection{status: http.StatusInternalServerError, code: 1000,
+			message: fmt.Sprintf("mock: %s has no result code named %s", op.Doc.Name, codeName)}}
+	}
+	return reply{rej: &rejection{status: status, code: code, message: message}}
+}
+
+// dialect is how one vendor authenticates and answers.
+type dialect interface {
+	// authenticate checks the request's credentials over its raw bytes.
+	authenticate(s *Server, c *call) *reply
+	// invalid answers a request the spec rejects; notJSON tells a body that
+	// does not parse from one that breaks the schema.
+	invalid(c *call, notJSON bool, problems []string) reply
+	// write sends a reply in the vendor's shape.
+	write(w http.ResponseWriter, c *call, rp reply) (status int, body []byte)
+}
+
+// dialectFor picks the vendor by the operation's security scheme.
+func dialectFor(op *specs.Operation) dialect {
+	if op.Signed() {
+		return nxcloudDialect{}
+	}
+	return engagelabDialect{}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op := s.route(r)
+	if op == nil {
+		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": fmt.Sprintf("no operation for %s %s", r.Method, r.URL.Path)})
+		return
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"code": 413, "message": fmt.Sprintf("request body larger than %d bytes", s.cfg.MaxBodyBytes)})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
+		return
+	}
+	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.Path)}
+	d := dialectFor(op)
+	rp := s.handle(d, c)
+	status, body := d.write(w, c, rp)
+	if s.cfg.OnInvalidResponse != nil {
+		if err := s.checkResponse(c, status, w.Header(), body); err != nil {
+			s.cfg.OnInvalidResponse(op.FullName(), err)
+		}
+	}
+}
+
+func (s *Server) route(r *http.Request) *specs.Operation {
+	for _, d := range s.docs {
+		if op, ok := d.Match(r.Method, r.URL.Path); ok {
+			return op
+		}
+	}
+	return nil
+}
+
+func (s *Server) handle(d dialect, c *call) reply {
+	// Authentication first, over the raw bytes, before validation can touch them.
+	if rp := d.authenticate(s, c); rp != nil {
+		return *rp
+	}
+	if len(c.raw) > 0 {
+		if err := json.Unmarshal(c.raw, &c.body); err != nil {
+			return d.invalid(c, true, []string{"the request body is not a JSON object"})
+		}
+	}
+	if !s.cfg.SkipRequestValidation {
+		if problems := s.validate(c); len(problems) > 0 {
+			return d.invalid(c, false, problems)
+		}
+	}
+	if h, ok := handlers[c.op.FullName()]; ok {
+		return h(s, c)
+	}
+	return exampleReply(c.op)
+}
+
+// validate runs openapi3filter on a copy of the request carrying the raw
+// bytes, with defaults left unset, so the body the handlers see is the body
+// that was signed.
+func (s *Server) validate(c *call) []string {
+	req := c.r.Clone(c.r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(c.raw))
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: c.params,
+		Route:      s.routeFor(c.op),
+		Options: &openapi3filter.Options{
+			SkipSettingDefaults: true,
+			MultiError:          true,
+			// Credentials were checked on the raw request already.
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	err := openapi3filter.ValidateRequest(c.r.Context(), in)
+	if err == nil {
+		return nil
+	}
+	return specs.Describe(err)
+}
+
+// routeFor builds kin-openapi's route from our own match: kin-openapi's
+// routers also match the `servers` host, which a mock on loopback never is.
+func (s *Server) routeFor(op *specs.Operation) *routers.Route {
+	return &routers.Route{
+		Spec:      op.Doc.OpenAPI,
+		Path:      op.Path,
+		PathItem:  op.Doc.OpenAPI.Paths.Value(op.Path),
+		Method:    op.Method,
+		Operation: op.Spec,
+	}
+}
+
+func (s *Server) checkResponse(c *call, status int, header http.Header, body []byte) error {
+	req := c.r.Clone(context.Background())
+	req.Body = io.NopCloser(bytes.NewReader(c.raw))
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: c.params, Route: s.routeFor(c.op),
+		},
+		Status: status,
+		Header: header,
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+		},
+	})
+}
+
+// exampleReply answers an operation without a stateful handler with the
+// first example of its success response.
+func exampleReply(op *specs.Operation) reply {
+	resp := op.Spec.Responses.Status(http.StatusOK)
+	if resp == nil || resp.Value == nil {
+		return ok(map[string]any{})
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil {
+		return ok(map[string]any{})
+	}
+	v := exampleValue(mt)
+	// NXCloud examples are whole envelopes; the dialect adds its own.
+	if env, isMap := v.(map[string]any); isMap && op.Signed() {
+		if _, has := env["code"]; has {
+			return ok(env["data"])
+		}
+	}
+	return ok(v)
+}
+
+func exampleValue(mt *openapi3.MediaType) any {
+	if mt.Example != nil {
+		return mt.Example
+	}
+	// Map order is random; take the example whose name sorts first.
+	var first string
+	for name := range mt.Examples {
+		if first == "" || name < first {
+			first = name
+		}
+	}
+	if ex := mt.Examples[first]; ex != nil && ex.Value != nil {
+		return ex.Value.Value
+	}
+	return map[string]any{}
+}
+
+// newID returns 32 random hex digits, the shape of NXCloud's requestId.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":500,"message":"mock: cannot encode response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return b
+}
+
+// problemsText joins validation problems for a rejection message.
+func problemsText(problems []string) string { return strings.Join(problems, "; ") }

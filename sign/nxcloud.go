@@ -1,0 +1,464 @@
+package sign
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Algorithm selects the digest NXCloud uses for the request signature.
+type Algorithm string
+
+const (
+	// MD5 is what NXCloud assumes when a request carries no algorithm
+	// header, so the transport sends none for it.
+	MD5 Algorithm = "md5"
+	// SHA256 is announced to the server with the header "algorithm: sha256".
+	SHA256 Algorithm = "sha256"
+)
+
+// ParseAlgorithm maps a configuration string to an [Algorithm]. The empty
+// string and "md5" yield [MD5], "sha256" yields [SHA256]; the comparison
+// ignores case and surrounding white space. Any other value is an error.
+func ParseAlgorithm(s string) (Algorithm, error) {
+	v := strings.TrimSpace(s)
+	switch {
+	case v == "", strings.EqualFold(v, string(MD5)):
+		return MD5, nil
+	case strings.EqualFold(v, string(SHA256)):
+		return SHA256, nil
+	}
+	return "", fmt.Errorf("sign: unknown NXCloud signing algorithm %q (want %q or %q)", s, MD5, SHA256)
+}
+
+// normalize accepts the typed constants without any work and falls back to
+// ParseAlgorithm for everything else ("" and other spellings).
+func normalize(alg Algorithm) (Algorithm, error) {
+	switch alg {
+	case MD5, SHA256:
+		return alg, nil
+	}
+	return ParseAlgorithm(string(alg))
+}
+
+// Header names, spelled the way NXCloud writes them. Go would canonicalize
+// them (for example "accessKey" to "Accesskey") if they were set through
+// [http.Header.Set]; the transport instead stores them verbatim so that an
+// HTTP/1.1 request carries exactly these spellings. (HTTP/2 lower-cases all
+// field names by definition.)
+const (
+	HeaderAccessKey = "accessKey"
+	HeaderTS        = "ts"
+	HeaderBizType   = "bizType"
+	HeaderAction    = "action"
+	HeaderSign      = "sign"
+	HeaderAlgorithm = "algorithm"
+)
+
+// Params holds the header values that take part in the signature.
+type Params struct {
+	AccessKey string
+	TS        string
+	BizType   string
+	Action    string
+}
+
+const (
+	bodyMarker   = "&body="
+	secretMarker = "&accessSecret="
+)
+
+// appendHeaders appends the sorted key=value list of the signed headers
+// (accessKey, action, bizType, ts: ASCII order of the key names).
+func appendHeaders(dst []byte, p Params) []byte {
+	dst = append(dst, "accessKey="...)
+	dst = append(dst, p.AccessKey...)
+	dst = append(dst, "&action="...)
+	dst = append(dst, p.Action...)
+	dst = append(dst, "&bizType="...)
+	dst = append(dst, p.BizType...)
+	dst = append(dst, "&ts="...)
+	dst = append(dst, p.TS...)
+	return dst
+}
+
+func appendSecret(dst []byte, secret string) []byte {
+	dst = append(dst, secretMarker...)
+	return append(dst, secret...)
+}
+
+// StringToSign returns the exact text that is hashed: the sorted header
+// list, then "&body=" and the body when the body is non-empty, then
+// "&accessSecret=" and the secret. It exists for debugging; the result
+// contains the secret, so do not log it in production.
+func StringToSign(p Params, body []byte, secret string) string {
+	var b []byte
+	b = appendHeaders(b, p)
+	if len(body) > 0 {
+		b = append(b, bodyMarker...)
+		b = append(b, body...)
+	}
+	b = appendSecret(b, secret)
+	return string(b)
+}
+
+// maxDigest is the size of the largest supported digest (SHA-256).
+const maxDigest = sha256.Size
+
+// digest hashes the string-to-sign for an in-memory body without ever
+// materialising that string: the header part and the trailer are assembled
+// in a stack buffer and fed to the hash around the caller's body slice.
+//
+// The hash objects are created and used inside each switch arm so that the
+// compiler can see their concrete type; that keeps them, and the buffer, off
+// the heap.
+func digest(alg Algorithm, p Params, body []byte, secret string) (sum [maxDigest]byte, n int, err error) {
+	alg, err = normalize(alg)
+	if err != nil {
+		return sum, 0, err
+	}
+	var scratch [256]byte
+	head := appendHeaders(scratch[:0], p)
+	if len(body) > 0 {
+		head = append(head, bodyMarker...)
+	}
+	switch alg {
+	case SHA256:
+		h := sha256.New()
+		h.Write(head)
+		h.Write(body)
+		h.Write(appendSecret(scratch[:0], secret))
+		n = len(h.Sum(sum[:0]))
+	default: // MD5
+		h := md5.New()
+		h.Write(head)
+		h.Write(body)
+		h.Write(appendSecret(scratch[:0], secret))
+		n = len(h.Sum(sum[:0]))
+	}
+	return sum, n, nil
+}
+
+// hexString renders a digest as lower-case hex with a single allocation
+// (the returned string).
+func hexString(sum []byte) string {
+	var out [2 * maxDigest]byte
+	n := hex.Encode(out[:], sum)
+	return string(out[:n])
+}
+
+// Sign computes the NXCloud signature (lower-case hex) of a request whose
+// body is held in memory. An empty or nil body contributes nothing, not
+// even the "&body=" separator. The only error is an unknown algorithm.
+func Sign(alg Algorithm, p Params, body []byte, secret string) (string, error) {
+	sum, n, err := digest(alg, p, body, secret)
+	if err != nil {
+		return "", err
+	}
+	return hexString(sum[:n]), nil
+}
+
+// lazyBody forwards body chunks to the hash, emitting the "&body="
+// separator just before the first non-empty chunk. If the reader turns out
+// to be empty, the separator is never written, as the rule requires.
+type lazyBody struct {
+	h       hash.Hash
+	started bool
+}
+
+func (w *lazyBody) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !w.started {
+		w.started = true
+		io.WriteString(w.h, bodyMarker)
+	}
+	return w.h.Write(p)
+}
+
+// copyBufs supplies the copy buffer for readers that do not implement
+// io.WriterTo. Readers that do (such as *bytes.Reader) never need one: they
+// pass their own backing slice straight to the hash.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func newHash(alg Algorithm) hash.Hash {
+	if alg == SHA256 {
+		return sha256.New()
+	}
+	return md5.New()
+}
+
+// SignFrom is [Sign] for a body supplied as a stream. The body is streamed
+// into the hash; when the reader implements [io.WriterTo] (as
+// *bytes.Reader and *strings.Reader do) its bytes are hashed in place
+// without a copy. A nil or empty reader is treated as an empty body. Read
+// errors are returned wrapped.
+func SignFrom(alg Algorithm, p Params, body io.Reader, secret string) (string, error) {
+	alg, err := normalize(alg)
+	if err != nil {
+		return "", err
+	}
+	h := newHash(alg)
+	var scratch [256]byte
+	h.Write(appendHeaders(scratch[:0], p))
+	if body != nil {
+		w := &lazyBody{h: h}
+		var err error
+		if wt, ok := body.(io.WriterTo); ok {
+			_, err = wt.WriteTo(w)
+		} else {
+			bufp := copyBufs.Get().(*[]byte)
+			_, err = io.CopyBuffer(w, body, *bufp)
+			copyBufs.Put(bufp)
+		}
+		if err != nil {
+			return "", fmt.Errorf("sign: reading request body: %w", err)
+		}
+	}
+	h.Write(appendSecret(scratch[:0], secret))
+	var sum [maxDigest]byte
+	return hexString(h.Sum(sum[:0])), nil
+}
+
+// Verify reports whether signature is the correct NXCloud signature for the
+// given parameters and body. It is meant for callbacks NXCloud delivers to
+// us. The hex may be in either case; the comparison of the digests runs in
+// constant time. Unknown algorithms and malformed hex yield false.
+func Verify(alg Algorithm, p Params, body []byte, secret, signature string) bool {
+	want, n, err := digest(alg, p, body, secret)
+	if err != nil {
+		return false
+	}
+	if len(signature) != 2*n {
+		return false
+	}
+	var got [maxDigest]byte
+	if _, err := hex.Decode(got[:n], []byte(signature)); err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare(want[:n], got[:n]) == 1
+}
+
+// headerValue reads a header stored either under its exact (NXCloud)
+// spelling or under Go's canonical form.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return h.Get(name)
+}
+
+// HeaderValue returns the first value of the named header, looking it up
+// under the exact spelling given, then the canonical MIME form, and finally
+// by a case-insensitive scan of all keys. Use it when reading NXCloud
+// headers from callbacks, whose names may arrive in any case.
+func HeaderValue(h http.Header, name string) string {
+	if v := headerValue(h, name); v != "" {
+		return v
+	}
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+// setExact stores value under exactly name, after removing every key that
+// differs from it only by case (which includes the canonical form), so the
+// request ends up with a single, correctly spelled field.
+func setExact(h http.Header, name, value string) {
+	deleteAnyCase(h, name)
+	h[name] = []string{value}
+}
+
+func deleteAnyCase(h http.Header, name string) {
+	h.Del(name)
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
+}
+
+// NXCloudTransport is an [http.RoundTripper] that adds NXCloud's signing
+// headers (accessKey, ts, bizType, action, sign and, for SHA-256,
+// algorithm) to every request before handing it to Base.
+//
+// The signature covers the bytes actually sent. A request with GetBody set
+// (the case for bodies built by [http.NewRequest] from a *bytes.Reader,
+// *bytes.Buffer or *strings.Reader) is hashed from a fresh copy of that body
+// without buffering it; any other body is read into memory once, hashed, and
+// replayed. For multipart/form-data requests the body is left out of the
+// signature, as NXCloud specifies, and is streamed untouched.
+//
+// A new timestamp, and hence a new signature, is produced on every call,
+// so retries by an outer layer are signed afresh.
+type NXCloudTransport struct {
+	// Base performs the actual request; nil means http.DefaultTransport.
+	Base http.RoundTripper
+
+	AccessKey    string
+	AccessSecret string
+
+	// Algorithm is the digest to use; "" means MD5.
+	Algorithm Algorithm
+
+	// Operation reports the bizType and action of a request. The SDK
+	// derives it from the OpenAPI description of the endpoint.
+	Operation func(*http.Request) (bizType, action string, err error)
+
+	// Now supplies the clock for the ts header (Unix milliseconds); nil
+	// means time.Now. It is consulted on every RoundTrip.
+	Now func() time.Time
+}
+
+var (
+	errNoAccessKey    = errors.New("sign: NXCloudTransport.AccessKey is empty")
+	errNoAccessSecret = errors.New("sign: NXCloudTransport.AccessSecret is empty")
+	errNoOperation    = errors.New("sign: NXCloudTransport.Operation is nil")
+)
+
+// RoundTrip implements [http.RoundTripper]. The caller's request is never
+// modified: headers are set on a clone. On any error detected here the
+// request body is closed and nothing is sent.
+func (t *NXCloudTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	out, err := t.signed(req)
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(out)
+}
+
+// signed returns a signed clone of req. It may consume req.Body only in the
+// path where the body is read into memory, and in that case it closes it.
+func (t *NXCloudTransport) signed(req *http.Request) (*http.Request, error) {
+	if t.AccessKey == "" {
+		return nil, errNoAccessKey
+	}
+	if t.AccessSecret == "" {
+		return nil, errNoAccessSecret
+	}
+	alg, err := normalize(t.Algorithm)
+	if err != nil {
+		return nil, err
+	}
+	if t.Operation == nil {
+		return nil, errNoOperation
+	}
+	bizType, action, err := t.Operation(req)
+	if err != nil {
+		return nil, fmt.Errorf("sign: resolving NXCloud operation for %s %s: %w", req.Method, urlPath(req), err)
+	}
+	if bizType == "" || action == "" {
+		return nil, fmt.Errorf("sign: NXCloud operation for %s %s has empty bizType or action", req.Method, urlPath(req))
+	}
+
+	now := time.Now
+	if t.Now != nil {
+		now = t.Now
+	}
+	p := Params{
+		AccessKey: t.AccessKey,
+		TS:        strconv.FormatInt(now().UnixMilli(), 10),
+		BizType:   bizType,
+		Action:    action,
+	}
+
+	out := req.Clone(req.Context())
+	if out.Header == nil {
+		out.Header = make(http.Header)
+	}
+
+	var sig string
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	switch {
+	case !hasBody || isMultipart(req.Header):
+		sig, err = Sign(alg, p, nil, t.AccessSecret)
+	case req.GetBody != nil:
+		var rc io.ReadCloser
+		rc, err = req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("sign: obtaining a copy of the request body: %w", err)
+		}
+		sig, err = SignFrom(alg, p, rc, t.AccessSecret)
+		rc.Close()
+	default:
+		var data []byte
+		data, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sign: reading request body: %w", err)
+		}
+		setReplayableBody(out, data)
+		sig, err = Sign(alg, p, data, t.AccessSecret)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	h := out.Header
+	setExact(h, HeaderAccessKey, p.AccessKey)
+	setExact(h, HeaderTS, p.TS)
+	setExact(h, HeaderBizType, p.BizType)
+	setExact(h, HeaderAction, p.Action)
+	setExact(h, HeaderSign, sig)
+	if alg == SHA256 {
+		setExact(h, HeaderAlgorithm, string(SHA256))
+	} else {
+		deleteAnyCase(h, HeaderAlgorithm)
+	}
+	return out, nil
+}
+
+// setReplayableBody gives r an in-memory body with a matching length and a
+// GetBody, so the sent bytes equal the signed ones and redirects or HTTP/2
+// retries can replay them.
+func setReplayableBody(r *http.Request, data []byte) {
+	r.ContentLength = int64(len(data))
+	if len(data) == 0 {
+		r.Body = http.NoBody
+		r.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	r.GetBody = func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}
+}
+
+func isMultipart(h http.Header) bool {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "multipart/form-data"
+}
+
+func urlPath(r *http.Request) string {
+	if r.URL == nil {
+		return ""
+	}
+	return r.URL.Path
+}
