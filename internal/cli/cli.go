@@ -1,0 +1,211 @@
+// Package cli is the verikit command: one subcommand per API operation, plus
+// sign (debug a signature), mock (serve the mock server), demo (run every
+// operation against an in-process mock) and specs check.
+//
+// Exit codes: 0 success, 1 an API or transport error, 2 a usage error
+// (bad flags, a missing credential, a request that breaks its spec).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/engagelab"
+	"github.com/verikit/verikit/internal/apiclient"
+	"github.com/verikit/verikit/nxcloud"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/sign"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitAPI   = 1
+	ExitUsage = 2
+)
+
+// Credential variables.
+const (
+	EnvAccessKey    = "NXCLOUD_ACCESS_KEY"
+	EnvAccessSecret = "NXCLOUD_ACCESS_SECRET"
+	EnvDevKey       = "ENGAGELAB_DEV_KEY"
+	EnvDevSecret    = "ENGAGELAB_DEV_SECRET"
+)
+
+// Env is the process environment, injectable for tests.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// usageError marks an error as the user's (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// runtimeError marks an error met while doing the work — an API answer, a
+// transport failure, a failed check — (exit 1). Any error not marked so
+// comes from parsing the command line (cobra's own included) and is a usage
+// error.
+type runtimeError struct{ err error }
+
+func (e runtimeError) Error() string { return e.err.Error() }
+func (e runtimeError) Unwrap() error { return e.err }
+
+// failed marks err, if any, as a runtime error.
+func failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return runtimeError{err}
+}
+
+// Run executes the command line args and returns the exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	root := newRoot(env)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(env.Stderr, "error:", err)
+	var ue usageError
+	var ve *apierror.ValidationError
+	var re runtimeError
+	switch {
+	case errors.As(err, &ue), errors.As(err, &ve):
+		return ExitUsage
+	case errors.As(err, &re):
+		return ExitAPI
+	default:
+		return ExitUsage
+	}
+}
+
+// Main runs the command with the process's environment. An interrupt or
+// SIGTERM cancels the context, which stops `mock` gracefully.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+}
+
+// globals are the flags every API command shares.
+type globals struct {
+	baseURL   string
+	algorithm string
+	timeout   time.Duration
+}
+
+func newRoot(env Env) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "verikit",
+		Short: "Call NXCloud and EngageLab verification APIs, or a local mock of them",
+		Long: `verikit calls the NXCloud and EngageLab messaging and verification APIs
+with the request signing and authentication each vendor needs.
+
+Credentials come from the environment:
+  NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   for nxcloud commands
+  ENGAGELAB_DEV_KEY, ENGAGELAB_DEV_SECRET     for engagelab commands
+
+Results are printed as JSON on stdout; errors go to stderr.
+Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
+		Example: `  verikit demo
+  verikit mock --addr 127.0.0.1:8080
+  verikit nxcloud ota init --appkey pem28kje --phone 8615800001795 --user-ip 203.0.113.7
+  verikit engagelab otp verify --message-id 1725407449772531712 --verify-code 667090`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().StringVar(&g.baseURL, "base-url", "", "send requests to this base URL instead of the vendor's host (e.g. a mock)")
+	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 30*time.Second, "bound on each API call")
+
+	root.AddCommand(
+		vendorCommand(env, g, "nxcloud", "Call NXCloud APIs (signed with NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET)"),
+		vendorCommand(env, g, "engagelab", "Call EngageLab APIs (authenticated with ENGAGELAB_DEV_KEY / ENGAGELAB_DEV_SECRET)"),
+		signCommand(env),
+		mockCommand(env),
+		demoCommand(env),
+		specsCommand(env),
+	)
+	return root
+}
+
+// clientOptions turns the global flags into client options.
+func (g *globals) clientOptions() ([]option.Option, error) {
+	opts := []option.Option{option.WithTimeout(g.timeout)}
+	if g.baseURL != "" {
+		opts = append(opts, option.WithBaseURL(g.baseURL))
+	}
+	if g.algorithm != "" {
+		alg, err := sign.ParseAlgorithm(g.algorithm)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, option.WithSignAlgorithm(alg))
+	}
+	// Surface bad values as usage errors, before any call.
+	if _, err := apiclient.NewConfig(opts); err != nil {
+		return nil, err
+	}
+	return opts, nil
+}
+
+// credentials reads a key pair from the environment.
+func credentials(env Env, keyVar, secretVar string) (string, string, error) {
+	key, secret := env.Getenv(keyVar), env.Getenv(secretVar)
+	for name, v := range map[string]string{keyVar: key, secretVar: secret} {
+		if v == "" {
+			return "", "", usagef("%s is not set in the environment", name)
+		}
+	}
+	return key, secret, nil
+}
+
+// clients builds the client a vendor's commands need.
+type clients struct {
+	nx *nxcloud.Client
+	el *engagelab.Client
+}
+
+func newClients(env Env, g *globals, vendor string) (*clients, error) {
+	opts, err := g.clientOptions()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	c := &clients{}
+	switch vendor {
+	case "nxcloud":
+		key, secret, err := credentials(env, EnvAccessKey, EnvAccessSecret)
+		if err != nil {
+			return nil, err
+		}
+		c.nx, err = nxcloud.NewClient(key, secret, opts...)
+		return c, err
+	default:
+		key, secret, err := credentials(env, EnvDevKey, EnvDevSecret)
+		if err != nil {
+			return nil, err
+		}
+		c.el, err = engagelab.NewClient(key, secret, opts...)
+		return c, err
+	}
+}

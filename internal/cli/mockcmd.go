@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/verikit/verikit/mock"
+)
+
+func mockCommand(env Env) *cobra.Command {
+	var addr string
+	var cfg mock.Config
+	cmd := &cobra.Command{
+		Use:   "mock",
+		Short: "Serve the NXCloud and EngageLab mock server until interrupted",
+		Long: `mock serves a stand-in for every operation in the specs, with the vendors'
+authentication, validation, result codes and state (OTA init → verify, OTP
+verify once). Point a client at it with --base-url.
+
+It accepts the credentials in NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET and
+ENGAGELAB_DEV_KEY / ENGAGELAB_DEV_SECRET when they are set, and otherwise the
+mock package's defaults (see README).`,
+		Example: `  verikit mock --addr 127.0.0.1:8080 &
+  verikit --base-url http://127.0.0.1:8080 nxcloud ota init --appkey a --phone 8615800001795 --user-ip 203.0.113.7`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if k, s := env.Getenv(EnvAccessKey), env.Getenv(EnvAccessSecret); k != "" && s != "" {
+				cfg.NXCloudKeys = map[string]string{k: s}
+			}
+			if k, s := env.Getenv(EnvDevKey), env.Getenv(EnvDevSecret); k != "" && s != "" {
+				cfg.EngageLabKeys = map[string]string{k: s}
+			}
+			m, err := mock.New(cfg)
+			if err != nil {
+				return failed(err)
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usagef("cannot listen on %s: %v", addr, err)
+			}
+			fmt.Fprintf(env.Stderr, "mock: serving NXCloud and EngageLab on http://%s (Ctrl-C to stop)\n", l.Addr())
+			return failed(mock.Serve(cmd.Context(), l, m))
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&cfg.WhatsAppCode, "whatsapp-code", mock.DefaultWhatsAppCode, "the code WhatsApp checkCode accepts")
+	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports")
+	return cmd
+}

@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spf13/cobra"
+
+	"github.com/verikit/verikit"
+	"github.com/verikit/verikit/specs"
+)
+
+const jsonType = "application/json"
+
+// operation binds one spec operation to a command and to its generated
+// client method. Everything else — flags, help, required fields, examples —
+// is read from the spec.
+type operation struct {
+	vendor, product string // command path: verikit <vendor> <product> <kebab(operationId)>
+	spec, id        string // the spec and operationId
+	call            func(ctx context.Context, c *clients, body []byte) (any, error)
+}
+
+var operations = []operation{
+	{"nxcloud", "ota", "nxcloud/ota", "init", func(ctx context.Context, c *clients, b []byte) (any, error) {
+		return verikit.Result(c.nx.OTA.InitWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	}},
+	{"nxcloud", "ota", "nxcloud/ota", "verify", func(ctx context.Context, c *clients, b []byte) (any, error) {
+		return verikit.Result(c.nx.OTA.VerifyWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	}},
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "checkCode", func(ctx context.Context, c *clients, b []byte) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.CheckCodeWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "verify", func(ctx context.Context, c *clients, b []byte) (any, error) {
+		return verikit.Result(c.el.OTP.VerifyWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	}},
+}
+
+// vendorCommand builds `verikit <vendor>` with a child per product and a
+// grandchild per operation.
+func vendorCommand(env Env, g *globals, vendor, short string) *cobra.Command {
+	cmd := group(vendor, short)
+	if vendor == "nxcloud" {
+		cmd.PersistentFlags().StringVar(&g.algorithm, "sign-algorithm", "md5", "signature hash: md5 or sha256")
+	}
+	products := map[string]*cobra.Command{}
+	for _, op := range operations {
+		if op.vendor != vendor {
+			continue
+		}
+		p := products[op.product]
+		if p == nil {
+			doc := specs.MustLoad(op.spec)
+			p = group(op.product, doc.OpenAPI.Info.Title)
+			products[op.product] = p
+			cmd.AddCommand(p)
+		}
+		p.AddCommand(operationCommand(env, g, op))
+	}
+	return cmd
+}
+
+// noArgs rejects stray arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+// group is a command that only holds subcommands: bare, it shows its help;
+// with an unknown subcommand, it is a usage error.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+}
+
+func operationCommand(env Env, g *globals, op operation) *cobra.Command {
+	spec := specs.MustLoad(op.spec)
+	o, found := spec.Operation(op.id)
+	if !found {
+		panic(fmt.Sprintf("cli: %s has no operation %s", op.spec, op.id)) // caught by the CLI tests
+	}
+	fields := bodyFields(o)
+	cmd := &cobra.Command{
+		Use:     kebab(op.id),
+		Short:   o.Spec.Summary,
+		Long:    strings.TrimSpace(o.Spec.Summary + "\n\n" + o.Spec.Description),
+		Example: exampleLine(op, fields),
+		Args:    noArgs,
+	}
+	values := map[string]*string{}
+	for _, f := range fields {
+		values[f.name] = cmd.Flags().String(f.flag, "", f.help)
+		if f.required {
+			_ = cmd.MarkFlagRequired(f.flag)
+		}
+	}
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		body, err := buildBody(cmd, fields, values)
+		if err != nil {
+			return usageError{err}
+		}
+		c, err := newClients(env, g, op.vendor)
+		if err != nil {
+			return err
+		}
+		res, err := op.call(cmd.Context(), c, body)
+		if err != nil {
+			return failed(err)
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return cmd
+}
+
+// field is one top-level body property, exposed as a flag.
+type field struct {
+	name, flag, help string
+	required         bool
+	schema           *openapi3.Schema
+}
+
+func bodyFields(o *specs.Operation) []field {
+	s := o.BodySchema()
+	if s == nil {
+		return nil
+	}
+	var out []field
+	for name, ref := range s.Properties {
+		f := field{name: name, flag: kebab(name), schema: ref.Value}
+		for _, r := range s.Required {
+			f.required = f.required || r == name
+		}
+		f.help = ref.Value.Description
+		if ref.Value.Example != nil {
+			f.help += fmt.Sprintf(" (e.g. %v)", ref.Value.Example)
+		}
+		if !ref.Value.Type.Is(openapi3.TypeString) && !ref.Value.Type.Is(openapi3.TypeInteger) &&
+			!ref.Value.Type.Is(openapi3.TypeNumber) && !ref.Value.Type.Is(openapi3.TypeBoolean) {
+			f.help += " [JSON]"
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].flag < out[j].flag })
+	return out
+}
+
+// buildBody turns the flags that were set into the JSON body, converting
+// each value to its schema type. Unset flags are left out, so the spec's
+// required fields are enforced by the client's own check.
+func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) ([]byte, error) {
+	body := map[string]any{}
+	for _, f := range fields {
+		if !cmd.Flags().Changed(f.flag) {
+			continue
+		}
+		raw := *values[f.name]
+		var v any = raw
+		var err error
+		switch {
+		case f.schema.Type.Is(openapi3.TypeString):
+		case f.schema.Type.Is(openapi3.TypeInteger):
+			v, err = strconv.ParseInt(raw, 10, 64)
+		case f.schema.Type.Is(openapi3.TypeNumber):
+			v, err = strconv.ParseFloat(raw, 64)
+		case f.schema.Type.Is(openapi3.TypeBoolean):
+			v, err = strconv.ParseBool(raw)
+		default:
+			err = json.Unmarshal([]byte(raw), &v)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %q is not a valid %s", f.flag, raw, typeName(f.schema))
+		}
+		body[f.name] = v
+	}
+	return json.Marshal(body)
+}
+
+func typeName(s *openapi3.Schema) string {
+	if s.Type == nil || len(*s.Type) == 0 {
+		return "JSON value"
+	}
+	return (*s.Type)[0]
+}
+
+// exampleLine shows the command with each required flag set to its example.
+func exampleLine(op operation, fields []field) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  verikit %s %s %s", op.vendor, op.product, kebab(op.id))
+	for _, f := range fields {
+		if f.required && f.schema.Example != nil {
+			fmt.Fprintf(&b, " --%s %v", f.flag, f.schema.Example)
+		}
+	}
+	return b.String()
+}
+
+// kebab turns a JSON field or operationId into a flag or command name:
+// userIp → user-ip, phone_number → phone-number, checkCode → check-code.
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '_':
+			b.WriteByte('-')
+		case unicode.IsUpper(r):
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
