@@ -9,18 +9,42 @@
 //   - *ValidationError: the request broke its spec (a required field missing
 //     or empty, a wrong type); nothing was sent.
 //
-// Transport failures (DNS, connection refused, timeouts) are returned
-// wrapped, so errors.As reaches *url.Error and errors.Is reaches
-// context.DeadlineExceeded.
+//   - *TransportError: no answer was read (DNS, connection refused or
+//     reset, timeout). It wraps the cause, so errors.As reaches *url.Error
+//     and errors.Is reaches context.DeadlineExceeded.
+//
+// Failures that call for their own handling are reachable with errors.Is,
+// whichever of the types above carries them: ErrAuth, ErrTooFrequent,
+// ErrAlreadyVerified and ErrOutcomeUnknown. Which vendor codes belong to
+// which kind is declared in the specs (x-error-kinds).
 package apierror
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
+)
+
+// Kinds of failure, for errors.Is.
+var (
+	// ErrAuth: the credentials or the signature were refused (NXCloud
+	// 1000–1005, EngageLab 2001–2004, or HTTP 401/403). Retrying will not help.
+	ErrAuth = errors.New("authentication failed")
+	// ErrTooFrequent: the vendor asks the caller to slow down (NXCloud 2206,
+	// EngageLab 3004, HTTP 429).
+	ErrTooFrequent = errors.New("requests too frequent")
+	// ErrAlreadyVerified: the code was verified before (EngageLab 3003 on
+	// verify). A repeated verify after an uncertain failure ends here.
+	ErrAlreadyVerified = errors.New("already verified")
+	// ErrOutcomeUnknown: an operation that is not safe to repeat failed
+	// after its request may have reached the server (a timeout or reset
+	// after the connection was made). It was not retried; find out what
+	// happened before trying again.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
 )
 
 // ExcerptLen is how much of an unexpected response body an Error keeps.
@@ -44,7 +68,14 @@ type Error struct {
 	Body []byte
 	// Header is the response's header.
 	Header http.Header
+	// Kind is ErrAuth, ErrTooFrequent, ErrAlreadyVerified or nil.
+	Kind error
+	// Attempts is how many times the request was sent.
+	Attempts int
 }
+
+// Is makes errors.Is(err, ErrTooFrequent) and the like work.
+func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind }
 
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -106,6 +137,32 @@ func excerpt(body []byte) []byte {
 	}
 	return append(bytes.Clone(body[:cut]), "…"...)
 }
+
+// TransportError is a call that got no answer it could read.
+type TransportError struct {
+	// Operation names the call: "nxcloud/ota init".
+	Operation string
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// OutcomeUnknown reports that the request may have reached the server
+	// and the operation is not safe to repeat; see ErrOutcomeUnknown.
+	OutcomeUnknown bool
+	// Err is the cause: a *url.Error, context.DeadlineExceeded, …
+	Err error
+}
+
+func (e *TransportError) Error() string {
+	msg := e.Operation + ": " + e.Err.Error()
+	if e.OutcomeUnknown {
+		msg += " (outcome unknown: the request may have been processed, so it was not retried)"
+	}
+	return msg
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrOutcomeUnknown) work.
+func (e *TransportError) Is(target error) bool { return e.OutcomeUnknown && target == ErrOutcomeUnknown }
 
 // ValidationError reports a request that breaks its spec. Nothing was sent.
 type ValidationError struct {

@@ -55,11 +55,11 @@ const (
 
 // Config sets up a Server. The zero value is usable.
 type Config struct {
-	// NXCloudKeys maps access keys to their secrets.
-	// Default: {DefaultAccessKey: DefaultAccessSecret}.
+	// NXCloudKeys maps access keys to their secrets. Empty means the
+	// default: {DefaultAccessKey: DefaultAccessSecret}.
 	NXCloudKeys map[string]string
-	// EngageLabKeys maps dev keys to dev secrets.
-	// Default: {DefaultDevKey: DefaultDevSecret}.
+	// EngageLabKeys maps dev keys to dev secrets. Empty means the default:
+	// {DefaultDevKey: DefaultDevSecret}.
 	EngageLabKeys map[string]string
 	// Now is the mock's clock, used to check NXCloud's ts. Default time.Now.
 	Now func() time.Time
@@ -95,10 +95,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.NXCloudKeys == nil {
+	if len(cfg.NXCloudKeys) == 0 {
 		cfg.NXCloudKeys = map[string]string{DefaultAccessKey: DefaultAccessSecret}
 	}
-	if cfg.EngageLabKeys == nil {
+	if len(cfg.EngageLabKeys) == 0 {
 		cfg.EngageLabKeys = map[string]string{DefaultDevKey: DefaultDevSecret}
 	}
 	if cfg.Now == nil {
@@ -225,9 +225,12 @@ func (s *Server) handle(d dialect, c *call) reply {
 		return *rp
 	}
 	if len(c.raw) > 0 {
-		if err := json.Unmarshal(c.raw, &c.body); err != nil {
-			return d.invalid(c, true, []string{"the request body is not a JSON object"})
+		var v any
+		if err := json.Unmarshal(c.raw, &v); err != nil {
+			return d.invalid(c, true, []string{"the request body is not valid JSON"})
 		}
+		// Valid JSON of the wrong shape is the schema's business below.
+		c.body, _ = v.(map[string]any)
 	}
 	if !s.cfg.SkipRequestValidation {
 		if problems := s.validate(c); len(problems) > 0 {

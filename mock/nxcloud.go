@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,6 +52,11 @@ func (nxcloudDialect) authenticate(s *Server, c *call) *reply {
 	alg, err := sign.ParseAlgorithm(sign.HeaderValue(h, sign.HeaderAlgorithm))
 	if err != nil || !sign.Verify(alg, p, c.raw, secret, signature) {
 		return fail("BadSignature", "invalid signature")
+	}
+	// NXCloud reports a JSON body sent under another Content-Type as a
+	// signature failure, not a parameter error.
+	if mt, _, _ := mime.ParseMediaType(h.Get("Content-Type")); len(c.raw) > 0 && mt != "application/json" {
+		return fail("BadSignature", "invalid signature: the request Content-Type must be application/json")
 	}
 	return nil
 }
@@ -108,12 +114,13 @@ func otaVerify(s *Server, c *call) reply {
 	id := c.str("requestId")
 	s.mu.Lock()
 	l, found := s.otaLogins[id]
+	found = found && l.appkey == c.str("appkey")
 	var status string
-	if found && l.appkey == c.str("appkey") {
+	if found {
 		status = l.status
 	}
 	s.mu.Unlock()
-	if status == "" {
+	if !found {
 		return reject(c.op, http.StatusOK, "RecordNotFound", "message record does not exist")
 	}
 	return ok(map[string]any{"requestId": id, "status": status})

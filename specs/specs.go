@@ -32,6 +32,11 @@ const (
 	ExtNXCloud = "x-nxcloud"
 	// ExtRetryClass says whether an operation may be re-sent: safe or unsafe.
 	ExtRetryClass = "x-retry-class"
+	// ExtErrorKinds groups result codes by what a caller must do about them:
+	// {auth: [1001, …], too_frequent: [2206]}. On the code catalogue schema
+	// (ResultCode/ErrorCode) it covers every operation of the spec; on an
+	// operation it adds kinds that hold for that operation only.
+	ExtErrorKinds = "x-error-kinds"
 	// nxcloudScheme is the security scheme that marks an operation as signed.
 	nxcloudScheme = "nxcloudSignature"
 )
@@ -48,6 +53,16 @@ const (
 	Unsafe RetryClass = "unsafe"
 )
 
+// ErrorKind is a class of failure a caller handles in its own way.
+type ErrorKind string
+
+// The error kinds a spec may declare in x-error-kinds.
+const (
+	KindAuth            ErrorKind = "auth"
+	KindTooFrequent     ErrorKind = "too_frequent"
+	KindAlreadyVerified ErrorKind = "already_verified"
+)
+
 // Document is one loaded spec.
 type Document struct {
 	// Name is the spec's path below specs/ without extension: "nxcloud/ota".
@@ -56,6 +71,8 @@ type Document struct {
 	OpenAPI *openapi3.T
 	// Operations lists every operation, in path then method order.
 	Operations []*Operation
+
+	kinds map[int]ErrorKind // from the code catalogue's x-error-kinds
 }
 
 // Operation is one operation of a spec with the metadata the SDK uses.
@@ -72,6 +89,16 @@ type Operation struct {
 	Spec    *openapi3.Operation
 
 	segments []string
+	kinds    map[int]ErrorKind // the operation's own x-error-kinds
+}
+
+// ErrorKind classifies a vendor result code for this operation ("" when
+// the spec gives the code no kind).
+func (o *Operation) ErrorKind(code int) ErrorKind {
+	if k, ok := o.kinds[code]; ok {
+		return k
+	}
+	return o.Doc.kinds[code]
 }
 
 // FullName names the operation for messages: "nxcloud/ota init".
@@ -164,7 +191,14 @@ func parse(name string, raw []byte) (*Document, error) {
 	if err := t.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("specs: %s: invalid OpenAPI: %w", name, err)
 	}
-	d := &Document{Name: name, OpenAPI: t}
+	d := &Document{Name: name, OpenAPI: t, kinds: map[int]ErrorKind{}}
+	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
+		if ref := t.Components.Schemas[schemaName]; ref != nil && ref.Value != nil {
+			if err := parseKinds(ref.Value.Extensions, d.kinds); err != nil {
+				return nil, fmt.Errorf("specs: %s: %s: %w", name, schemaName, err)
+			}
+		}
+	}
 	for _, p := range t.Paths.InMatchingOrder() {
 		item := t.Paths.Value(p)
 		for method, op := range item.Operations() {
@@ -193,6 +227,10 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		Path:     p,
 		Spec:     op,
 		segments: strings.Split(strings.Trim(p, "/"), "/"),
+		kinds:    map[int]ErrorKind{},
+	}
+	if err := parseKinds(op.Extensions, o.kinds); err != nil {
+		return nil, err
 	}
 	if o.ID == "" {
 		return nil, fmt.Errorf("no operationId")
@@ -212,6 +250,37 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		}
 	}
 	return o, nil
+}
+
+// parseKinds reads an x-error-kinds extension into into.
+func parseKinds(ext map[string]any, into map[int]ErrorKind) error {
+	raw, present := ext[ExtErrorKinds]
+	if !present {
+		return nil
+	}
+	groups, ok := raw.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s must map kinds to lists of codes", ExtErrorKinds)
+	}
+	for kind, codes := range groups {
+		switch k := ErrorKind(kind); k {
+		case KindAuth, KindTooFrequent, KindAlreadyVerified:
+		default:
+			return fmt.Errorf("%s: unknown kind %q (want %s, %s or %s)", ExtErrorKinds, kind, KindAuth, KindTooFrequent, KindAlreadyVerified)
+		}
+		list, ok := codes.([]any)
+		if !ok {
+			return fmt.Errorf("%s: %s must be a list of codes", ExtErrorKinds, kind)
+		}
+		for _, c := range list {
+			n, ok := c.(float64)
+			if !ok || n != float64(int(n)) {
+				return fmt.Errorf("%s: %s: %v is not an integer code", ExtErrorKinds, kind, c)
+			}
+			into[int(n)] = ErrorKind(kind)
+		}
+	}
+	return nil
 }
 
 func stringExt(ext map[string]any, key string) string {

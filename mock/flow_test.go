@@ -1,0 +1,411 @@
+package mock_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/engagelab"
+	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/nxcloud"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/sign"
+)
+
+func nxClient(t *testing.T, m *mock.Running, opts ...option.Option) *nxcloud.Client {
+	t.Helper()
+	c, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, append([]option.Option{option.WithBaseURL(m.URL)}, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+func elClient(t *testing.T, m *mock.Running) *engagelab.Client {
+	t.Helper()
+	c, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL))
+	require.NoError(t, err)
+	return c
+}
+
+// apiError asserts that err is an *apierror.Error and returns it.
+func apiError(t *testing.T, err error) *apierror.Error {
+	t.Helper()
+	require.Error(t, err)
+	var e *apierror.Error
+	require.True(t, errors.As(err, &e), "want *apierror.Error, got %T: %v", err, err)
+	return e
+}
+
+func otaInit(t *testing.T, c *nxcloud.Client, appkey string) string {
+	t.Helper()
+	resp, err := c.OTA.InitWithResponse(context.Background(), ota.InitRequest{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
+	require.NoError(t, err)
+	require.NotNil(t, resp.JSON200)
+	require.NotNil(t, resp.JSON200.Data)
+	assert.EqualValues(t, 0, resp.JSON200.Code)
+	assert.NotEmpty(t, resp.JSON200.Msg)
+	assert.NotEmpty(t, resp.JSON200.Data.URL)
+	require.NotEmpty(t, resp.JSON200.Data.RequestID)
+	return resp.JSON200.Data.RequestID
+}
+
+func otaVerify(c *nxcloud.Client, appkey, id string) (ota.VerificationStatus, error) {
+	resp, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: appkey, RequestID: id})
+	if err != nil {
+		return "", err
+	}
+	if resp.JSON200 == nil || resp.JSON200.Data == nil {
+		return "", fmt.Errorf("verify answered without data: %s", resp.Body)
+	}
+	if resp.JSON200.Data.RequestID != id {
+		return "", fmt.Errorf("verify answered for %q, asked for %q", resp.JSON200.Data.RequestID, id)
+	}
+	return resp.JSON200.Data.Status, nil
+}
+
+func TestFlowOTA(t *testing.T) {
+	for _, alg := range []sign.Algorithm{sign.MD5, sign.SHA256} {
+		t.Run(string(alg), func(t *testing.T) {
+			m := mock.Start(t)
+			c := nxClient(t, m, option.WithSignAlgorithm(alg))
+			id := otaInit(t, c, "app1")
+
+			for range 2 { // verify only reads: asking again changes nothing
+				st, err := otaVerify(c, "app1", id)
+				require.NoError(t, err)
+				assert.Equal(t, ota.VerificationStatusSuccess, st)
+			}
+			assert.NotEqual(t, id, otaInit(t, c, "app1"), "every init is a new login")
+		})
+	}
+}
+
+func TestFlowOTAStatus(t *testing.T) {
+	m := mock.Start(t, mock.Config{OTAStatus: "PENDING"})
+	c := nxClient(t, m)
+	id := otaInit(t, c, "app1")
+	other := otaInit(t, c, "app1")
+
+	st, err := otaVerify(c, "app1", id)
+	require.NoError(t, err)
+	assert.Equal(t, ota.VerificationStatusPending, st, "Config.OTAStatus sets a new login's status")
+
+	require.True(t, m.SetOTAStatus(id, "MISMATCH"))
+	st, err = otaVerify(c, "app1", id)
+	require.NoError(t, err)
+	assert.Equal(t, ota.VerificationStatusMismatch, st)
+
+	st, err = otaVerify(c, "app1", other)
+	require.NoError(t, err)
+	assert.Equal(t, ota.VerificationStatusPending, st, "SetOTAStatus changes one login only")
+
+	assert.False(t, m.SetOTAStatus("no-such-request", "SUCCESS"), "SetOTAStatus reports an unknown login")
+}
+
+func TestFlowOTAVerifyRejected(t *testing.T) {
+	m := mock.Start(t)
+	c := nxClient(t, m)
+	id := otaInit(t, c, "app1")
+
+	cases := []struct {
+		name, appkey, id string
+	}{
+		{"unknown requestId", "app1", "0123456789abcdef0123456789abcdef"},
+		{"requestId of another appkey", "app2", id},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := otaVerify(c, tc.appkey, tc.id)
+			e := apiError(t, err)
+			assert.Equal(t, http.StatusOK, e.StatusCode)
+			assert.True(t, e.HasCode)
+			assert.Equal(t, 2205, e.Code)
+			assert.Equal(t, int(ota.ResultCodeRecordNotFound), e.Code)
+			assert.NotEmpty(t, e.Message, "read from the envelope's msg")
+		})
+	}
+}
+
+func TestFlowWhatsAppCheckCode(t *testing.T) {
+	cases := []struct {
+		name     string
+		cfg      mock.Config
+		code     string
+		wantCode int // 0: no error
+	}{
+		{"default code", mock.Config{}, mock.DefaultWhatsAppCode, 0},
+		{"wrong code", mock.Config{}, "0000", -1},
+		{"configured code", mock.Config{WhatsAppCode: "987654"}, "987654", 0},
+		{"default code when another is configured", mock.Config{WhatsAppCode: "987654"}, mock.DefaultWhatsAppCode, -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mock.Start(t, tc.cfg)
+			c := nxClient(t, m)
+			resp, err := c.WhatsApp.CheckCodeWithResponse(context.Background(),
+				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: tc.code})
+			if tc.wantCode == 0 {
+				require.NoError(t, err)
+				require.NotNil(t, resp.JSON200)
+				assert.EqualValues(t, 0, resp.JSON200.Code)
+				assert.NotEmpty(t, resp.JSON200.Message)
+				assert.Nil(t, resp.JSON200.Data)
+				return
+			}
+			e := apiError(t, err)
+			assert.Equal(t, http.StatusOK, e.StatusCode)
+			assert.Equal(t, tc.wantCode, e.Code)
+			assert.Equal(t, int(waintegrator.ResultCodeRequestFailed), e.Code)
+			assert.NotEmpty(t, e.Message, "read from the envelope's message")
+		})
+	}
+}
+
+func elVerify(c *engagelab.Client, id, code string) (*otp.VerifyResult, error) {
+	resp, err := c.OTP.VerifyWithResponse(context.Background(), otp.VerifyRequest{MessageID: id, VerifyCode: code})
+	if err != nil {
+		return nil, err
+	}
+	if resp.JSON200 == nil {
+		return nil, fmt.Errorf("verify answered without a result: %s", resp.Body)
+	}
+	return resp.JSON200, nil
+}
+
+func TestFlowEngageLabVerifyOnce(t *testing.T) {
+	m := mock.Start(t)
+	c := elClient(t, m)
+	m.AddOTPMessage("msg-1", "667090")
+
+	res, err := elVerify(c, "msg-1", "000000")
+	require.NoError(t, err, "a wrong code is an answer, not an error")
+	assert.False(t, res.Verified)
+	assert.Equal(t, "msg-1", res.MessageID)
+	assert.Equal(t, "000000", res.VerifyCode)
+
+	res, err = elVerify(c, "msg-1", "667090")
+	require.NoError(t, err)
+	assert.True(t, res.Verified)
+	assert.Equal(t, "667090", res.VerifyCode)
+
+	for _, code := range []string{"667090", "000000"} {
+		_, err = elVerify(c, "msg-1", code)
+		e := apiError(t, err)
+		assert.Equal(t, http.StatusBadRequest, e.StatusCode)
+		assert.Equal(t, 3003, e.Code)
+		assert.Equal(t, int(otp.ErrorCodeCodeExpiredOrVerified), e.Code)
+	}
+
+	t.Run("unknown message", func(t *testing.T) {
+		_, err := elVerify(c, "no-such-message", "667090")
+		e := apiError(t, err)
+		assert.Equal(t, http.StatusBadRequest, e.StatusCode)
+		assert.Equal(t, 4001, e.Code)
+		assert.NotEmpty(t, e.Message)
+	})
+
+	t.Run("AddOTPMessage again re-arms the message", func(t *testing.T) {
+		m.AddOTPMessage("msg-1", "111111")
+		res, err := elVerify(c, "msg-1", "111111")
+		require.NoError(t, err)
+		assert.True(t, res.Verified)
+	})
+}
+
+// TestFlowCustomCredentials checks that Config's keys are the ones accepted,
+// that Start returns the first of them, and that the defaults then are not.
+func TestFlowCustomCredentials(t *testing.T) {
+	m := mock.Start(t, mock.Config{
+		NXCloudKeys:   map[string]string{"nx-key-b": "nx-secret-b", "nx-key-a": "nx-secret-a"},
+		EngageLabKeys: map[string]string{"el-key": "el-secret"},
+	})
+	require.Equal(t, "nx-key-a", m.AccessKey)
+	require.Equal(t, "nx-secret-a", m.AccessSecret)
+	require.Equal(t, "el-key", m.DevKey)
+	require.Equal(t, "el-secret", m.DevSecret)
+	m.AddOTPMessage("msg-1", "1234")
+
+	nxCases := []struct {
+		name, key, secret string
+		wantCode          int // 0: no error
+	}{
+		{"returned pair", m.AccessKey, m.AccessSecret, 0},
+		{"second pair", "nx-key-b", "nx-secret-b", 0},
+		{"key with another key's secret", "nx-key-a", "nx-secret-b", 1003},
+		{"default credentials", mock.DefaultAccessKey, mock.DefaultAccessSecret, 1005},
+	}
+	for _, tc := range nxCases {
+		t.Run("nxcloud "+tc.name, func(t *testing.T) {
+			c, err := nxcloud.NewClient(tc.key, tc.secret, option.WithBaseURL(m.URL))
+			require.NoError(t, err)
+			_, err = c.OTA.InitWithResponse(context.Background(), ota.InitRequest{Appkey: "app1", Phone: "8613800000000", UserIP: "10.0.0.1"})
+			if tc.wantCode == 0 {
+				assert.NoError(t, err)
+				return
+			}
+			assert.Equal(t, tc.wantCode, apiError(t, err).Code)
+		})
+	}
+
+	elCases := []struct {
+		name, key, secret string
+		wantStatus        int // 0: no error
+	}{
+		{"returned pair", m.DevKey, m.DevSecret, 0},
+		{"default credentials", mock.DefaultDevKey, mock.DefaultDevSecret, http.StatusUnauthorized},
+	}
+	for _, tc := range elCases {
+		t.Run("engagelab "+tc.name, func(t *testing.T) {
+			c, err := engagelab.NewClient(tc.key, tc.secret, option.WithBaseURL(m.URL))
+			require.NoError(t, err)
+			res, err := elVerify(c, "msg-1", "0000") // a wrong code: repeatable
+			if tc.wantStatus == 0 {
+				require.NoError(t, err)
+				assert.False(t, res.Verified)
+				return
+			}
+			e := apiError(t, err)
+			assert.Equal(t, tc.wantStatus, e.StatusCode)
+			assert.Equal(t, 2001, e.Code)
+		})
+	}
+}
+
+const (
+	workers = 8
+	rounds  = 25
+)
+
+// TestConcurrentOTA runs many init → verify flows at once through one
+// client: each must see its own login.
+func TestConcurrentOTA(t *testing.T) {
+	m := mock.Start(t)
+	c := nxClient(t, m)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	okFlows := 0
+	for w := range workers {
+		wg.Go(func() {
+			appkey := fmt.Sprintf("app-%d", w)
+			for range rounds {
+				resp, err := c.OTA.InitWithResponse(context.Background(), ota.InitRequest{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
+				if !assert.NoError(t, err) || !assert.NotNil(t, resp.JSON200) || !assert.NotNil(t, resp.JSON200.Data) {
+					continue
+				}
+				id := resp.JSON200.Data.RequestID
+				st, err := otaVerify(c, appkey, id)
+				if !assert.NoError(t, err) || !assert.Equal(t, ota.VerificationStatusSuccess, st) {
+					continue
+				}
+				// Another worker's appkey never sees this login.
+				_, err = otaVerify(c, appkey+"-other", id)
+				var e *apierror.Error
+				if !assert.ErrorAs(t, err, &e) || !assert.Equal(t, 2205, e.Code) {
+					continue
+				}
+				mu.Lock()
+				assert.False(t, ids[id], "requestId %s issued twice", id)
+				ids[id] = true
+				okFlows++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, workers*rounds, okFlows)
+	assert.Len(t, ids, workers*rounds)
+}
+
+// TestConcurrentEngageLabOwnMessages runs verify-once flows at once, each
+// worker on its own messages: wrong, right, then 3003.
+func TestConcurrentEngageLabOwnMessages(t *testing.T) {
+	m := mock.Start(t)
+	c := elClient(t, m)
+	for w := range workers {
+		for i := range rounds {
+			m.AddOTPMessage(fmt.Sprintf("w%d-m%d", w, i), fmt.Sprintf("%06d", w*1000+i))
+		}
+	}
+
+	var wg sync.WaitGroup
+	successes := make([]int, workers) // one slot per worker: no sharing
+	for w := range workers {
+		wg.Go(func() {
+			for i := range rounds {
+				id, code := fmt.Sprintf("w%d-m%d", w, i), fmt.Sprintf("%06d", w*1000+i)
+				res, err := elVerify(c, id, "wrong")
+				if !assert.NoError(t, err) || !assert.False(t, res.Verified, id) {
+					continue
+				}
+				res, err = elVerify(c, id, code)
+				if !assert.NoError(t, err) || !assert.True(t, res.Verified, id) {
+					continue
+				}
+				_, err = elVerify(c, id, code)
+				var e *apierror.Error
+				if !assert.ErrorAs(t, err, &e) || !assert.Equal(t, 3003, e.Code, id) {
+					continue
+				}
+				successes[w]++
+			}
+		})
+	}
+	wg.Wait()
+	for w, n := range successes {
+		assert.Equal(t, rounds, n, "worker %d", w)
+	}
+}
+
+// TestConcurrentEngageLabSharedMessages has every worker verify the same
+// messages with the right code at once: each message is verified exactly
+// once, and every other attempt gets 3003.
+func TestConcurrentEngageLabSharedMessages(t *testing.T) {
+	m := mock.Start(t)
+	c := elClient(t, m)
+	for i := range rounds {
+		m.AddOTPMessage(fmt.Sprintf("shared-%d", i), "424242")
+	}
+
+	type tally struct{ verified, expired, other int }
+	results := make([][]tally, workers) // [worker][message]
+	var wg sync.WaitGroup
+	for w := range workers {
+		results[w] = make([]tally, rounds)
+		wg.Go(func() {
+			for i := range rounds {
+				res, err := elVerify(c, fmt.Sprintf("shared-%d", i), "424242")
+				var e *apierror.Error
+				switch {
+				case err == nil && res.Verified:
+					results[w][i].verified++
+				case errors.As(err, &e) && e.StatusCode == http.StatusBadRequest && e.Code == 3003:
+					results[w][i].expired++
+				default:
+					results[w][i].other++
+					assert.Fail(t, "unexpected answer", "message %d: %+v, %v", i, res, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range rounds {
+		var sum tally
+		for w := range workers {
+			sum.verified += results[w][i].verified
+			sum.expired += results[w][i].expired
+			sum.other += results[w][i].other
+		}
+		assert.Equal(t, tally{verified: 1, expired: workers - 1}, sum, "message shared-%d", i)
+	}
+}
