@@ -8,7 +8,9 @@
 package option
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -78,6 +80,71 @@ func WithSignAlgorithm(a sign.Algorithm) Option {
 			return fmt.Errorf("option: %w", err)
 		}
 		c.SignAlgorithm = a
+		return nil
+	}
+}
+
+// WithMaxAttempts sets how many times a call may be sent in all (default 3).
+// Only failures that are safe to retry are retried; see WithRetryBackoff.
+// 1 turns retries off.
+func WithMaxAttempts(n int) Option {
+	return func(c *apiclient.Config) error {
+		if n < 1 {
+			return fmt.Errorf("option: max attempts must be at least 1, got %d", n)
+		}
+		c.Retry.MaxAttempts = n
+		return nil
+	}
+}
+
+// WithoutRetries sends every call once.
+func WithoutRetries() Option { return WithMaxAttempts(1) }
+
+// WithRetryBackoff sets the wait before the second attempt (doubling for
+// each further one, with jitter) and its cap (defaults 250 ms and 5 s).
+// A server's Retry-After takes precedence, up to the cap; no wait runs past
+// the call's deadline.
+//
+// What is retried depends on the operation's x-retry-class in its spec:
+// any operation after a failure to connect (the request never left);
+// safe operations (reads) also after a transport failure, HTTP 5xx, 429
+// or the vendor's "too frequent" code. Unsafe operations (sends, verifies,
+// creates, deletes) are never re-sent once the request may have reached
+// the server.
+func WithRetryBackoff(base, maxDelay time.Duration) Option {
+	return func(c *apiclient.Config) error {
+		if base <= 0 || maxDelay < base {
+			return fmt.Errorf("option: backoff needs 0 < base <= max, got %s and %s", base, maxDelay)
+		}
+		c.Retry.BaseDelay, c.Retry.MaxDelay = base, maxDelay
+		return nil
+	}
+}
+
+// WithCallMaxAttempts returns a context that overrides the client's
+// WithMaxAttempts for the calls made with it:
+//
+//	res, err := c.OTA.VerifyWithResponse(option.WithCallMaxAttempts(ctx, 1), body)
+func WithCallMaxAttempts(ctx context.Context, n int) context.Context {
+	return apiclient.WithMaxAttempts(ctx, n)
+}
+
+// WithLogger logs one debug record per attempt — operation, method, path,
+// status, attempt, duration, error — to l. Credentials and bodies are never
+// logged, unless WithLogBodies asks for bodies.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *apiclient.Config) error {
+		c.Logger = l
+		return nil
+	}
+}
+
+// WithLogBodies adds request and response bodies, and the headers that
+// were sent, to the debug log, with sign, accessKey and Authorization
+// masked. It has no effect without WithLogger.
+func WithLogBodies() Option {
+	return func(c *apiclient.Config) error {
+		c.LogBodies = true
 		return nil
 	}
 }

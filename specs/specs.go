@@ -193,7 +193,7 @@ func parse(name string, raw []byte) (*Document, error) {
 	}
 	d := &Document{Name: name, OpenAPI: t, kinds: map[int]ErrorKind{}}
 	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
-		if ref := t.Components.Schemas[schemaName]; ref != nil && ref.Value != nil {
+		if ref := schema(t, schemaName); ref != nil && ref.Value != nil {
 			if err := parseKinds(ref.Value.Extensions, d.kinds); err != nil {
 				return nil, fmt.Errorf("specs: %s: %s: %w", name, schemaName, err)
 			}
@@ -250,6 +250,14 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		}
 	}
 	return o, nil
+}
+
+// schema returns a component schema, or nil.
+func schema(t *openapi3.T, name string) *openapi3.SchemaRef {
+	if t.Components == nil {
+		return nil
+	}
+	return t.Components.Schemas[name]
 }
 
 // parseKinds reads an x-error-kinds extension into into.
@@ -399,7 +407,7 @@ func (o *Operation) PathParams(p string) map[string]string {
 // Code("TooFrequent") is 2206 in nxcloud/ota.
 func (d *Document) Code(name string) (int, bool) {
 	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
-		ref := d.OpenAPI.Components.Schemas[schemaName]
+		ref := schema(d.OpenAPI, schemaName)
 		if ref == nil || ref.Value == nil {
 			continue
 		}

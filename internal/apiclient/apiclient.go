@@ -11,12 +11,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/verikit/verikit/apierror"
@@ -37,6 +42,12 @@ type Config struct {
 	Timeout          time.Duration
 	MaxResponseBytes int64
 	SignAlgorithm    sign.Algorithm
+	Retry            Retry
+	// Logger receives one debug record per attempt; nil logs nothing.
+	Logger *slog.Logger
+	// LogBodies adds request and response bodies and the headers sent,
+	// with credentials masked, to the log.
+	LogBodies bool
 }
 
 // NewConfig applies options over the defaults.
@@ -45,6 +56,7 @@ func NewConfig[O ~func(*Config) error](opts []O) (*Config, error) {
 		Timeout:          DefaultTimeout,
 		MaxResponseBytes: DefaultMaxResponseBytes,
 		SignAlgorithm:    sign.MD5,
+		Retry:            DefaultRetry,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -69,12 +81,15 @@ type Vendor struct {
 
 // Doer implements the generated clients' HttpRequestDoer for one spec.
 type Doer struct {
-	doc      *specs.Document
-	basePath string
-	client   *http.Client
-	timeout  time.Duration
-	maxBody  int64
-	check    func(*specs.Operation, *http.Response, []byte) error
+	doc       *specs.Document
+	basePath  string
+	client    *http.Client
+	timeout   time.Duration
+	maxBody   int64
+	retry     Retry
+	log       *slog.Logger
+	logBodies bool
+	check     func(*specs.Operation, *http.Response, []byte) error
 }
 
 // New returns the Doer for the named spec and the server URL to give the
@@ -103,16 +118,20 @@ func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
 	}
 	hc.Transport = v.Auth(base)
 	return &Doer{
-		doc:      doc,
-		basePath: strings.TrimSuffix(u.Path, "/"),
-		client:   hc,
-		timeout:  cfg.Timeout,
-		maxBody:  cfg.MaxResponseBytes,
-		check:    v.Check,
+		doc:       doc,
+		basePath:  strings.TrimSuffix(u.Path, "/"),
+		client:    hc,
+		timeout:   cfg.Timeout,
+		maxBody:   cfg.MaxResponseBytes,
+		retry:     cfg.Retry,
+		log:       cfg.Logger,
+		logBodies: cfg.LogBodies && cfg.Logger != nil,
+		check:     v.Check,
 	}, server, nil
 }
 
-// Do sends one request built by a generated client.
+// Do sends one request built by a generated client: it checks the request
+// against the spec, then makes up to the policy's number of attempts.
 func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	op, ok := d.doc.Match(req.Method, strings.TrimPrefix(req.URL.Path, d.basePath))
 	if !ok {
@@ -131,23 +150,89 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	if _, ok := ctx.Deadline(); !ok && d.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.timeout)
-		// The body is read in full below, so cancelling on return is safe.
+		// Response bodies are read in full before Do returns, so
+		// cancelling on return is safe.
 		defer cancel()
 	}
-	resp, err := d.client.Do(req.WithContext(specs.WithOperation(ctx, op)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op.FullName(), err)
+	ctx = specs.WithOperation(ctx, op)
+	limit := d.maxAttempts(ctx)
+	for n := 1; ; n++ {
+		o := d.attempt(ctx, op, req, body, n)
+		if o.err == nil {
+			return o.resp, nil
+		}
+		if n >= limit || !retryable(ctx, op, o) || !sleep(ctx, d.delay(n, o)) {
+			return nil, d.final(op, o, n)
+		}
 	}
-	raw, err := readCapped(resp.Body, d.maxBody)
-	resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading response: %w", op.FullName(), err)
+}
+
+// attempt sends the request once. Each attempt gets a fresh copy of the
+// body, so the signing transport below signs it afresh with a new ts.
+func (d *Doer) attempt(ctx context.Context, op *specs.Operation, req *http.Request, body []byte, n int) outcome {
+	start := time.Now()
+	var reached atomic.Bool
+	var sent http.Header // what went on the wire, for body logging
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { reached.Store(true) }}
+	if d.logBodies {
+		sent = http.Header{}
+		var mu sync.Mutex
+		trace.WroteHeaderField = func(k string, v []string) {
+			mu.Lock()
+			defer mu.Unlock()
+			sent[k] = v
+		}
 	}
-	if err := d.check(op, resp, raw); err != nil {
-		return nil, err
+	r := req.Clone(httptrace.WithClientTrace(ctx, trace))
+	if len(body) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(raw))
-	return resp, nil
+	resp, err := d.client.Do(r)
+	if d.logBodies { // the headers are on the wire by now
+		d.logBody(ctx, op, n, "request", sent, body)
+	}
+	var o outcome
+	switch {
+	case err != nil:
+		o = outcome{err: err, reached: reached.Load()}
+	default:
+		raw, rerr := readCapped(resp.Body, d.maxBody)
+		resp.Body.Close()
+		o = outcome{resp: resp, reached: true}
+		if rerr != nil {
+			o.err = fmt.Errorf("reading response: %w", rerr)
+			break
+		}
+		if cerr := d.check(op, resp, raw); cerr != nil {
+			var ae *apierror.Error
+			if errors.As(cerr, &ae) {
+				ae.Kind = kindOf(op, ae)
+			}
+			o.err = cerr
+		} else {
+			resp.Body = io.NopCloser(bytes.NewReader(raw))
+		}
+		if d.logBodies {
+			d.logBody(ctx, op, n, "response", resp.Header, raw)
+		}
+	}
+	d.logAttempt(ctx, op, n, o, time.Since(start))
+	return o
+}
+
+// final turns the last attempt's failure into the error Do returns.
+func (d *Doer) final(op *specs.Operation, o outcome, attempts int) error {
+	var ae *apierror.Error
+	if errors.As(o.err, &ae) {
+		ae.Attempts = attempts
+		return ae
+	}
+	return &apierror.TransportError{
+		Operation:      op.FullName(),
+		Attempts:       attempts,
+		OutcomeUnknown: o.reached && op.Retry != specs.Safe,
+		Err:            o.err,
+	}
 }
 
 // checkRequest applies the spec to the outgoing request: JSON bodies must be

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -108,13 +109,17 @@ func Main() int {
 
 // globals are the flags every API command shares.
 type globals struct {
-	baseURL   string
-	algorithm string
-	timeout   time.Duration
+	baseURL     string
+	algorithm   string
+	timeout     time.Duration
+	maxAttempts int
+	debug       bool
+	debugBodies bool
+	stderr      io.Writer
 }
 
 func newRoot(env Env) *cobra.Command {
-	g := &globals{}
+	g := &globals{stderr: env.Stderr}
 	root := &cobra.Command{
 		Use:   "verikit",
 		Short: "Call NXCloud and EngageLab verification APIs, or a local mock of them",
@@ -137,6 +142,9 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&g.baseURL, "base-url", "", "send requests to this base URL instead of the vendor's host (e.g. a mock)")
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 30*time.Second, "bound on each API call")
+	root.PersistentFlags().IntVar(&g.maxAttempts, "max-attempts", apiclient.DefaultRetry.MaxAttempts, "attempts per call (1 = no retries); only safe retries are made")
+	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "log each attempt (operation, status, attempt, duration) to stderr; credentials are never logged")
+	root.PersistentFlags().BoolVar(&g.debugBodies, "debug-bodies", false, "with --debug, also log bodies and the headers sent, credentials masked")
 
 	root.AddCommand(
 		vendorCommand(env, g, "nxcloud", "Call NXCloud APIs (signed with NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET)"),
@@ -151,7 +159,13 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 
 // clientOptions turns the global flags into client options.
 func (g *globals) clientOptions() ([]option.Option, error) {
-	opts := []option.Option{option.WithTimeout(g.timeout)}
+	opts := []option.Option{option.WithTimeout(g.timeout), option.WithMaxAttempts(g.maxAttempts)}
+	if g.debug || g.debugBodies {
+		opts = append(opts, option.WithLogger(slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	}
+	if g.debugBodies {
+		opts = append(opts, option.WithLogBodies())
+	}
 	if g.baseURL != "" {
 		opts = append(opts, option.WithBaseURL(g.baseURL))
 	}
