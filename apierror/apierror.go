@@ -6,6 +6,7 @@
 //     with an HTTP 4xx/5xx status. Both end up here, with the code, message
 //     and HTTP status, and an excerpt of any body that was not the vendor's
 //     error shape (an HTML page from a proxy, an empty body).
+//
 //   - *ValidationError: the request broke its spec (a required field missing
 //     or empty, a wrong type); nothing was sent.
 //
@@ -162,7 +163,9 @@ func (e *TransportError) Error() string {
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrOutcomeUnknown) work.
-func (e *TransportError) Is(target error) bool { return e.OutcomeUnknown && target == ErrOutcomeUnknown }
+func (e *TransportError) Is(target error) bool {
+	return e.OutcomeUnknown && target == ErrOutcomeUnknown
+}
 
 // ValidationError reports a request that breaks its spec. Nothing was sent.
 type ValidationError struct {
