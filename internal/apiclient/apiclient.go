@@ -173,17 +173,25 @@ func (d *Doer) attempt(ctx context.Context, op *specs.Operation, req *http.Reque
 	start := time.Now()
 	var reached atomic.Bool
 	var sent http.Header // what went on the wire, for body logging
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { reached.Store(true) }}
-	if d.logBodies {
-		sent = http.Header{}
-		var mu sync.Mutex
-		trace.WroteHeaderField = func(k string, v []string) {
-			mu.Lock()
-			defer mu.Unlock()
-			sent[k] = v
+	// Whether a connection was made only changes the outcome of an unsafe
+	// operation (a safe one is retried either way), so only those pay for
+	// the trace — and body logging, which records the headers sent.
+	if op.Retry != specs.Safe || d.logBodies {
+		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { reached.Store(true) }}
+		if d.logBodies {
+			sent = http.Header{}
+			var mu sync.Mutex
+			trace.WroteHeaderField = func(k string, v []string) {
+				mu.Lock()
+				defer mu.Unlock()
+				sent[k] = v
+			}
 		}
+		ctx = httptrace.WithClientTrace(ctx, trace)
 	}
-	r := req.Clone(httptrace.WithClientTrace(ctx, trace))
+	// A shallow copy is enough: the signing transport clones the request
+	// before it sets any header.
+	r := req.WithContext(ctx)
 	if len(body) > 0 {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
