@@ -64,8 +64,8 @@ type Error struct {
 	Code int
 	// Message is the vendor's description of the failure.
 	Message string
-	// Body is the start of the response body (at most ExcerptLen bytes) when
-	// it carried no result code.
+	// Body is the start of the response body when it carried no result
+	// code: at most ExcerptLen bytes, plus "…" when it was cut.
 	Body []byte
 	// Header is the response's header.
 	Header http.Header

@@ -50,10 +50,11 @@ func NewClient(devKey, devSecret string, opts ...option.Option) (*Client, error)
 	return c, nil
 }
 
-// checkStatus accepts a 2xx answer with a JSON body; anything else is an
-// error carrying EngageLab's {code, message} when the body has them.
+// checkStatus accepts HTTP 200 (the only success status the spec lists, and
+// the only one the generated parsers decode) with a JSON body; anything else
+// is an error carrying EngageLab's {code, message} when the body has them.
 func checkStatus(op *specs.Operation, resp *http.Response, body []byte) error {
-	if resp.StatusCode/100 == 2 && apiclient.AcceptJSON(resp, body) {
+	if resp.StatusCode == http.StatusOK && apiclient.AcceptJSON(resp, body) {
 		return nil
 	}
 	return apierror.FromResponse(op.FullName(), resp, body)

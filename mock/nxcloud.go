@@ -84,11 +84,9 @@ func (nxcloudDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []by
 // messageKey is "msg" when the operation's envelope schema has it, else
 // "message".
 func messageKey(c *call) string {
-	if resp := c.op.Spec.Responses.Status(http.StatusOK); resp != nil && resp.Value != nil {
-		if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-			if _, has := mt.Schema.Value.Properties["msg"]; has {
-				return "msg"
-			}
+	if s := c.op.ResponseSchema(http.StatusOK); s != nil {
+		if _, has := s.Properties["msg"]; has {
+			return "msg"
 		}
 	}
 	return "message"

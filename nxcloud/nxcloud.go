@@ -9,6 +9,7 @@
 package nxcloud
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -69,5 +70,37 @@ func checkEnvelope(op *specs.Operation, resp *http.Response, body []byte) error 
 	if resp.StatusCode != http.StatusOK || !e.HasCode || e.Code != 0 || !apiclient.AcceptJSON(resp, body) {
 		return e
 	}
+	if promisesData(op) && !hasData(body) {
+		e.Message = "the result code says success, but the envelope carries no data"
+		return e
+	}
 	return nil
+}
+
+// promisesData reports whether the operation's success envelope has a data
+// object with required fields (OTA init and verify do; checkCode's data is
+// always null). The envelope's data is nullable because failures share the
+// HTTP 200 schema, so only this tells that success must carry it.
+func promisesData(op *specs.Operation) bool {
+	env := op.ResponseSchema(http.StatusOK)
+	if env == nil || env.Properties["data"] == nil || env.Properties["data"].Value == nil {
+		return false
+	}
+	data := env.Properties["data"].Value
+	if len(data.Required) > 0 {
+		return true
+	}
+	for _, member := range data.AllOf {
+		if member.Value != nil && len(member.Value.Required) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasData(body []byte) bool {
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	return json.Unmarshal(body, &env) == nil && len(env.Data) > 0 && string(env.Data) != "null"
 }

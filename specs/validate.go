@@ -108,3 +108,17 @@ func joinField(parent, name string) string {
 	}
 	return parent + "." + name
 }
+
+// ResponseSchema returns the JSON schema of the operation's response for an
+// HTTP status, or nil.
+func (o *Operation) ResponseSchema(status int) *openapi3.Schema {
+	resp := o.Spec.Responses.Status(status)
+	if resp == nil || resp.Value == nil {
+		return nil
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	return mt.Schema.Value
+}

@@ -133,16 +133,19 @@ func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
 // Do sends one request built by a generated client: it checks the request
 // against the spec, then makes up to the policy's number of attempts.
 func (d *Doer) Do(req *http.Request) (*http.Response, error) {
-	op, ok := d.doc.Match(req.Method, strings.TrimPrefix(req.URL.Path, d.basePath))
-	if !ok {
+	rel, inBase := strings.CutPrefix(req.URL.Path, d.basePath)
+	op, ok := d.doc.Match(req.Method, rel)
+	if !inBase || !strings.HasPrefix(rel, "/") || !ok {
 		closeBody(req)
 		return nil, fmt.Errorf("%s: %s %s is not an operation of this spec", d.doc.Name, req.Method, req.URL.Path)
 	}
 	body, err := bodyBytes(req)
 	if err != nil {
+		closeBody(req)
 		return nil, fmt.Errorf("%s: reading request body: %w", op.FullName(), err)
 	}
 	if problems := checkRequest(op, req, body); len(problems) > 0 {
+		closeBody(req)
 		return nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
 
@@ -172,20 +175,14 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 func (d *Doer) attempt(ctx context.Context, op *specs.Operation, req *http.Request, body []byte, n int) outcome {
 	start := time.Now()
 	var reached atomic.Bool
-	var sent http.Header // what went on the wire, for body logging
+	var sent sentHeaders // what went on the wire, for body logging
 	// Whether a connection was made only changes the outcome of an unsafe
 	// operation (a safe one is retried either way), so only those pay for
 	// the trace — and body logging, which records the headers sent.
 	if op.Retry != specs.Safe || d.logBodies {
 		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { reached.Store(true) }}
 		if d.logBodies {
-			sent = http.Header{}
-			var mu sync.Mutex
-			trace.WroteHeaderField = func(k string, v []string) {
-				mu.Lock()
-				defer mu.Unlock()
-				sent[k] = v
-			}
+			trace.WroteHeaderField = sent.add
 		}
 		ctx = httptrace.WithClientTrace(ctx, trace)
 	}
@@ -197,7 +194,7 @@ func (d *Doer) attempt(ctx context.Context, op *specs.Operation, req *http.Reque
 	}
 	resp, err := d.client.Do(r)
 	if d.logBodies { // the headers are on the wire by now
-		d.logBody(ctx, op, n, "request", sent, body)
+		d.logBody(ctx, op, n, "request", sent.snapshot(), body)
 	}
 	var o outcome
 	switch {
@@ -288,6 +285,10 @@ func closeBody(req *http.Request) {
 	}
 }
 
+// errTooLarge marks a response over the size cap: the server answered, so
+// sending the request again would not help.
+var errTooLarge = errors.New("response body too large")
+
 // readCapped reads all of r, failing when it holds more than max bytes.
 func readCapped(r io.Reader, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
@@ -295,9 +296,31 @@ func readCapped(r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("response body exceeds %d bytes", max)
+		return nil, fmt.Errorf("%w: it exceeds %d bytes", errTooLarge, max)
 	}
 	return b, nil
+}
+
+// sentHeaders collects the header fields the transport wrote. The trace
+// hook may run on the transport's goroutine, hence the lock.
+type sentHeaders struct {
+	mu sync.Mutex
+	h  http.Header
+}
+
+func (s *sentHeaders) add(k string, v []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.h == nil {
+		s.h = http.Header{}
+	}
+	s.h[k] = v
+}
+
+func (s *sentHeaders) snapshot() http.Header {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.h.Clone()
 }
 
 // IsJSON reports whether a Content-Type names JSON.

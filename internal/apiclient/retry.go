@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -63,6 +64,9 @@ func retryable(ctx context.Context, op *specs.Operation, o outcome) bool {
 	if ctx.Err() != nil {
 		return false
 	}
+	if errors.Is(o.err, errTooLarge) {
+		return false
+	}
 	var ae *apierror.Error
 	if !errors.As(o.err, &ae) { // a transport failure
 		return !o.reached || op.Retry == specs.Safe
@@ -99,7 +103,10 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+		// Clamp before multiplying: a huge value must not overflow into a
+		// negative wait. The caller caps the wait anyway.
+		const maxSecs = int(math.MaxInt64 / int64(time.Second))
+		return time.Duration(min(secs, maxSecs)) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true

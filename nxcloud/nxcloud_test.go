@@ -1,0 +1,1018 @@
+package nxcloud_test
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/nxcloud"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/sign"
+)
+
+const (
+	testKey    = "nx-test-access-key"
+	testSecret = "nx-secret-DO-NOT-LEAK-7f3a9c"
+	// wrongSecret is what a misconfigured caller holds.
+	wrongSecret = "nx-wrong-secret-ALSO-SECRET-41d2"
+)
+
+// endpoint is what the fake knows about each NXCloud path: the signed
+// constants NXCloud documents for it and the name of its envelope's
+// message field. The test restates them on purpose instead of asking
+// package specs, so that a wrong spec is caught here.
+type endpoint struct {
+	bizType, action string
+	msgKey          string // "msg" (OTA) or "message" (WhatsApp)
+}
+
+var endpoints = map[string]endpoint{
+	"/api/ota/init":   {"6", "init", "msg"},
+	"/api/ota/verify": {"6", "verify", "msg"},
+	"/api/wa/integrator/embedded/register/checkCode": {"2", "checkCode", "message"},
+}
+
+// reply is one scripted answer of the fake.
+type reply struct {
+	status      int
+	contentType string // "" = application/json
+	body        string
+	header      http.Header
+}
+
+// ok is the canned success answer for a path.
+func okReply(path string) reply { return reply{status: http.StatusOK, body: successBodies[path]} }
+
+// fakeNXCloud is an NXCloud stand-in that checks every request's signature
+// the way the real service does, independently of package sign, and
+// answers what the test scripted once the request is authentic.
+type fakeNXCloud struct {
+	key, secret string
+	alg         sign.Algorithm // the algorithm the client is expected to announce
+
+	mu       sync.Mutex
+	requests int
+	signedOK int
+	problems []string           // protocol mistakes by the client
+	signs    []string           // every sign header received
+	script   map[string][]reply // by path, consumed in order, the last one sticks; none = success
+	block    bool
+
+	release chan struct{}
+}
+
+func newFakeNXCloud(t *testing.T) *fakeNXCloud {
+	t.Helper()
+	f := &fakeNXCloud{key: testKey, secret: testSecret, alg: sign.MD5, script: map[string][]reply{}, release: make(chan struct{})}
+	t.Cleanup(func() {
+		close(f.release)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		assert.Empty(t, f.problems, "the client broke NXCloud's protocol")
+	})
+	return f
+}
+
+// serve starts an httptest.Server for the fake; the server is closed when
+// the test ends.
+func (f *fakeNXCloud) serve(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// answer scripts the answers to path's authentic requests: the first
+// request gets the first reply and so on; the last reply repeats.
+func (f *fakeNXCloud) answer(path string, replies ...reply) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.script[path] = replies
+}
+
+func (f *fakeNXCloud) answerAll(r reply) {
+	for p := range endpoints {
+		f.answer(p, r)
+	}
+}
+
+func (f *fakeNXCloud) blockAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.block = true
+}
+
+func (f *fakeNXCloud) count() (requests, signedOK int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests, f.signedOK
+}
+
+func (f *fakeNXCloud) problem(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.problems = append(f.problems, fmt.Sprintf(format, args...))
+}
+
+var successBodies = map[string]string{
+	"/api/ota/init":   `{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","url":"https://auth.example/auth?response_type=code&client_id=xxx"}}`,
+	"/api/ota/verify": `{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","status":"SUCCESS"}}`,
+	"/api/wa/integrator/embedded/register/checkCode": `{"code":0,"data":null,"message":"Request successful"}`,
+}
+
+func (f *fakeNXCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.requests++
+	f.signs = append(f.signs, r.Header.Get("sign"))
+	f.mu.Unlock()
+	if err != nil {
+		f.problem("reading the body: %v", err)
+		return
+	}
+
+	ep, ok := endpoints[r.URL.Path]
+	if !ok {
+		f.problem("request to unknown path %s", r.URL.Path)
+		http.NotFound(w, r)
+		return
+	}
+	fail := func(code int, msg string) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"code":%d,%q:%q,"data":null}`, code, ep.msgKey, msg)
+	}
+	if r.Method != http.MethodPost {
+		f.problem("%s %s: want POST", r.Method, r.URL.Path)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		f.problem("%s: Content-Type %q", r.URL.Path, ct)
+		fail(1003, "sign error")
+		return
+	}
+
+	h := func(name string) string { return r.Header.Get(name) } // canonical lookup
+	accessKey, ts, bizType, action, sig := h("accessKey"), h("ts"), h("bizType"), h("action"), h("sign")
+	if accessKey == "" || ts == "" || bizType == "" || action == "" || sig == "" {
+		f.problem("%s: a common header is missing: %v", r.URL.Path, r.Header)
+		fail(1001, "header missing")
+		return
+	}
+	if bizType != ep.bizType || action != ep.action {
+		f.problem("%s: bizType/action = %s/%s, want %s/%s", r.URL.Path, bizType, action, ep.bizType, ep.action)
+		fail(1002, "bizType or action wrong")
+		return
+	}
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(ts) != 13 {
+		f.problem("%s: ts %q is not Unix milliseconds", r.URL.Path, ts)
+		fail(1004, "ts invalid")
+		return
+	}
+	if d := time.Since(time.UnixMilli(ms)); d > time.Minute || d < -time.Minute {
+		f.problem("%s: ts %s is %s away from now", r.URL.Path, ts, d)
+		fail(1004, "ts expired")
+		return
+	}
+	algorithm := r.Header.Get("algorithm")
+	switch {
+	case f.alg == sign.SHA256 && algorithm != "sha256":
+		f.problem("%s: algorithm header %q, want sha256", r.URL.Path, algorithm)
+	case f.alg != sign.SHA256 && algorithm != "":
+		f.problem("%s: algorithm header %q sent for MD5", r.URL.Path, algorithm)
+	}
+	if accessKey != f.key {
+		fail(1005, "accessKey wrong")
+		return
+	}
+
+	// The signature, recomputed from the rule over the raw bytes received.
+	var hh hash.Hash = md5.New()
+	if algorithm == "sha256" {
+		hh = sha256.New()
+	}
+	io.WriteString(hh, "accessKey="+accessKey+"&action="+action+"&bizType="+bizType+"&ts="+ts)
+	if len(raw) > 0 {
+		io.WriteString(hh, "&body=")
+		hh.Write(raw)
+	}
+	io.WriteString(hh, "&accessSecret="+f.secret)
+	if want := hex.EncodeToString(hh.Sum(nil)); sig != want {
+		fail(1003, "sign error") // what NXCloud answers for a wrong secret
+		return
+	}
+	f.mu.Lock()
+	f.signedOK++
+	script, block := okReply(r.URL.Path), f.block
+	if q := f.script[r.URL.Path]; len(q) > 0 {
+		script = q[0]
+		if len(q) > 1 {
+			f.script[r.URL.Path] = q[1:]
+		}
+	}
+	f.mu.Unlock()
+
+	if block {
+		select {
+		case <-r.Context().Done():
+		case <-f.release:
+		}
+		return
+	}
+	for k, v := range script.header {
+		w.Header()[k] = v
+	}
+	ct := script.contentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(script.status)
+	io.WriteString(w, script.body)
+}
+
+// noSecret fails the test if an error's text gives away a secret.
+func noSecret(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+		assert.NotContains(t, text, testSecret, "an error reveals the secret")
+		assert.NotContains(t, text, wrongSecret, "an error reveals the secret")
+	}
+}
+
+// do calls an operation and checks that its error keeps the secrets.
+func do(t *testing.T, o op, ctx context.Context, c *nxcloud.Client) (any, error) {
+	t.Helper()
+	res, err := o.call(ctx, c)
+	noSecret(t, err)
+	return res, err
+}
+
+func newClient(t *testing.T, baseURL string, opts ...option.Option) *nxcloud.Client {
+	t.Helper()
+	// Retries wait a millisecond, so that tests of safe operations stay fast.
+	base := []option.Option{option.WithBaseURL(baseURL), option.WithRetryBackoff(time.Millisecond, 2*time.Millisecond)}
+	c, err := nxcloud.NewClient(testKey, testSecret, append(base, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+// op describes one NXCloud operation for the table-driven tests.
+type op struct {
+	name     string
+	path     string
+	msgKey   string
+	safe     bool  // x-retry-class: safe
+	failCode int   // a documented failure code of the product
+	failKind error // the apierror kind of failCode, or nil
+	call     func(context.Context, *nxcloud.Client) (any, error)
+	success  func(t *testing.T, res any) // checks the typed payload
+}
+
+var ops = []op{
+	{
+		name:     "ota init",
+		path:     "/api/ota/init",
+		msgKey:   "msg",
+		failCode: int(ota.ResultCodeTooFrequent),
+		failKind: apierror.ErrTooFrequent,
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: "pem28kje", Phone: "86158xxxx1795", UserIP: "203.0.113.7"})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*ota.InitResponse)
+			require.NotNil(t, r.JSON200)
+			require.NotNil(t, r.JSON200.Data)
+			assert.Equal(t, int32(ota.ResultCodeSuccess), r.JSON200.Code)
+			assert.Equal(t, "989d535f78338411f7de07c028ddee4b", r.JSON200.Data.RequestID)
+			assert.Equal(t, "https://auth.example/auth?response_type=code&client_id=xxx", r.JSON200.Data.URL)
+		},
+	},
+	{
+		name:     "ota verify",
+		path:     "/api/ota/verify",
+		msgKey:   "msg",
+		safe:     true,
+		failCode: int(ota.ResultCodeTooFrequent),
+		failKind: apierror.ErrTooFrequent,
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "pem28kje", RequestID: "989d535f78338411f7de07c028ddee4b"})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*ota.VerifyResponse)
+			require.NotNil(t, r.JSON200)
+			require.NotNil(t, r.JSON200.Data)
+			assert.Equal(t, "989d535f78338411f7de07c028ddee4b", r.JSON200.Data.RequestID)
+			assert.Equal(t, ota.VerificationStatusSuccess, r.JSON200.Data.Status)
+		},
+	},
+	{
+		name:     "wa checkCode",
+		path:     "/api/wa/integrator/embedded/register/checkCode",
+		msgKey:   "message",
+		failCode: int(waintegrator.ResultCodeNotIntegrator),
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: "185xxx99", Code: "1541"})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*waintegrator.CheckCodeResponse)
+			require.NotNil(t, r.JSON200)
+			assert.Equal(t, int32(waintegrator.ResultCodeSuccess), r.JSON200.Code)
+			assert.Equal(t, "Request successful", r.JSON200.Message)
+		},
+	},
+}
+
+func TestSuccess(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			c := newClient(t, f.serve(t).URL)
+			res, err := do(t, o, context.Background(), c)
+			require.NoError(t, err)
+			o.success(t, res)
+			n, signed := f.count()
+			assert.Equal(t, 1, n)
+			assert.Equal(t, 1, signed)
+		})
+	}
+}
+
+func TestSuccessWithSHA256(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.alg = sign.SHA256
+			c := newClient(t, f.serve(t).URL, option.WithSignAlgorithm(sign.SHA256))
+			res, err := do(t, o, context.Background(), c)
+			require.NoError(t, err)
+			o.success(t, res)
+			_, signed := f.count()
+			assert.Equal(t, 1, signed)
+		})
+	}
+}
+
+func TestVendorFailureWithHTTP200(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.answer(o.path, reply{status: http.StatusOK, body: fmt.Sprintf(`{"code":%d,%q:"slow down","data":null}`, o.failCode, o.msgKey)})
+			c := newClient(t, f.serve(t).URL)
+
+			res, err := do(t, o, context.Background(), c)
+			assert.Nil(t, res, "no response alongside an error")
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, o.failCode, ae.Code)
+			assert.True(t, ae.HasCode)
+			assert.Equal(t, "slow down", ae.Message)
+			assert.Equal(t, http.StatusOK, ae.StatusCode)
+			assert.Empty(t, ae.Body)
+			assert.Contains(t, ae.Operation, "nxcloud/")
+			assert.Contains(t, err.Error(), strconv.Itoa(o.failCode))
+			assert.Contains(t, err.Error(), "slow down")
+			if o.failKind != nil {
+				assert.ErrorIs(t, err, o.failKind)
+				assert.Equal(t, o.failKind, ae.Kind)
+			} else {
+				assert.Nil(t, ae.Kind)
+				assert.NotErrorIs(t, err, apierror.ErrAuth)
+			}
+		})
+	}
+}
+
+func TestOtherResultCodes(t *testing.T) {
+	initOp, verifyOp, checkCodeOp := ops[0], ops[1], ops[2]
+	tests := []struct {
+		name string
+		op   op
+		body string
+		code int
+	}{
+		{"ota request failed", initOp, `{"code":88,"msg":"Request failed","data":null}`, int(ota.ResultCodeRequestFailed)},
+		{"ota insufficient balance", initOp, `{"code":9908,"msg":"balance","data":null}`, int(ota.ResultCodeInsufficientBalance)},
+		{"ota no record", verifyOp, `{"code":2205,"msg":"no record","data":null}`, int(ota.ResultCodeRecordNotFound)},
+		{"ota undocumented code", verifyOp, `{"code":123456,"msg":"new","data":null}`, 123456},
+		{"wa request failed", checkCodeOp, `{"code":-1,"message":"Request failed","data":null}`, int(waintegrator.ResultCodeRequestFailed)},
+		{"wa invalid parameter", checkCodeOp, `{"code":9000,"message":"bad code"}`, int(waintegrator.ResultCodeInvalidParameter)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.answer(tt.op.path, reply{status: http.StatusOK, body: tt.body})
+			c := newClient(t, f.serve(t).URL)
+			_, err := do(t, tt.op, context.Background(), c)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			assert.True(t, ae.HasCode)
+			assert.Equal(t, tt.code, ae.Code)
+		})
+	}
+}
+
+func TestUnexpectedResponses(t *testing.T) {
+	tests := []struct {
+		name       string
+		reply      reply
+		wantStatus int
+		wantBody   string // excerpt; "" = empty
+		wantText   string // in Error()
+	}{
+		{
+			name:       "502 HTML",
+			reply:      reply{status: http.StatusBadGateway, contentType: "text/html", body: "<html><body><h1>502 Bad Gateway</h1></body></html>"},
+			wantStatus: http.StatusBadGateway,
+			wantBody:   "<html><body><h1>502 Bad Gateway</h1></body></html>",
+			wantText:   "502",
+		},
+		{
+			name:       "200 empty body",
+			reply:      reply{status: http.StatusOK},
+			wantStatus: http.StatusOK,
+			wantText:   "empty body",
+		},
+		{
+			name:       "200 truncated JSON",
+			reply:      reply{status: http.StatusOK, body: `{"code":0,"msg":"Request succ`},
+			wantStatus: http.StatusOK,
+			wantBody:   `{"code":0,"msg":"Request succ`,
+			wantText:   "200",
+		},
+		{
+			name:       "200 HTML",
+			reply:      reply{status: http.StatusOK, contentType: "text/html", body: "<html>maintenance</html>"},
+			wantStatus: http.StatusOK,
+			wantBody:   "<html>maintenance</html>",
+			wantText:   "maintenance",
+		},
+		{
+			name:       "200 JSON without a code",
+			reply:      reply{status: http.StatusOK, body: `{"msg":"Request successful"}`},
+			wantStatus: http.StatusOK,
+			wantBody:   `{"msg":"Request successful"}`,
+			wantText:   "200",
+		},
+		{
+			name:       "200 code 0 followed by garbage",
+			reply:      reply{status: http.StatusOK, body: `{"code":0,"msg":"ok"} trailing`},
+			wantStatus: http.StatusOK,
+			wantBody:   `{"code":0,"msg":"ok"} trailing`,
+			wantText:   "200",
+		},
+		{
+			name:       "500 empty body",
+			reply:      reply{status: http.StatusInternalServerError},
+			wantStatus: http.StatusInternalServerError,
+			wantText:   "500",
+		},
+	}
+	for _, o := range ops {
+		for _, tt := range tests {
+			t.Run(o.name+"/"+tt.name, func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				f.answer(o.path, tt.reply)
+				c := newClient(t, f.serve(t).URL)
+
+				var res any
+				var err error
+				require.NotPanics(t, func() { res, err = do(t, o, context.Background(), c) })
+				assert.Nil(t, res)
+				var ae *apierror.Error
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, tt.wantStatus, ae.StatusCode)
+				assert.False(t, ae.HasCode)
+				assert.Equal(t, tt.wantBody, string(ae.Body))
+				assert.Contains(t, err.Error(), tt.wantText)
+			})
+		}
+	}
+}
+
+func TestCodeWithNon200Status(t *testing.T) {
+	f := newFakeNXCloud(t)
+	f.answerAll(reply{status: http.StatusServiceUnavailable, body: `{"code":0,"msg":"Request successful","data":null}`})
+	c := newClient(t, f.serve(t).URL)
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			_, err := do(t, o, context.Background(), c)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae, "code 0 is no success without HTTP 200")
+			assert.Equal(t, http.StatusServiceUnavailable, ae.StatusCode)
+			assert.Contains(t, err.Error(), "503")
+		})
+	}
+}
+
+func TestSuccessWithoutJSONContentType(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.answer(o.path, reply{status: http.StatusOK, contentType: "text/plain;charset=UTF-8", body: successBodies[o.path]})
+			c := newClient(t, f.serve(t).URL)
+			res, err := do(t, o, context.Background(), c)
+			require.NoError(t, err)
+			o.success(t, res)
+		})
+	}
+}
+
+func TestSuccessWithoutDataIsAnError(t *testing.T) {
+	f := newFakeNXCloud(t)
+	f.answerAll(reply{status: http.StatusOK, body: `{"code":0,"msg":"Request successful","data":null}`})
+	c := newClient(t, f.serve(t).URL)
+	for _, o := range ops[:2] { // the OTA operations promise data on success
+		t.Run(o.name, func(t *testing.T) {
+			res, err := do(t, o, context.Background(), c)
+			if err != nil {
+				var ae *apierror.Error
+				assert.ErrorAs(t, err, &ae)
+				return
+			}
+			o.success(t, res) // a nil error promises JSON200.Data
+		})
+	}
+}
+
+func TestValidationErrorSendsNothing(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func(*nxcloud.Client) (any, error)
+		want []string
+	}{
+		{
+			name: "init empty request",
+			call: func(c *nxcloud.Client) (any, error) { return c.OTA.InitWithResponse(ctx, ota.InitRequest{}) },
+			want: []string{"appkey: must not be empty", "phone: must not be empty", "userIp: must not be empty"},
+		},
+		{
+			name: "init empty phone",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: "pem28kje", UserIP: "203.0.113.7"})
+			},
+			want: []string{"phone: must not be empty"},
+		},
+		{
+			name: "init missing fields",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.OTA.InitWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"appkey":"pem28kje"}`))
+			},
+			want: []string{"phone: is required", "userIp: is required"},
+		},
+		{
+			name: "init no body",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.OTA.InitWithBodyWithResponse(ctx, "application/json", strings.NewReader(""))
+			},
+			want: []string{"the request body is required"},
+		},
+		{
+			name: "init wrong type",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.OTA.InitWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"appkey":"a","phone":86158,"userIp":"x"}`))
+			},
+			want: []string{"phone: value must be a string"},
+		},
+		{
+			name: "verify empty requestId",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "pem28kje"})
+			},
+			want: []string{"requestId: must not be empty"},
+		},
+		{
+			name: "checkCode empty request",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{})
+			},
+			want: []string{"code: must not be empty", "phone_number: must not be empty"},
+		},
+		{
+			name: "checkCode missing code",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.CheckCodeWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"phone_number":"185xxx99"}`))
+			},
+			want: []string{"code: is required"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			c := newClient(t, f.serve(t).URL)
+			res, err := tt.call(c)
+			noSecret(t, err)
+			assert.Nil(t, res)
+			var ve *apierror.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tt.want, ve.Problems)
+			for _, p := range tt.want {
+				assert.Contains(t, err.Error(), p)
+			}
+			n, _ := f.count()
+			assert.Zero(t, n, "the server received a request")
+		})
+	}
+}
+
+func TestWrongSecret(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			c, err := nxcloud.NewClient(testKey, wrongSecret, option.WithBaseURL(f.serve(t).URL))
+			require.NoError(t, err)
+			res, err := do(t, o, context.Background(), c)
+			assert.Nil(t, res)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, int(ota.ResultCodeBadSignature), ae.Code)
+			assert.Equal(t, int(waintegrator.ResultCodeBadSignature), ae.Code)
+			assert.Equal(t, http.StatusOK, ae.StatusCode)
+			assert.ErrorIs(t, err, apierror.ErrAuth)
+			assert.Equal(t, 1, ae.Attempts)
+			n, signed := f.count()
+			assert.Equal(t, 1, n, "an authentication failure is not retried")
+			assert.Zero(t, signed)
+		})
+	}
+}
+
+func TestWrongAccessKey(t *testing.T) {
+	f := newFakeNXCloud(t)
+	c, err := nxcloud.NewClient("someone-else", testSecret, option.WithBaseURL(f.serve(t).URL))
+	require.NoError(t, err)
+	_, err = do(t, ops[0], context.Background(), c)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, int(ota.ResultCodeAccessDenied), ae.Code)
+	assert.ErrorIs(t, err, apierror.ErrAuth)
+}
+
+func TestBaseURLWithPathPrefix(t *testing.T) {
+	f := newFakeNXCloud(t)
+	mux := http.NewServeMux()
+	mux.Handle("/prefix/", http.StripPrefix("/prefix", f))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	for _, base := range []string{srv.URL + "/prefix", srv.URL + "/prefix/"} {
+		c := newClient(t, base)
+		for _, o := range ops {
+			t.Run(base+"/"+o.name, func(t *testing.T) {
+				res, err := do(t, o, context.Background(), c)
+				require.NoError(t, err)
+				o.success(t, res)
+			})
+		}
+	}
+	n, signed := f.count()
+	assert.Equal(t, 2*len(ops), n)
+	assert.Equal(t, n, signed)
+}
+
+type countingRoundTripper struct {
+	base http.RoundTripper
+	n    atomic.Int32
+}
+
+func (c *countingRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+func TestWithHTTPClientIsUsedAndNotModified(t *testing.T) {
+	f := newFakeNXCloud(t)
+	srv := f.serve(t)
+	rt := &countingRoundTripper{base: http.DefaultTransport}
+	hc := &http.Client{Transport: rt, Timeout: time.Minute}
+
+	c := newClient(t, srv.URL, option.WithHTTPClient(hc))
+	for _, o := range ops {
+		res, err := do(t, o, context.Background(), c)
+		require.NoError(t, err, o.name)
+		o.success(t, res)
+	}
+	assert.Same(t, rt, hc.Transport, "the caller's Transport was replaced")
+	assert.Equal(t, time.Minute, hc.Timeout)
+	assert.EqualValues(t, len(ops), rt.n.Load(), "the caller's transport did not carry the requests")
+	_, signed := f.count()
+	assert.Equal(t, len(ops), signed, "signing sits on top of the caller's transport")
+}
+
+func TestWithHTTPClientWithoutTransport(t *testing.T) {
+	f := newFakeNXCloud(t)
+	hc := &http.Client{}
+	c := newClient(t, f.serve(t).URL, option.WithHTTPClient(hc))
+	_, err := do(t, ops[0], context.Background(), c)
+	require.NoError(t, err)
+	assert.Nil(t, hc.Transport, "the caller's client was modified")
+}
+
+func TestTimeout(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.blockAll() // answers only when the client gives up
+			c := newClient(t, f.serve(t).URL, option.WithTimeout(50*time.Millisecond))
+			res, err := do(t, o, context.Background(), c)
+			assert.Nil(t, res)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			var ue *url.Error
+			assert.ErrorAs(t, err, &ue)
+			var te *apierror.TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, 1, te.Attempts, "no attempt after the deadline")
+			// The request reached the server: an unsafe call may have
+			// taken effect; a safe one is harmless.
+			assert.Equal(t, !o.safe, errors.Is(err, apierror.ErrOutcomeUnknown))
+			assert.Equal(t, !o.safe, te.OutcomeUnknown)
+		})
+	}
+}
+
+func TestCallerContext(t *testing.T) {
+	f := newFakeNXCloud(t)
+	f.blockAll()
+	c := newClient(t, f.serve(t).URL, option.WithTimeout(0))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := do(t, ops[1], ctx, c)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	_, err = do(t, ops[1], ctx, c)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestClosedServer(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close()
+	c := newClient(t, base)
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			res, err := do(t, o, context.Background(), c)
+			assert.Nil(t, res)
+			var ue *url.Error
+			require.ErrorAs(t, err, &ue)
+			var ae *apierror.Error
+			assert.False(t, errors.As(err, &ae), "a transport failure is not a vendor failure")
+			var te *apierror.TransportError
+			require.ErrorAs(t, err, &te)
+			// Nothing reached a server, so even unsafe calls are retried.
+			assert.Equal(t, 3, te.Attempts)
+			assert.False(t, te.OutcomeUnknown)
+			assert.NotErrorIs(t, err, apierror.ErrOutcomeUnknown)
+		})
+	}
+}
+
+func TestNewClientRequiresCredentials(t *testing.T) {
+	tests := []struct {
+		name, key, secret string
+	}{
+		{"no key", "", testSecret},
+		{"no secret", testKey, ""},
+		{"neither", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := nxcloud.NewClient(tt.key, tt.secret)
+			require.Error(t, err)
+			assert.Nil(t, c)
+			noSecret(t, err)
+		})
+	}
+}
+
+func TestNewClientRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  option.Option
+	}{
+		{"relative base URL", option.WithBaseURL("/api")},
+		{"unknown algorithm", option.WithSignAlgorithm(sign.Algorithm("crc32"))},
+		{"nil HTTP client", option.WithHTTPClient(nil)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := nxcloud.NewClient(testKey, testSecret, tt.opt)
+			require.Error(t, err)
+			assert.Nil(t, c)
+			noSecret(t, err)
+		})
+	}
+}
+
+func TestNewClientDefaultsToProduction(t *testing.T) {
+	c, err := nxcloud.NewClient(testKey, testSecret)
+	require.NoError(t, err)
+	inner, ok := c.OTA.ClientInterface.(*ota.Client)
+	require.True(t, ok)
+	assert.Equal(t, "https://api2.nxcloud.com/", inner.Server)
+	wa, ok := c.WhatsApp.ClientInterface.(*waintegrator.Client)
+	require.True(t, ok)
+	assert.Equal(t, "https://api2.nxcloud.com/", wa.Server)
+}
+
+func TestResponseSizeCap(t *testing.T) {
+	f := newFakeNXCloud(t)
+	f.answerAll(reply{status: http.StatusOK, body: `{"code":0,"msg":"` + strings.Repeat("x", 4096) + `","data":null}`})
+	c := newClient(t, f.serve(t).URL, option.WithMaxResponseBytes(1024))
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			res, err := do(t, o, context.Background(), c)
+			assert.Nil(t, res)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "exceeds 1024 bytes")
+		})
+	}
+}
+
+func TestConcurrentCalls(t *testing.T) {
+	f := newFakeNXCloud(t)
+	c := newClient(t, f.serve(t).URL)
+	var wg sync.WaitGroup
+	for range 5 {
+		for _, o := range ops {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := do(t, o, context.Background(), c)
+				assert.NoError(t, err, o.name)
+			}()
+		}
+	}
+	wg.Wait()
+	n, signed := f.count()
+	assert.Equal(t, 5*len(ops), n)
+	assert.Equal(t, n, signed)
+}
+
+func TestRetries(t *testing.T) {
+	initOp, verifyOp, checkCodeOp := ops[0], ops[1], ops[2]
+	unavailable := reply{status: http.StatusServiceUnavailable, contentType: "text/html", body: "<html>busy</html>"}
+	tooFrequent := reply{status: http.StatusOK, body: `{"code":2206,"msg":"slow down","data":null}`}
+	withRetryAfter := func(r reply, v string) reply {
+		r.header = http.Header{"Retry-After": {v}}
+		return r
+	}
+	an := func(opts ...option.Option) []option.Option { return opts }
+	tests := []struct {
+		name         string
+		op           op
+		replies      []reply
+		opts         []option.Option
+		maxAttempts  int // per-call override; 0 = none
+		wantRequests int
+		wantAttempts int // 0 = the call succeeds
+	}{
+		{name: "safe: 503 then success", op: verifyOp, replies: []reply{unavailable, okReply(verifyOp.path)}, wantRequests: 2},
+		{name: "safe: 503 twice then success", op: verifyOp, replies: []reply{unavailable, unavailable, okReply(verifyOp.path)}, wantRequests: 3},
+		{name: "safe: 503 until the attempts run out", op: verifyOp, replies: []reply{unavailable}, wantRequests: 3, wantAttempts: 3},
+		{name: "safe: 429 then success", op: verifyOp, replies: []reply{{status: http.StatusTooManyRequests}, okReply(verifyOp.path)}, wantRequests: 2},
+		{name: "safe: too frequent then success", op: verifyOp, replies: []reply{tooFrequent, okReply(verifyOp.path)}, wantRequests: 2},
+		{name: "safe: bad signature is not retried", op: verifyOp, replies: []reply{{status: http.StatusOK, body: `{"code":1003,"msg":"sign error"}`}}, wantRequests: 1, wantAttempts: 1},
+		{name: "safe: business failure is not retried", op: verifyOp, replies: []reply{{status: http.StatusOK, body: `{"code":2205,"msg":"no record"}`}}, wantRequests: 1, wantAttempts: 1},
+		{name: "safe: 400 is not retried", op: verifyOp, replies: []reply{{status: http.StatusBadRequest, body: "bad request"}}, wantRequests: 1, wantAttempts: 1},
+		{name: "safe: WithMaxAttempts(5)", op: verifyOp, replies: []reply{unavailable}, opts: an(option.WithMaxAttempts(5)), wantRequests: 5, wantAttempts: 5},
+		{name: "safe: WithoutRetries", op: verifyOp, replies: []reply{unavailable}, opts: an(option.WithoutRetries()), wantRequests: 1, wantAttempts: 1},
+		{name: "safe: per-call override lowers", op: verifyOp, replies: []reply{unavailable}, maxAttempts: 1, wantRequests: 1, wantAttempts: 1},
+		{name: "safe: per-call override raises", op: verifyOp, replies: []reply{unavailable}, opts: an(option.WithoutRetries()), maxAttempts: 4, wantRequests: 4, wantAttempts: 4},
+		{name: "unsafe init: 503 is not retried", op: initOp, replies: []reply{unavailable, okReply(initOp.path)}, wantRequests: 1, wantAttempts: 1},
+		{name: "unsafe init: too frequent is not retried", op: initOp, replies: []reply{tooFrequent, okReply(initOp.path)}, wantRequests: 1, wantAttempts: 1},
+		{name: "unsafe checkCode: 502 is not retried", op: checkCodeOp, replies: []reply{{status: http.StatusBadGateway}, okReply(checkCodeOp.path)}, wantRequests: 1, wantAttempts: 1},
+		{
+			name: "Retry-After 0 wins over the backoff", op: verifyOp,
+			replies: []reply{withRetryAfter(unavailable, "0"), okReply(verifyOp.path)},
+			opts:    an(option.WithRetryBackoff(time.Hour, time.Hour)), wantRequests: 2,
+		},
+		{
+			name: "Retry-After is capped by the maximum delay", op: verifyOp,
+			replies:      []reply{withRetryAfter(unavailable, "3600"), okReply(verifyOp.path)},
+			wantRequests: 2,
+		},
+		{
+			name: "no wait runs past the deadline", op: verifyOp,
+			replies: []reply{unavailable, okReply(verifyOp.path)},
+			opts:    an(option.WithRetryBackoff(time.Hour, time.Hour)), wantRequests: 1, wantAttempts: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.answer(tt.op.path, tt.replies...)
+			c := newClient(t, f.serve(t).URL, tt.opts...)
+			ctx := context.Background()
+			if tt.maxAttempts > 0 {
+				ctx = option.WithCallMaxAttempts(ctx, tt.maxAttempts)
+			}
+			res, err := do(t, tt.op, ctx, c)
+			n, signed := f.count()
+			assert.Equal(t, tt.wantRequests, n, "requests")
+			assert.Equal(t, n, signed, "every attempt is signed afresh")
+			if tt.wantAttempts == 0 {
+				require.NoError(t, err)
+				tt.op.success(t, res)
+				return
+			}
+			assert.Nil(t, res)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, tt.wantAttempts, ae.Attempts)
+		})
+	}
+}
+
+// lockedBuffer is a log sink safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestLogsKeepCredentials(t *testing.T) {
+	for _, bodies := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bodies=%t", bodies), func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.answer(ops[1].path, reply{status: http.StatusServiceUnavailable, body: "busy"}, okReply(ops[1].path))
+			srv := f.serve(t)
+			var buf lockedBuffer
+			opts := []option.Option{option.WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))}
+			if bodies {
+				opts = append(opts, option.WithLogBodies())
+			}
+			c := newClient(t, srv.URL, opts...)
+			for _, o := range ops {
+				_, err := do(t, o, context.Background(), c)
+				require.NoError(t, err, o.name)
+			}
+			bad, err := nxcloud.NewClient(testKey, wrongSecret, append(opts, option.WithBaseURL(srv.URL))...)
+			require.NoError(t, err)
+			_, err = do(t, ops[0], context.Background(), bad)
+			require.Error(t, err)
+
+			log := buf.String()
+			assert.Contains(t, log, "nxcloud/ota verify")
+			assert.Contains(t, log, "nxcloud/wa-integrator checkCode")
+			assert.Contains(t, log, "attempt=2", "the retried attempt is logged")
+			assert.Contains(t, log, "status=503")
+			for _, secret := range []string{testSecret, wrongSecret, testKey} {
+				assert.NotContains(t, log, secret)
+			}
+			f.mu.Lock()
+			signs := append([]string(nil), f.signs...)
+			f.mu.Unlock()
+			require.NotEmpty(t, signs)
+			for _, s := range signs {
+				require.NotEmpty(t, s)
+				assert.NotContains(t, log, s, "a signature reached the log")
+			}
+			if bodies {
+				assert.Contains(t, log, "pem28kje", "the request body is logged")
+				assert.Contains(t, log, "989d535f78338411f7de07c028ddee4b", "the response body is logged")
+				assert.Contains(t, log, "***", "credential headers are masked")
+			} else {
+				assert.NotContains(t, log, "pem28kje", "bodies are logged only on request")
+				assert.NotContains(t, log, "989d535f78338411f7de07c028ddee4b")
+			}
+		})
+	}
+}
