@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -186,10 +187,18 @@ func (g *globals) clientOptions() ([]option.Option, error) {
 // credentials reads a key pair from the environment.
 func credentials(env Env, keyVar, secretVar string) (string, string, error) {
 	key, secret := env.Getenv(keyVar), env.Getenv(secretVar)
-	for name, v := range map[string]string{keyVar: key, secretVar: secret} {
-		if v == "" {
-			return "", "", usagef("%s is not set in the environment", name)
-		}
+	var missing []string
+	if key == "" {
+		missing = append(missing, keyVar)
+	}
+	if secret == "" {
+		missing = append(missing, secretVar)
+	}
+	switch len(missing) {
+	case 1:
+		return "", "", usagef("%s is not set in the environment", missing[0])
+	case 2:
+		return "", "", usagef("%s are not set in the environment", strings.Join(missing, " and "))
 	}
 	return key, secret, nil
 }

@@ -26,11 +26,12 @@ mock package's defaults (see README).`,
   verikit --base-url http://127.0.0.1:8080 nxcloud ota init --appkey a --phone 8615800001795 --user-ip 203.0.113.7`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if k, s := env.Getenv(EnvAccessKey), env.Getenv(EnvAccessSecret); k != "" && s != "" {
-				cfg.NXCloudKeys = map[string]string{k: s}
+			var err error
+			if cfg.NXCloudKeys, err = keyPair(env, EnvAccessKey, EnvAccessSecret); err != nil {
+				return err
 			}
-			if k, s := env.Getenv(EnvDevKey), env.Getenv(EnvDevSecret); k != "" && s != "" {
-				cfg.EngageLabKeys = map[string]string{k: s}
+			if cfg.EngageLabKeys, err = keyPair(env, EnvDevKey, EnvDevSecret); err != nil {
+				return err
 			}
 			m, err := mock.New(cfg)
 			if err != nil {
@@ -48,4 +49,18 @@ mock package's defaults (see README).`,
 	cmd.Flags().StringVar(&cfg.WhatsAppCode, "whatsapp-code", mock.DefaultWhatsAppCode, "the code WhatsApp checkCode accepts")
 	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports")
 	return cmd
+}
+
+// keyPair reads the credentials the mock should accept: both variables set,
+// or neither (nil: the mock's defaults). Only one set is a usage error, not a
+// silent fall-back to the defaults.
+func keyPair(env Env, keyVar, secretVar string) (map[string]string, error) {
+	k, s := env.Getenv(keyVar), env.Getenv(secretVar)
+	switch {
+	case k == "" && s == "":
+		return nil, nil
+	case k == "" || s == "":
+		return nil, usagef("set both %s and %s, or neither (for the mock's defaults)", keyVar, secretVar)
+	}
+	return map[string]string{k: s}, nil
 }

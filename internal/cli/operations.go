@@ -122,7 +122,7 @@ func operationCommand(env Env, g *globals, op operation) *cobra.Command {
 		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return failed(enc.Encode(res))
 	}
 	return cmd
 }
@@ -145,7 +145,8 @@ func bodyFields(o *specs.Operation) []field {
 		for _, r := range s.Required {
 			f.required = f.required || r == name
 		}
-		f.help = ref.Value.Description
+		// pflag would take a `quoted` word as the value's placeholder.
+		f.help = strings.ReplaceAll(ref.Value.Description, "`", "")
 		if ref.Value.Example != nil {
 			f.help += fmt.Sprintf(" (e.g. %v)", ref.Value.Example)
 		}

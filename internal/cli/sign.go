@@ -45,7 +45,7 @@ NXCLOUD_ACCESS_SECRET.`,
 			}
 			body, err := io.ReadAll(env.Stdin)
 			if err != nil {
-				return fmt.Errorf("reading the body from stdin: %w", err)
+				return failed(fmt.Errorf("reading the body from stdin: %w", err))
 			}
 			sig, err := sign.Sign(alg, p, body, secret)
 			if err != nil {

@@ -1,0 +1,233 @@
+package cli
+
+// In-process tests of the command's helpers. The binary is exercised end to
+// end in e2e_test.go.
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/specs"
+)
+
+func TestKebab(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"userIp", "user-ip"},
+		{"phone_number", "phone-number"},
+		{"checkCode", "check-code"},
+		{"requestId", "request-id"},
+		{"appkey", "appkey"},
+		{"message_id", "message-id"},
+		{"verify_code", "verify-code"},
+		{"init", "init"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.want, kebab(tt.in))
+		})
+	}
+}
+
+// fakeEnv is an Env with in-memory streams and environment.
+type fakeEnv struct {
+	stdout, stderr bytes.Buffer
+	vars           map[string]string
+}
+
+func (f *fakeEnv) env(stdin string) Env {
+	return Env{
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &f.stdout,
+		Stderr: &f.stderr,
+		Getenv: func(k string) string { return f.vars[k] },
+	}
+}
+
+func TestRunInProcess(t *testing.T) {
+	all := map[string]string{
+		EnvAccessKey: "k", EnvAccessSecret: "s", EnvDevKey: "dk", EnvDevSecret: "ds",
+	}
+	without := func(name string) map[string]string {
+		m := map[string]string{}
+		for k, v := range all {
+			if k != name {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	// Port 1 on loopback refuses connections: should a case get past its
+	// usage check, it fails with exit 1 instead of reaching a real host.
+	const nowhere = "http://127.0.0.1:1"
+	ota := []string{"--base-url", nowhere, "--max-attempts", "1", "nxcloud", "ota", "init", "--appkey", "a", "--phone", "1", "--user-ip", "1"}
+	otp := []string{"--base-url", nowhere, "engagelab", "otp", "verify", "--message-id", "m", "--verify-code", "1"}
+	tests := []struct {
+		name       string
+		vars       map[string]string
+		stdin      string
+		args       []string
+		wantExit   int
+		wantStdout string
+		wantStderr string
+	}{
+		{name: "no access key", vars: without(EnvAccessKey), args: ota, wantExit: ExitUsage, wantStderr: EnvAccessKey},
+		{name: "no access secret", vars: without(EnvAccessSecret), args: ota, wantExit: ExitUsage, wantStderr: EnvAccessSecret},
+		{name: "no dev key", vars: without(EnvDevKey), args: otp, wantExit: ExitUsage, wantStderr: EnvDevKey},
+		{name: "no dev secret", vars: without(EnvDevSecret), args: otp, wantExit: ExitUsage, wantStderr: EnvDevSecret},
+		{name: "unknown command", vars: all, args: []string{"bogus"}, wantExit: ExitUsage, wantStderr: `unknown command "bogus"`},
+		{name: "unknown flag", vars: all, args: append(ota, "--bogus"), wantExit: ExitUsage, wantStderr: "--bogus"},
+		{name: "bad algorithm", vars: all, args: []string{"nxcloud", "--sign-algorithm", "crc32", "ota", "init", "--appkey", "a", "--phone", "1", "--user-ip", "1"},
+			wantExit: ExitUsage, wantStderr: "crc32"},
+		{name: "empty required value", vars: all, args: []string{"--base-url", nowhere, "nxcloud", "ota", "init", "--appkey", "a", "--phone", "", "--user-ip", "1"},
+			wantExit: ExitUsage, wantStderr: "nothing was sent"},
+		{name: "transport error", vars: all, args: ota, wantExit: ExitAPI, wantStderr: "127.0.0.1:1"},
+		{name: "help", args: []string{"--help"}, wantExit: ExitOK, wantStdout: "Usage:"},
+		{name: "sign", vars: map[string]string{EnvAccessSecret: "abciiiko2k3"}, stdin: `{"name":"牛小信","id":10001}`,
+			args:     []string{"sign", "--access-key", "fme2na3kdi3ki", "--ts", "1655710885431", "--biz-type", "1", "--action", "send"},
+			wantExit: ExitOK, wantStdout: "sign: 87c3560d3331ae23f1021e2025722354\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeEnv{vars: tt.vars}
+			code := Run(context.Background(), tt.args, f.env(tt.stdin))
+			require.Equal(t, tt.wantExit, code, "stdout:\n%s\nstderr:\n%s", &f.stdout, &f.stderr)
+			assert.Contains(t, f.stdout.String(), tt.wantStdout)
+			assert.Contains(t, f.stderr.String(), tt.wantStderr)
+			if tt.wantExit != ExitOK {
+				assert.Empty(t, f.stdout.String())
+			}
+			assert.NotContains(t, f.stdout.String()+f.stderr.String(), "abciiiko2k3")
+		})
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantErr string
+	}{
+		{name: "both set", vars: map[string]string{"K": "k", "S": "s"}},
+		{name: "no key", vars: map[string]string{"S": "s"}, wantErr: "K is not set"},
+		{name: "no secret", vars: map[string]string{"K": "k"}, wantErr: "S is not set"},
+		{name: "empty secret", vars: map[string]string{"K": "k", "S": ""}, wantErr: "S is not set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := Env{Getenv: func(k string) string { return tt.vars[k] }}
+			key, secret, err := credentials(env, "K", "S")
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				assert.ErrorAs(t, err, new(usageError))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "k", key)
+			assert.Equal(t, "s", secret)
+		})
+	}
+}
+
+// TestOperationFlagsFollowSpec checks that each operation command has one
+// flag per top-level body property, named in kebab case, required exactly
+// when the spec requires the property, and that its example sets every
+// required flag.
+func TestOperationFlagsFollowSpec(t *testing.T) {
+	root := newRoot((&fakeEnv{}).env(""))
+	require.NotEmpty(t, operations)
+	for _, op := range operations {
+		t.Run(op.spec+" "+op.id, func(t *testing.T) {
+			cmd, _, err := root.Find([]string{op.vendor, op.product, kebab(op.id)})
+			require.NoError(t, err)
+			require.Equal(t, kebab(op.id), cmd.Name())
+
+			o, found := specs.MustLoad(op.spec).Operation(op.id)
+			require.True(t, found)
+			schema := o.BodySchema()
+			require.NotNil(t, schema)
+			want := map[string]bool{} // flag → required
+			for name := range schema.Properties {
+				want[kebab(name)] = slices.Contains(schema.Required, name)
+			}
+			got := map[string]bool{}
+			cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+				if f.Name == "help" {
+					return
+				}
+				_, required := f.Annotations[cobra.BashCompOneRequiredFlag]
+				got[f.Name] = required
+			})
+			assert.Equal(t, want, got)
+			for flag, required := range want {
+				if required {
+					assert.Contains(t, cmd.Example, " --"+flag+" ")
+				}
+			}
+			assert.NotEmpty(t, cmd.Short)
+		})
+	}
+}
+
+func TestBuildBody(t *testing.T) {
+	fields := []field{
+		{name: "str", flag: "str", schema: openapi3.NewStringSchema()},
+		{name: "int", flag: "int", schema: openapi3.NewIntegerSchema()},
+		{name: "num", flag: "num", schema: openapi3.NewFloat64Schema()},
+		{name: "bool", flag: "bool", schema: openapi3.NewBoolSchema()},
+		{name: "obj", flag: "obj", schema: openapi3.NewObjectSchema()},
+		{name: "any", flag: "any", schema: &openapi3.Schema{}},
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantJSON string
+		wantErr  string
+	}{
+		{name: "nothing set", wantJSON: `{}`},
+		{name: "string kept as is", args: []string{"--str", "007"}, wantJSON: `{"str":"007"}`},
+		{name: "empty string is sent", args: []string{"--str", ""}, wantJSON: `{"str":""}`},
+		{name: "integer", args: []string{"--int", "42"}, wantJSON: `{"int":42}`},
+		{name: "big integer", args: []string{"--int", "1725407449772531712"}, wantJSON: `{"int":1725407449772531712}`},
+		{name: "number", args: []string{"--num", "1.5"}, wantJSON: `{"num":1.5}`},
+		{name: "boolean", args: []string{"--bool", "true"}, wantJSON: `{"bool":true}`},
+		{name: "object as JSON", args: []string{"--obj", `{"a":[1,2]}`}, wantJSON: `{"obj":{"a":[1,2]}}`},
+		{name: "untyped as JSON", args: []string{"--any", `"x"`}, wantJSON: `{"any":"x"}`},
+		{name: "all together", args: []string{"--str", "s", "--int", "-1", "--bool", "false"}, wantJSON: `{"bool":false,"int":-1,"str":"s"}`},
+		{name: "bad integer", args: []string{"--int", "4.2"}, wantErr: `--int: "4.2" is not a valid integer`},
+		{name: "bad number", args: []string{"--num", "x"}, wantErr: `--num: "x" is not a valid number`},
+		{name: "bad boolean", args: []string{"--bool", "maybe"}, wantErr: `--bool: "maybe" is not a valid boolean`},
+		{name: "bad JSON", args: []string{"--obj", "{"}, wantErr: `--obj: "{" is not a valid object`},
+		{name: "bad untyped", args: []string{"--any", "x"}, wantErr: `--any: "x" is not a valid JSON value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := &cobra.Command{Use: "op"}
+			values := map[string]*string{}
+			for _, f := range fields {
+				values[f.name] = cmd.Flags().String(f.flag, "", "")
+			}
+			require.NoError(t, cmd.Flags().Parse(tt.args))
+			body, err := buildBody(cmd, fields, values)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.wantErr, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			// json.Marshal sorts map keys, so the bytes are deterministic;
+			// comparing them also catches a big integer turned into a float.
+			assert.Equal(t, tt.wantJSON, string(body))
+		})
+	}
+}
