@@ -108,12 +108,14 @@ func (e *Error) Error() string {
 func FromResponse(operation string, resp *http.Response, body []byte) *Error {
 	e := &Error{Operation: operation, StatusCode: resp.StatusCode, Header: resp.Header}
 	var reply struct {
-		Code    *json.Number `json:"code"`
-		Msg     string       `json:"msg"`
-		Message string       `json:"message"`
+		Code    json.RawMessage `json:"code"`
+		Msg     string          `json:"msg"`
+		Message string          `json:"message"`
 	}
-	if json.Unmarshal(body, &reply) == nil && reply.Code != nil {
-		if n, err := reply.Code.Int64(); err == nil {
+	// The code must be a JSON number: json.Number alone would also take
+	// "0" in quotes, which the generated int32 field then refuses.
+	if json.Unmarshal(body, &reply) == nil && len(reply.Code) > 0 && reply.Code[0] != '"' {
+		if n, err := json.Number(reply.Code).Int64(); err == nil {
 			e.HasCode, e.Code = true, int(n)
 			e.Message = reply.Msg
 			if e.Message == "" {

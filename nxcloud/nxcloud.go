@@ -67,11 +67,14 @@ func NewClient(accessKey, accessSecret string, opts ...option.Option) (*Client, 
 // product answers in a {code, msg|message, data} envelope.
 func checkEnvelope(op *specs.Operation, resp *http.Response, body []byte) error {
 	e := apierror.FromResponse(op.FullName(), resp, body)
-	if resp.StatusCode != http.StatusOK || !e.HasCode || e.Code != 0 || !apiclient.AcceptJSON(resp, body) {
+	if resp.StatusCode != http.StatusOK || !e.HasCode || e.Code != 0 {
 		return e
 	}
 	if promisesData(op) && !hasData(body) {
 		e.Message = "the result code says success, but the envelope carries no data"
+		return e
+	}
+	if !apiclient.AcceptJSON(resp, body) { // last: it may rewrite the header
 		return e
 	}
 	return nil

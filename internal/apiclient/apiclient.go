@@ -346,13 +346,14 @@ func Build[C, O, D any](cfg *Config, specName string, v Vendor, newClient func(s
 }
 
 // AcceptJSON reports whether body is JSON, and if so makes sure the
-// response's Content-Type says so: the generated parsers decode JSON200
-// only for a JSON Content-Type, and some servers omit it.
+// response's Content-Type says so in the form the generated parsers look
+// for: they decode JSON200 only when the header contains "json" (case
+// matters to them), and some servers omit it or write "Application/JSON".
 func AcceptJSON(resp *http.Response, body []byte) bool {
 	if !json.Valid(body) {
 		return false
 	}
-	if !IsJSON(resp.Header.Get("Content-Type")) {
+	if !strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		resp.Header.Set("Content-Type", "application/json")
 	}
 	return true

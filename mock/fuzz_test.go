@@ -1,0 +1,352 @@
+package mock_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
+)
+
+// fuzzNow is the mock's clock in FuzzMockRequest.
+var fuzzNow = time.UnixMilli(1_655_710_885_431)
+
+// Bits of FuzzMockRequest's mode argument. Each one makes an input more
+// likely to get past a layer of the mock, so the fuzzer reaches the
+// validation and the handlers, not only the signature check.
+const (
+	fuzzSignIt    = 1 << iota // compute the right signature over the body
+	fuzzKnownKey              // use the mock's access key
+	fuzzOpHeaders             // use the operation's bizType and action
+	fuzzFreshTS               // ts = the mock's clock
+	fuzzSpelling1             // header spelling, two bits:
+	fuzzSpelling2             //   exact, canonical, lower, upper
+	fuzzBasicAuth             // send the mock's EngageLab credentials
+	fuzzPrepare               // create state first (an OTA login, an OTP), and send twice
+)
+
+// fuzzOps are the operations of every embedded spec, in a stable order.
+var fuzzOps = sync.OnceValues(func() ([]*specs.Operation, error) {
+	docs, err := specs.All()
+	if err != nil {
+		return nil, err
+	}
+	var ops []*specs.Operation
+	for _, d := range docs {
+		ops = append(ops, d.Operations...)
+	}
+	return ops, nil
+})
+
+// fuzzMatch finds the operation the mock should route a request to.
+func fuzzMatch(method, path string) *specs.Operation {
+	docs, _ := specs.All()
+	for _, d := range docs {
+		if op, ok := d.Match(method, path); ok {
+			return op
+		}
+	}
+	return nil
+}
+
+// fuzzMsgKey is the message key of an NXCloud operation's envelope.
+func fuzzMsgKey(op *specs.Operation) string {
+	mt := op.Spec.Responses.Status(http.StatusOK).Value.Content.Get("application/json")
+	if _, has := mt.Schema.Value.Properties["msg"]; has {
+		return "msg"
+	}
+	return "message"
+}
+
+func fuzzSetHeader(h http.Header, spelling int, name, value string) {
+	if value == "" {
+		return
+	}
+	switch spelling {
+	case 0:
+		h[name] = []string{value}
+	case 1:
+		h.Set(name, value)
+	case 2:
+		h[strings.ToLower(name)] = []string{value}
+	default:
+		h[strings.ToUpper(name)] = []string{value}
+	}
+}
+
+// fuzzSignedInit runs a correctly signed OTA init and returns its requestId.
+func fuzzSignedInit(t *testing.T, s *mock.Server) string {
+	body := []byte(`{"appkey":"pem28kje","phone":"86158xxxx1795","userIp":"xxx.xxx.xxx.xxx"}`)
+	p := sign.Params{AccessKey: mock.DefaultAccessKey, TS: strconv.FormatInt(fuzzNow.UnixMilli(), 10), BizType: "6", Action: "init"}
+	sig, _ := sign.Sign(sign.MD5, p, body, mock.DefaultAccessSecret)
+	req := httptest.NewRequest(http.MethodPost, "/api/ota/init", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for name, v := range map[string]string{sign.HeaderAccessKey: p.AccessKey, sign.HeaderTS: p.TS, sign.HeaderBizType: p.BizType, sign.HeaderAction: p.Action, sign.HeaderSign: sig} {
+		req.Header[name] = []string{v}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	var env struct {
+		Code int
+		Data struct{ RequestID string }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Code != 0 || env.Data.RequestID == "" {
+		t.Fatalf("a correctly signed OTA init failed: %s", rec.Body.Bytes())
+	}
+	return env.Data.RequestID
+}
+
+// FuzzMockRequest drives mock.Server.ServeHTTP directly with arbitrary
+// paths, NXCloud signing headers, Basic credentials, Content-Types and
+// bodies, signed or not (see the mode bits), and checks that the mock:
+//
+//   - never panics, and always answers JSON with Content-Type
+//     application/json;
+//   - answers a path that is no operation with 404;
+//   - answers every NXCloud operation with HTTP 200 and the product's
+//     envelope: an integer code, the product's message key (msg or
+//     message) as a string, the other key absent, and data;
+//   - gives code 0 (NXCloud) or HTTP 200 (EngageLab) only to a request
+//     that authenticates — the signature verified over the raw bytes sent
+//     with the mock's secret, ts within 60 s, the operation's bizType and
+//     action; the mock's Basic credentials — and whose body the SDK's own
+//     validator (Operation.ValidateBody) accepts;
+//   - answers EngageLab failures with a 4xx/5xx {code, message};
+//   - sends only responses its spec allows (Config.OnInvalidResponse).
+func FuzzMockRequest(f *testing.F) {
+	const (
+		key     = mock.DefaultAccessKey
+		ts      = "1655710885431"
+		ctJSON  = "application/json"
+		allGood = fuzzSignIt | fuzzKnownKey | fuzzOpHeaders | fuzzFreshTS | fuzzBasicAuth
+	)
+	// Operation order (route % 5): engagelab/otp verify, nxcloud/ota init,
+	// nxcloud/ota verify, nxcloud/wa-integrator checkCode; 4 = the raw path.
+	f.Add(uint8(1), uint8(allGood), "", key, ts, "6", "init", "", "", ctJSON, "", []byte(`{"appkey":"pem28kje","phone":"86158xxxx1795","userIp":"xxx.xxx.xxx.xxx"}`))
+	f.Add(uint8(1), uint8(allGood|fuzzSpelling2), "", key, ts, "6", "init", "sha256", "", ctJSON, "", []byte(`{"appkey":"pem28kje","phone":"","userIp":"xxx.xxx.xxx.xxx"}`))
+	f.Add(uint8(2), uint8(allGood|fuzzPrepare), "", key, ts, "6", "verify", "", "", ctJSON, "", []byte(`{"appkey":"pem28kje","requestId":"REQUEST_ID"}`))
+	f.Add(uint8(2), uint8(allGood|fuzzSpelling1), "", key, ts, "6", "verify", "md5", "", ctJSON, "", []byte(`{"appkey":"pem28kje","requestId":"989d535f78338411f7de07c028ddee4b"}`))
+	f.Add(uint8(3), uint8(allGood), "", key, ts, "2", "checkCode", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
+	f.Add(uint8(3), uint8(allGood), "", key, ts, "2", "checkCode", "", "", "text/plain", "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
+	f.Add(uint8(0), uint8(allGood|fuzzPrepare), "", "", "", "", "", "", "", ctJSON, "", []byte(`{"message_id":"1725407449772531712","verify_code":"667090"}`))
+	f.Add(uint8(0), uint8(0), "", "", "", "", "", "", "", ctJSON, "Basic amlndWFuZ2RldjpkZXZfc2VjcmV0", []byte(`{"message_id":"1725407449772531712","verify_code":"667090"}`))
+	f.Add(uint8(0), uint8(fuzzBasicAuth), "", "", "", "", "", "", "", ctJSON, "", []byte(`{"message_id":"1","verify_code":`))
+	// The NXCloud docs' worked example: an unknown key, a placeholder sign.
+	f.Add(uint8(1), uint8(0), "", "fme2na3kdi3ki", ts, "6", "init", "", "6e9506557d1f289501d333ee2c365826", ctJSON, "", []byte(`{"appkey":"pem28kje","phone":"86158xxxx1795","userIp":"xxx.xxx.xxx.xxx"}`))
+	f.Add(uint8(1), uint8(fuzzSignIt|fuzzKnownKey|fuzzOpHeaders), "", key, "1655710945432", "", "", "", "", ctJSON, "", []byte(`{}`))
+	f.Add(uint8(4), uint8(allGood), "/api/ota/init/", key, ts, "6", "init", "", "", ctJSON, "", []byte(`{"appkey":"a","phone":"1","userIp":"2"}`))
+	f.Add(uint8(4), uint8(0), "/no/such/path", "", "", "", "", "", "", "", "", []byte(nil))
+	f.Add(uint8(4|0x80), uint8(allGood), "/api/ota/init", key, ts, "6", "init", "", "", "", "", []byte(nil))
+
+	ops, err := fuzzOps()
+	if err != nil {
+		f.Fatal(err)
+	}
+	wantOrder := []string{"engagelab/otp verify", "nxcloud/ota init", "nxcloud/ota verify", "nxcloud/wa-integrator checkCode"}
+	for i, name := range wantOrder {
+		if i >= len(ops) || ops[i].FullName() != name {
+			f.Logf("operation order changed (the seeds' route numbers assume %q)", wantOrder)
+			break
+		}
+	}
+
+	f.Fuzz(func(t *testing.T, route, mode uint8, path, accessKey, ts, bizType, action, algorithm, signature, contentType, authorization string, body []byte) {
+		var invalid []string
+		s, err := mock.New(mock.Config{
+			Now: func() time.Time { return fuzzNow },
+			OnInvalidResponse: func(op string, err error) {
+				invalid = append(invalid, fmt.Sprintf("%s: %v", op, err))
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		method := http.MethodPost
+		var op *specs.Operation
+		if i := int(route&0x7f) % (len(ops) + 1); i < len(ops) {
+			op = ops[i]
+			method, path = op.Method, op.Path
+		} else if route&0x80 != 0 {
+			method = http.MethodGet
+		}
+		if path == "" || path[0] != '/' {
+			path = "/" + path
+		}
+		op = fuzzMatch(method, path)
+
+		if mode&fuzzPrepare != 0 && op != nil {
+			switch op.FullName() {
+			case "nxcloud/ota verify":
+				body = bytes.ReplaceAll(body, []byte("REQUEST_ID"), []byte(fuzzSignedInit(t, s)))
+			case "engagelab/otp verify":
+				var v struct {
+					MessageID string `json:"message_id"`
+				}
+				if json.Unmarshal(body, &v) == nil && v.MessageID != "" {
+					s.AddOTPMessage(v.MessageID, "667090")
+				}
+			}
+		}
+		if mode&fuzzKnownKey != 0 {
+			accessKey = mock.DefaultAccessKey
+		}
+		if mode&fuzzOpHeaders != 0 && op != nil && op.Signed() {
+			bizType, action = op.BizType, op.Action
+		}
+		if mode&fuzzFreshTS != 0 {
+			ts = strconv.FormatInt(fuzzNow.UnixMilli(), 10)
+		}
+		p := sign.Params{AccessKey: accessKey, TS: ts, BizType: bizType, Action: action}
+		if mode&fuzzSignIt != 0 {
+			alg, err := sign.ParseAlgorithm(algorithm)
+			if err != nil {
+				alg = sign.MD5
+			}
+			signature, _ = sign.Sign(alg, p, body, mock.DefaultAccessSecret)
+		}
+		if mode&fuzzBasicAuth != 0 {
+			authorization = "Basic " + base64.StdEncoding.EncodeToString([]byte(mock.DefaultDevKey+":"+mock.DefaultDevSecret))
+		}
+
+		req := httptest.NewRequest(method, "http://mock.invalid/", bytes.NewReader(body))
+		req.URL.Path, req.RequestURI = path, path
+		spelling := int(mode/fuzzSpelling1) & 3
+		fuzzSetHeader(req.Header, spelling, sign.HeaderAccessKey, accessKey)
+		fuzzSetHeader(req.Header, spelling, sign.HeaderTS, ts)
+		fuzzSetHeader(req.Header, spelling, sign.HeaderBizType, bizType)
+		fuzzSetHeader(req.Header, spelling, sign.HeaderAction, action)
+		fuzzSetHeader(req.Header, spelling, sign.HeaderSign, signature)
+		fuzzSetHeader(req.Header, spelling, sign.HeaderAlgorithm, algorithm)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+
+		sends := 1
+		if mode&fuzzPrepare != 0 {
+			sends = 2
+		}
+		for n := 0; n < sends; n++ {
+			if n > 0 {
+				req.Body = http.NoBody
+				if len(body) > 0 {
+					req.Body = fuzzReadCloser{bytes.NewReader(body)}
+				}
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			fuzzCheckMockReply(t, op, req, body, rec)
+		}
+		if len(invalid) > 0 {
+			t.Fatalf("the mock sent responses its spec does not allow:\n%s", strings.Join(invalid, "\n"))
+		}
+	})
+}
+
+type fuzzReadCloser struct{ *bytes.Reader }
+
+func (fuzzReadCloser) Close() error { return nil }
+
+func fuzzCheckMockReply(t *testing.T, op *specs.Operation, req *http.Request, body []byte, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	got := rec.Body.Bytes()
+	if !json.Valid(got) {
+		t.Fatalf("HTTP %d with a body that is not JSON: %q", rec.Code, got)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	if op == nil {
+		if rec.Code != http.StatusNotFound {
+			t.Fatalf("%s %s is no operation, yet HTTP %d: %s", req.Method, req.URL.Path, rec.Code, got)
+		}
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(got, &fields); err != nil && (op.Signed() || rec.Code != http.StatusOK) {
+		t.Fatalf("%s: the answer is not a JSON object: %s", op.FullName(), got)
+	}
+	code, hasCode := int64(0), false
+	if raw, ok := fields["code"]; ok {
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		code, hasCode = n, err == nil
+	}
+
+	if op.Signed() {
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: NXCloud answers HTTP 200, the mock sent %d: %s", op.FullName(), rec.Code, got)
+		}
+		if !hasCode {
+			t.Fatalf("%s: no integer code in %s", op.FullName(), got)
+		}
+		key, other := fuzzMsgKey(op), "msg"
+		if key == "msg" {
+			other = "message"
+		}
+		var msg string
+		if err := json.Unmarshal(fields[key], &msg); err != nil {
+			t.Fatalf("%s: no string %q in %s", op.FullName(), key, got)
+		}
+		if _, has := fields[other]; has {
+			t.Fatalf("%s: the envelope has %q, the product uses %q: %s", op.FullName(), other, key, got)
+		}
+		if _, has := fields["data"]; !has {
+			t.Fatalf("%s: no data in %s", op.FullName(), got)
+		}
+		if code != 0 {
+			return
+		}
+		h := req.Header
+		p := sign.Params{
+			AccessKey: sign.HeaderValue(h, sign.HeaderAccessKey),
+			TS:        sign.HeaderValue(h, sign.HeaderTS),
+			BizType:   sign.HeaderValue(h, sign.HeaderBizType),
+			Action:    sign.HeaderValue(h, sign.HeaderAction),
+		}
+		alg, err := sign.ParseAlgorithm(sign.HeaderValue(h, sign.HeaderAlgorithm))
+		if err != nil || p.AccessKey != mock.DefaultAccessKey || p.BizType != op.BizType || p.Action != op.Action ||
+			!sign.Verify(alg, p, body, mock.DefaultAccessSecret, sign.HeaderValue(h, sign.HeaderSign)) {
+			t.Fatalf("%s: code 0 for a request that does not authenticate (%+v): %s", op.FullName(), p, got)
+		}
+		ms, err := strconv.ParseInt(p.TS, 10, 64)
+		if d := fuzzNow.Sub(time.UnixMilli(ms)); err != nil || d > time.Minute || d < -time.Minute {
+			t.Fatalf("%s: code 0 with ts %q", op.FullName(), p.TS)
+		}
+		if problems := op.ValidateBody(body); len(problems) > 0 {
+			t.Fatalf("%s: code 0 for a body the SDK's validator refuses (%q): %q", op.FullName(), problems, body)
+		}
+		return
+	}
+
+	// EngageLab.
+	if rec.Code == http.StatusOK {
+		key, secret, ok := req.BasicAuth()
+		if !ok || key != mock.DefaultDevKey || secret != mock.DefaultDevSecret {
+			t.Fatalf("%s: HTTP 200 without the mock's credentials: %s", op.FullName(), got)
+		}
+		if problems := op.ValidateBody(body); len(problems) > 0 {
+			t.Fatalf("%s: HTTP 200 for a body the SDK's validator refuses (%q): %q", op.FullName(), problems, body)
+		}
+		return
+	}
+	if rec.Code < 400 || rec.Code > 599 {
+		t.Fatalf("%s: HTTP %d: %s", op.FullName(), rec.Code, got)
+	}
+	var msg string
+	if !hasCode || json.Unmarshal(fields["message"], &msg) != nil {
+		t.Fatalf("%s: HTTP %d without an integer code and a string message: %s", op.FullName(), rec.Code, got)
+	}
+}
