@@ -49,7 +49,11 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithTimeout bounds each call whose context has no deadline of its own.
-// The default is 30 seconds; 0 means no SDK-imposed bound.
+// The default is 30 seconds; 0 means no SDK-imposed bound. The bound covers
+// the whole call, retries included: to give a safe operation time for
+// another attempt after a slow one, also bound each attempt, e.g. with the
+// http.Client's Timeout or the transport's ResponseHeaderTimeout
+// (WithHTTPClient).
 func WithTimeout(d time.Duration) Option {
 	return func(c *apiclient.Config) error {
 		if d < 0 {

@@ -145,7 +145,7 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 30*time.Second, "bound on each API call")
 	root.PersistentFlags().IntVar(&g.maxAttempts, "max-attempts", apiclient.DefaultRetry.MaxAttempts, "attempts per call (1 = no retries); only safe retries are made")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "log each attempt (operation, status, attempt, duration) to stderr; credentials are never logged")
-	root.PersistentFlags().BoolVar(&g.debugBodies, "debug-bodies", false, "with --debug, also log bodies and the headers sent, credentials masked")
+	root.PersistentFlags().BoolVar(&g.debugBodies, "debug-bodies", false, "like --debug, and also log bodies and the headers sent, credentials masked")
 
 	root.AddCommand(
 		vendorCommand(env, g, "nxcloud", "Call NXCloud APIs (signed with NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET)"),
