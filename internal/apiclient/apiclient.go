@@ -353,7 +353,7 @@ func AcceptJSON(resp *http.Response, body []byte) bool {
 	if !json.Valid(body) {
 		return false
 	}
-	if !strings.Contains(resp.Header.Get("Content-Type"), "json") {
+	if ct := resp.Header.Get("Content-Type"); !IsJSON(ct) || !strings.Contains(ct, "json") {
 		resp.Header.Set("Content-Type", "application/json")
 	}
 	return true
