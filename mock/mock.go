@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -297,7 +298,8 @@ func (s *Server) checkResponse(c *call, status int, header http.Header, body []b
 }
 
 // exampleReply answers an operation without a stateful handler with the
-// first example of its success response.
+// first of its success response's examples (by name) that shows a success:
+// for NXCloud, an envelope with code 0, whose data the dialect re-wraps.
 func exampleReply(op *specs.Operation) reply {
 	resp := op.Spec.Responses.Status(http.StatusOK)
 	if resp == nil || resp.Value == nil {
@@ -307,31 +309,35 @@ func exampleReply(op *specs.Operation) reply {
 	if mt == nil {
 		return ok(map[string]any{})
 	}
-	v := exampleValue(mt)
-	// NXCloud examples are whole envelopes; the dialect adds its own.
-	if env, isMap := v.(map[string]any); isMap && op.Signed() {
-		if _, has := env["code"]; has {
+	for _, v := range examples(mt) {
+		if !op.Signed() {
+			return ok(v)
+		}
+		if env, isMap := v.(map[string]any); isMap && env["code"] == float64(0) {
 			return ok(env["data"])
 		}
 	}
-	return ok(v)
+	return ok(map[string]any{})
 }
 
-func exampleValue(mt *openapi3.MediaType) any {
+// examples lists a media type's example values, the single example first,
+// then the named ones in name order.
+func examples(mt *openapi3.MediaType) []any {
+	var out []any
 	if mt.Example != nil {
-		return mt.Example
+		out = append(out, mt.Example)
 	}
-	// Map order is random; take the example whose name sorts first.
-	var first string
+	names := make([]string, 0, len(mt.Examples))
 	for name := range mt.Examples {
-		if first == "" || name < first {
-			first = name
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if ex := mt.Examples[name]; ex != nil && ex.Value != nil {
+			out = append(out, ex.Value.Value)
 		}
 	}
-	if ex := mt.Examples[first]; ex != nil && ex.Value != nil {
-		return ex.Value.Value
-	}
-	return map[string]any{}
+	return out
 }
 
 // newID returns 32 random hex digits, the shape of NXCloud's requestId.

@@ -4,7 +4,6 @@ package nxcloud_test
 // the secrets, nor the Basic credential, nor a request's signature.
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -38,24 +37,6 @@ const (
 	dbgOTPCode           = "667090"
 	dbgRequestID         = "989d535f78338411f7de07c028ddee4b"
 )
-
-// dbgBuffer is a log destination safe for concurrent writes.
-type dbgBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *dbgBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *dbgBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // dbgCapture sits under the SDK's authentication, so it sees each request
 // as signed, and records the credentials that went out.
@@ -236,7 +217,7 @@ func TestDebugLogKeepsCredentials(t *testing.T) {
 				m := mock.Start(t)
 				m.AddOTPMessage(dbgOTPMessage, dbgOTPCode)
 				stub, _ := dbgStub(t)
-				var buf dbgBuffer
+				var buf lockedBuffer
 				tr := http.DefaultTransport.(*http.Transport).Clone()
 				t.Cleanup(tr.CloseIdleConnections)
 				capture := &dbgCapture{base: tr}

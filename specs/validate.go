@@ -17,11 +17,7 @@ func (o *Operation) BodySchema() *openapi3.Schema {
 	if rb == nil || rb.Value == nil {
 		return nil
 	}
-	mt := rb.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil {
-		return nil
-	}
-	return mt.Schema.Value
+	return jsonSchema(rb.Value.Content)
 }
 
 // BodyRequired reports whether the spec requires a request body.
@@ -116,7 +112,12 @@ func (o *Operation) ResponseSchema(status int) *openapi3.Schema {
 	if resp == nil || resp.Value == nil {
 		return nil
 	}
-	mt := resp.Value.Content.Get("application/json")
+	return jsonSchema(resp.Value.Content)
+}
+
+// jsonSchema is the schema of a body's application/json content, or nil.
+func jsonSchema(c openapi3.Content) *openapi3.Schema {
+	mt := c.Get("application/json")
 	if mt == nil || mt.Schema == nil {
 		return nil
 	}
