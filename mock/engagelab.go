@@ -5,6 +5,11 @@ import (
 	"net/http"
 )
 
+// engagelabHandlers are EngageLab's stateful operations.
+var engagelabHandlers = map[string]func(*Server, *call) reply{
+	"engagelab/otp verify": otpVerify,
+}
+
 // engagelabDialect is EngageLab's way: HTTP Basic credentials, bare JSON on
 // success, an HTTP 4xx/5xx status with {code, message} on failure.
 type engagelabDialect struct{}

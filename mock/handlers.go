@@ -1,10 +1,16 @@
 package mock
 
 // handlers are the stateful operations, by specs.Operation.FullName. Any
-// other operation of the specs is answered with its success example.
-var handlers = map[string]func(*Server, *call) reply{
-	"nxcloud/ota init":                otaInit,
-	"nxcloud/ota verify":              otaVerify,
-	"nxcloud/wa-integrator checkCode": waCheckCode,
-	"engagelab/otp verify":            otpVerify,
+// other operation of the specs is answered with its success example. Each
+// vendor's file lists its own.
+var handlers = merge(nxcloudHandlers, engagelabHandlers)
+
+func merge(maps ...map[string]func(*Server, *call) reply) map[string]func(*Server, *call) reply {
+	out := map[string]func(*Server, *call) reply{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -9,6 +9,13 @@ import (
 	"github.com/verikit/verikit/sign"
 )
 
+// nxcloudHandlers are NXCloud's stateful operations.
+var nxcloudHandlers = map[string]func(*Server, *call) reply{
+	"nxcloud/ota init":                otaInit,
+	"nxcloud/ota verify":              otaVerify,
+	"nxcloud/wa-integrator checkCode": waCheckCode,
+}
+
 // nxcloudDialect is NXCloud's way: signed headers, and every answer an
 // HTTP 200 envelope whose code tells success from failure.
 type nxcloudDialect struct{}
