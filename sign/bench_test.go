@@ -26,68 +26,50 @@ func benchBody(n int) []byte {
 
 var sinkString string
 
-// BenchmarkSign measures the full signature: header list, body and secret
-// streamed into the hash, then hex-encoded into a string.
+// BenchmarkSign compares, per algorithm and body size, the floor — the
+// one-shot digest of the body bytes alone, rendered to hex the way a
+// signature is — with the full signature over a byte slice (Sign) and over
+// a stream (SignFrom, what the transport uses). The impl key puts the
+// three side by side for benchstat (-col /impl) and bench/ratios.
 func BenchmarkSign(b *testing.B) {
 	for _, alg := range []sign.Algorithm{sign.MD5, sign.SHA256} {
 		for _, n := range benchSizes {
 			body := benchBody(n)
-			b.Run(string(alg)+"/"+sizeName(n), func(b *testing.B) {
-				b.ReportAllocs()
-				b.SetBytes(int64(n))
-				for b.Loop() {
-					s, err := sign.Sign(alg, docParams, body, docSecret)
-					if err != nil {
-						b.Fatal(err)
+			prefix := fmt.Sprintf("alg=%s/size=%s/impl=", alg, sizeName(n))
+			run := func(impl string, f func()) {
+				b.Run(prefix+impl, func(b *testing.B) {
+					b.ReportAllocs()
+					b.SetBytes(int64(n))
+					for b.Loop() {
+						f()
 					}
-					sinkString = s
+				})
+			}
+			var out [2 * sha256.Size]byte
+			run("hash", func() {
+				if alg == sign.SHA256 {
+					sum := sha256.Sum256(body)
+					sinkString = string(out[:hex.Encode(out[:], sum[:])])
+				} else {
+					sum := md5.Sum(body)
+					sinkString = string(out[:hex.Encode(out[:], sum[:])])
 				}
 			})
-		}
-	}
-}
-
-// BenchmarkSignFrom is the streaming variant used by the transport.
-func BenchmarkSignFrom(b *testing.B) {
-	for _, alg := range []sign.Algorithm{sign.MD5, sign.SHA256} {
-		for _, n := range benchSizes {
-			body := benchBody(n)
-			b.Run(string(alg)+"/"+sizeName(n), func(b *testing.B) {
-				b.ReportAllocs()
-				b.SetBytes(int64(n))
-				r := bytes.NewReader(body)
-				for b.Loop() {
-					r.Reset(body)
-					s, err := sign.SignFrom(alg, docParams, r, docSecret)
-					if err != nil {
-						b.Fatal(err)
-					}
-					sinkString = s
+			run("sign", func() {
+				s, err := sign.Sign(alg, docParams, body, docSecret)
+				if err != nil {
+					b.Fatal(err)
 				}
+				sinkString = s
 			})
-		}
-	}
-}
-
-// BenchmarkHashOnly is the baseline: the one-shot digest of the body bytes
-// alone, rendered to a hex string the same way Sign renders its result.
-func BenchmarkHashOnly(b *testing.B) {
-	for _, alg := range []sign.Algorithm{sign.MD5, sign.SHA256} {
-		for _, n := range benchSizes {
-			body := benchBody(n)
-			b.Run(string(alg)+"/"+sizeName(n), func(b *testing.B) {
-				b.ReportAllocs()
-				b.SetBytes(int64(n))
-				var out [2 * sha256.Size]byte
-				for b.Loop() {
-					if alg == sign.SHA256 {
-						sum := sha256.Sum256(body)
-						sinkString = string(out[:hex.Encode(out[:], sum[:])])
-					} else {
-						sum := md5.Sum(body)
-						sinkString = string(out[:hex.Encode(out[:], sum[:])])
-					}
+			r := bytes.NewReader(body)
+			run("signfrom", func() {
+				r.Reset(body)
+				s, err := sign.SignFrom(alg, docParams, r, docSecret)
+				if err != nil {
+					b.Fatal(err)
 				}
+				sinkString = s
 			})
 		}
 	}

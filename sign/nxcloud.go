@@ -170,6 +170,8 @@ func Sign(alg Algorithm, p Params, body []byte, secret string) (string, error) {
 	return hexString(sum[:n]), nil
 }
 
+var bodyMarkerBytes = []byte(bodyMarker)
+
 // lazyBody forwards body chunks to the hash, emitting the "&body="
 // separator just before the first non-empty chunk. If the reader turns out
 // to be empty, the separator is never written, as the rule requires.
@@ -184,7 +186,7 @@ func (w *lazyBody) Write(p []byte) (int, error) {
 	}
 	if !w.started {
 		w.started = true
-		io.WriteString(w.h, bodyMarker)
+		w.h.Write(bodyMarkerBytes) // a []byte: io.WriteString would allocate
 	}
 	return w.h.Write(p)
 }
@@ -194,43 +196,59 @@ func (w *lazyBody) Write(p []byte) (int, error) {
 // pass their own backing slice straight to the hash.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-func newHash(alg Algorithm) hash.Hash {
-	if alg == SHA256 {
-		return sha256.New()
-	}
-	return md5.New()
+// streamState is what one SignFrom needs on the heap anyway (the hash and
+// the writers handed to interfaces escape); pooling it leaves the result
+// string as the only allocation per signature.
+type streamState struct {
+	md5, sha256 hash.Hash
+	body        lazyBody
+	scratch     [256]byte
+	sum         [maxDigest]byte
 }
+
+var streamStates = sync.Pool{New: func() any {
+	return &streamState{md5: md5.New(), sha256: sha256.New()}
+}}
 
 // SignFrom is [Sign] for a body supplied as a stream. The body is streamed
 // into the hash; when the reader implements [io.WriterTo] (as
-// *bytes.Reader and *strings.Reader do) its bytes are hashed in place
-// without a copy. A nil or empty reader is treated as an empty body. Read
-// errors are returned wrapped.
+// *bytes.Reader, *bytes.Buffer and *strings.Reader do) the hash reads the
+// reader's own bytes, so the body is never copied. A nil reader is an empty
+// body.
 func SignFrom(alg Algorithm, p Params, body io.Reader, secret string) (string, error) {
 	alg, err := normalize(alg)
 	if err != nil {
 		return "", err
 	}
-	h := newHash(alg)
-	var scratch [256]byte
-	h.Write(appendHeaders(scratch[:0], p))
+	st := streamStates.Get().(*streamState)
+	defer streamStates.Put(st)
+	h := st.md5
+	if alg == SHA256 {
+		h = st.sha256
+	}
+	h.Reset()
+	h.Write(appendHeaders(st.scratch[:0], p))
 	if body != nil {
-		w := &lazyBody{h: h}
+		st.body = lazyBody{h: h}
 		var err error
 		if wt, ok := body.(io.WriterTo); ok {
-			_, err = wt.WriteTo(w)
+			_, err = wt.WriteTo(&st.body)
 		} else {
 			bufp := copyBufs.Get().(*[]byte)
-			_, err = io.CopyBuffer(w, body, *bufp)
+			_, err = io.CopyBuffer(&st.body, body, *bufp)
 			copyBufs.Put(bufp)
 		}
+		st.body = lazyBody{} // drop the reference to the hash's caller
 		if err != nil {
 			return "", fmt.Errorf("sign: reading request body: %w", err)
 		}
 	}
-	h.Write(appendSecret(scratch[:0], secret))
-	var sum [maxDigest]byte
-	return hexString(h.Sum(sum[:0])), nil
+	h.Write(appendSecret(st.scratch[:0], secret))
+	out := hexString(h.Sum(st.sum[:0]))
+	// The pooled hash holds the secret in its state; reset it before reuse
+	// by anyone else in this process.
+	h.Reset()
+	return out, nil
 }
 
 // Verify reports whether signature is the correct NXCloud signature for the
