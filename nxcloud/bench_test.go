@@ -37,23 +37,7 @@ func BenchmarkCall(b *testing.B) {
 	body := ota.VerifyRequest{Appkey: "pem28kje", RequestID: "989d535f78338411f7de07c028ddee4b"}
 	raw := []byte(`{"appkey":"pem28kje","requestId":"989d535f78338411f7de07c028ddee4b"}`)
 
-	b.Run("sdk", func(b *testing.B) {
-		srv := benchServer(b)
-		c, err := nxcloud.NewClient("fme2na3kdi3ki", "abciiiko2k3", option.WithBaseURL(srv.URL), option.WithHTTPClient(srv.Client()))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := context.Background()
-		b.ReportAllocs()
-		for b.Loop() {
-			res, err := c.OTA.VerifyWithResponse(ctx, body)
-			if err != nil || res.JSON200.Data.Status != ota.VerificationStatusSuccess {
-				b.Fatal(err)
-			}
-		}
-	})
-
-	b.Run("bare", func(b *testing.B) {
+	b.Run("impl=bare", func(b *testing.B) {
 		srv := benchServer(b)
 		hc := srv.Client()
 		p := sign.Params{AccessKey: "fme2na3kdi3ki", TS: "1655710885431", BizType: "6", Action: "verify"}
@@ -81,4 +65,20 @@ func BenchmarkCall(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=sdk", func(b *testing.B) {
+		srv := benchServer(b)
+		c, err := nxcloud.NewClient("fme2na3kdi3ki", "abciiiko2k3", option.WithBaseURL(srv.URL), option.WithHTTPClient(srv.Client()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := c.OTA.VerifyWithResponse(ctx, body)
+			if err != nil || res.JSON200.Data.Status != ota.VerificationStatusSuccess {
+				b.Fatal(err)
+			}
+		}
+	})
+
 }
