@@ -25,21 +25,31 @@ const jsonType = "application/json"
 type operation struct {
 	vendor, product string // command path: verikit <vendor> <product> <kebab(operationId)>
 	spec, id        string // the spec and operationId
-	call            func(ctx context.Context, c *clients, body []byte) (any, error)
+	call            func(ctx context.Context, c *clients, in input) (any, error)
 }
 
+// input is what the flags of an operation command built: the JSON body
+// (nil for an operation without one) and the path parameters by name.
+type input struct {
+	body []byte
+	path map[string]string
+}
+
+// reader is the body for a generated *WithBody method.
+func (in input) reader() *bytes.Reader { return bytes.NewReader(in.body) }
+
 var operations = []operation{
-	{"nxcloud", "ota", "nxcloud/ota", "init", func(ctx context.Context, c *clients, b []byte) (any, error) {
-		return verikit.Result(c.nx.OTA.InitWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	{"nxcloud", "ota", "nxcloud/ota", "init", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.OTA.InitWithBodyWithResponse(ctx, jsonType, in.reader()))
 	}},
-	{"nxcloud", "ota", "nxcloud/ota", "verify", func(ctx context.Context, c *clients, b []byte) (any, error) {
-		return verikit.Result(c.nx.OTA.VerifyWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	{"nxcloud", "ota", "nxcloud/ota", "verify", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.OTA.VerifyWithBodyWithResponse(ctx, jsonType, in.reader()))
 	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "checkCode", func(ctx context.Context, c *clients, b []byte) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.CheckCodeWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "checkCode", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.CheckCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
 	}},
-	{"engagelab", "otp", "engagelab/otp", "verify", func(ctx context.Context, c *clients, b []byte) (any, error) {
-		return verikit.Result(c.el.OTP.VerifyWithBodyWithResponse(ctx, jsonType, bytes.NewReader(b)))
+	{"engagelab", "otp", "engagelab/otp", "verify", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.VerifyWithBodyWithResponse(ctx, jsonType, in.reader()))
 	}},
 }
 
@@ -92,31 +102,39 @@ func operationCommand(env Env, g *globals, op operation) *cobra.Command {
 	if !found {
 		panic(fmt.Sprintf("cli: %s has no operation %s", op.spec, op.id)) // caught by the CLI tests
 	}
-	fields := bodyFields(o)
+	params, fields := pathFields(o), bodyFields(o)
 	cmd := &cobra.Command{
 		Use:     kebab(op.id),
 		Short:   o.Spec.Summary,
 		Long:    strings.TrimSpace(o.Spec.Summary + "\n\n" + o.Spec.Description),
-		Example: exampleLine(op, fields),
+		Example: exampleLine(op, append(params, fields...)),
 		Args:    noArgs,
 	}
 	values := map[string]*string{}
-	for _, f := range fields {
-		values[f.name] = cmd.Flags().String(f.flag, "", f.help)
+	for _, f := range append(params, fields...) {
+		values[f.flag] = cmd.Flags().String(f.flag, "", f.help)
 		if f.required {
 			_ = cmd.MarkFlagRequired(f.flag)
 		}
 	}
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		body, err := buildBody(cmd, fields, values)
-		if err != nil {
-			return usageError{err}
+		in := input{path: map[string]string{}}
+		for _, p := range params {
+			if in.path[p.name] = *values[p.flag]; in.path[p.name] == "" {
+				return usagef("--%s must not be empty", p.flag)
+			}
+		}
+		if o.BodySchema() != nil {
+			var err error
+			if in.body, err = buildBody(cmd, fields, values); err != nil {
+				return usageError{err}
+			}
 		}
 		c, err := newClients(env, g, op.vendor)
 		if err != nil {
 			return err
 		}
-		res, err := op.call(cmd.Context(), c, body)
+		res, err := op.call(cmd.Context(), c, in)
 		if err != nil {
 			return failed(err)
 		}
@@ -127,7 +145,41 @@ func operationCommand(env Env, g *globals, op operation) *cobra.Command {
 	return cmd
 }
 
-// field is one top-level body property, exposed as a flag.
+// pathFields are the operation's path parameters, each a required flag.
+func pathFields(o *specs.Operation) []field {
+	var out []field
+	// Parameters may sit on the path item (shared) or on the operation.
+	var all openapi3.Parameters
+	if item := o.Doc.OpenAPI.Paths.Value(o.Path); item != nil {
+		all = item.Parameters
+	}
+	seen := map[string]bool{}
+	all = append(o.Spec.Parameters, all...) // the operation's own win
+	for _, ref := range all {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInPath || seen[p.Name] {
+			continue
+		}
+		seen[p.Name] = true
+		f := field{name: p.Name, flag: kebab(p.Name), required: true, help: strings.ReplaceAll(p.Description, "`", "")}
+		if p.Schema != nil && p.Schema.Value != nil {
+			f.schema = p.Schema.Value
+		} else {
+			f.schema = openapi3.NewStringSchema()
+		}
+		if p.Example != nil {
+			f.schema = &openapi3.Schema{Type: f.schema.Type, Example: p.Example}
+		}
+		if f.schema.Example != nil {
+			f.help += fmt.Sprintf(" (e.g. %v)", f.schema.Example)
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].flag < out[j].flag })
+	return out
+}
+
+// field is one top-level body property or path parameter, exposed as a flag.
 type field struct {
 	name, flag, help string
 	required         bool
@@ -169,7 +221,7 @@ func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) ([
 		if !cmd.Flags().Changed(f.flag) {
 			continue
 		}
-		raw := *values[f.name]
+		raw := *values[f.flag]
 		var v any = raw
 		var err error
 		switch {
