@@ -154,7 +154,7 @@ func pathFields(o *specs.Operation) []field {
 		all = item.Parameters
 	}
 	seen := map[string]bool{}
-	all = append(o.Spec.Parameters, all...) // the operation's own win
+	all = append(append(openapi3.Parameters{}, o.Spec.Parameters...), all...) // the operation's own win
 	for _, ref := range all {
 		p := ref.Value
 		if p == nil || p.In != openapi3.ParameterInPath || seen[p.Name] {
