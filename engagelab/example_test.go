@@ -2,14 +2,18 @@ package engagelab_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/verikit/verikit"
+	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
 )
 
@@ -37,5 +41,52 @@ func ExampleNewClient() {
 	}
 	fmt.Println("verified:", v.JSON200.Verified)
 	// Output:
+	// verified: true
+}
+
+// Send a code with a template, then check the code the user typed. The
+// mock stands in for EngageLab: it starts with the template
+// mock.DefaultOTPTemplateID and always sends mock.DefaultOTPCode. A real
+// program leaves out option.WithBaseURL.
+func Example_sendThenVerify() {
+	m, err := mock.New(mock.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+
+	c, err := engagelab.NewClient(mock.DefaultDevKey, mock.DefaultDevSecret, option.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	login := otp.SendMessageRequest{
+		To:       "+8613800138000",
+		Template: otp.MessageTemplate{ID: mock.DefaultOTPTemplateID},
+	}
+
+	sent, err := verikit.Result(c.OTP.SendMessageWithResponse(ctx, login))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("sent over", sent.SendChannel)
+
+	// Sending again while the code is still valid is refused (3004).
+	_, err = verikit.Result(c.OTP.SendMessageWithResponse(ctx, login))
+	fmt.Println("too frequent:", errors.Is(err, apierror.ErrTooFrequent))
+
+	// The code the user typed. A wrong one is Verified false, not an error.
+	res, err := verikit.Result(c.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{
+		MessageID:  sent.MessageID,
+		VerifyCode: mock.DefaultOTPCode,
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("verified:", res.Verified)
+	// Output:
+	// sent over whatsapp
+	// too frequent: true
 	// verified: true
 }

@@ -5,9 +5,16 @@ import (
 	"net/http"
 )
 
-// engagelabHandlers are EngageLab's stateful operations.
+// engagelabHandlers are EngageLab's stateful operations (see otp.go).
 var engagelabHandlers = map[string]func(*Server, *call) reply{
-	"engagelab/otp verify": otpVerify,
+	"engagelab/otp sendMessage":       otpSendMessage,
+	"engagelab/otp sendCode":          otpSendCode,
+	"engagelab/otp sendCustomMessage": otpSendCustomMessage,
+	"engagelab/otp verify":            otpVerify,
+	"engagelab/otp createTemplate":    otpCreateTemplate,
+	"engagelab/otp listTemplates":     otpListTemplates,
+	"engagelab/otp getTemplate":       otpGetTemplate,
+	"engagelab/otp deleteTemplate":    otpDeleteTemplate,
 }
 
 // engagelabDialect is EngageLab's way: HTTP Basic credentials, bare JSON on
@@ -36,35 +43,4 @@ func (engagelabDialect) write(w http.ResponseWriter, _ *call, rp reply) (int, []
 		return rp.rej.status, writeJSON(w, rp.rej.status, map[string]any{"code": rp.rej.code, "message": rp.rej.message})
 	}
 	return http.StatusOK, writeJSON(w, http.StatusOK, rp.data)
-}
-
-// otpMessage is one OTP that EngageLab sent.
-type otpMessage struct {
-	code     string
-	verified bool
-}
-
-// AddOTPMessage registers a sent OTP so that verify knows it: the mock's
-// stand-in for a send until the send endpoints are in the spec.
-func (s *Server) AddOTPMessage(messageID, code string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.otpMsgs[messageID] = &otpMessage{code: code}
-}
-
-// otpVerify verifies a code once: a wrong code is verified=false, and any
-// verify after a success is 3003.
-func otpVerify(s *Server, c *call) reply {
-	id, code := c.str("message_id"), c.str("verify_code")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, found := s.otpMsgs[id]
-	switch {
-	case !found:
-		return reject(c.op, http.StatusBadRequest, "NotFound", "the message does not exist")
-	case m.verified:
-		return reject(c.op, http.StatusBadRequest, "CodeExpiredOrVerified", "verify code has expired or was already verified")
-	}
-	m.verified = subtle.ConstantTimeCompare([]byte(code), []byte(m.code)) == 1
-	return ok(map[string]any{"message_id": id, "verify_code": code, "verified": m.verified})
 }

@@ -44,6 +44,25 @@ func TestExampleFallback(t *testing.T) {
 	_, err = verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: "1", Code: "wrong-for-the-handler"}))
 	require.NoError(t, err)
 
+	loginEnv, err := verikit.Result(nx.WhatsApp.LoginWithResponse(ctx))
+	require.NoError(t, err)
+	assert.NotEmpty(t, loginEnv.Data.Token, "login's success example carries a token")
+
+	_, err = verikit.Result(nx.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: "1", Method: waintegrator.CodeMethodVoice}))
+	require.NoError(t, err)
+
+	_, err = verikit.Result(nx.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: "never-confirmed"}))
+	require.NoError(t, err)
+
+	appEnv, err := verikit.Result(nx.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "a", Webhook: "https://hooks.example/wa"}))
+	require.NoError(t, err)
+	assert.NotEmpty(t, appEnv.Data.AppKey, "createApp's success example carries an app_key")
+
+	listEnv, err := verikit.Result(nx.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: "never-created"}))
+	require.NoError(t, err)
+	require.NotNil(t, listEnv.Data)
+	assert.Len(t, *listEnv.Data, 2, "phoneList's success example lists two numbers")
+
 	_, err = verikit.Result(el.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: "never-sent", VerifyCode: "1"}))
 	require.NoError(t, err)
 }

@@ -135,38 +135,119 @@ func TestFlowOTAVerifyRejected(t *testing.T) {
 	}
 }
 
+func waGetCode(c *nxcloud.Client, phone string) error {
+	_, err := c.WhatsApp.GetCodeWithResponse(context.Background(),
+		waintegrator.GetCodeRequest{PhoneNumber: phone, Method: waintegrator.CodeMethodSMS})
+	return err
+}
+
+func waCheckCode(c *nxcloud.Client, phone, code string) error {
+	resp, err := c.WhatsApp.CheckCodeWithResponse(context.Background(),
+		waintegrator.CheckCodeRequest{PhoneNumber: phone, Code: code})
+	if err != nil {
+		return err
+	}
+	if resp.JSON200 == nil || resp.JSON200.Code != 0 || resp.JSON200.Message == "" || resp.JSON200.Data != nil {
+		return fmt.Errorf("checkCode answered an unexpected success: %s", resp.Body)
+	}
+	return nil
+}
+
 func TestFlowWhatsAppCheckCode(t *testing.T) {
+	const phone = "18500000099"
 	cases := []struct {
-		name     string
-		cfg      mock.Config
-		code     string
-		wantCode int // 0: no error
+		name      string
+		cfg       mock.Config
+		getCode   bool   // call getCode for the phone first
+		code      string // the code checked
+		wantCode  int    // 0: no error
+		wantAgain int    // the same check again: a code is consumed by a success
 	}{
-		{"default code", mock.Config{}, mock.DefaultWhatsAppCode, 0},
-		{"wrong code", mock.Config{}, "0000", -1},
-		{"configured code", mock.Config{WhatsAppCode: "987654"}, "987654", 0},
-		{"default code when another is configured", mock.Config{WhatsAppCode: "987654"}, mock.DefaultWhatsAppCode, -1},
+		{"default code", mock.Config{}, true, mock.DefaultWhatsAppCode, 0, -1},
+		{"wrong code", mock.Config{}, true, "0000", -1, -1},
+		{"configured code", mock.Config{WhatsAppCode: "987654"}, true, "987654", 0, -1},
+		{"default code when another is configured", mock.Config{WhatsAppCode: "987654"}, true, mock.DefaultWhatsAppCode, -1, -1},
+		{"no getCode", mock.Config{}, false, mock.DefaultWhatsAppCode, -1, -1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := mock.Start(t, tc.cfg)
 			c := nxClient(t, m)
-			resp, err := c.WhatsApp.CheckCodeWithResponse(context.Background(),
-				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: tc.code})
-			if tc.wantCode == 0 {
-				require.NoError(t, err)
-				require.NotNil(t, resp.JSON200)
-				assert.EqualValues(t, 0, resp.JSON200.Code)
-				assert.NotEmpty(t, resp.JSON200.Message)
-				assert.Nil(t, resp.JSON200.Data)
-				return
+			if tc.getCode {
+				require.NoError(t, waGetCode(c, phone))
 			}
-			e := apiError(t, err)
-			assert.Equal(t, http.StatusOK, e.StatusCode)
-			assert.Equal(t, tc.wantCode, e.Code)
-			assert.Equal(t, int(waintegrator.ResultCodeRequestFailed), e.Code)
-			assert.NotEmpty(t, e.Message, "read from the envelope's message")
+			for i, want := range []int{tc.wantCode, tc.wantAgain} {
+				err := waCheckCode(c, phone, tc.code)
+				if want == 0 {
+					require.NoError(t, err, "check %d", i+1)
+					continue
+				}
+				e := apiError(t, err)
+				assert.Equal(t, http.StatusOK, e.StatusCode)
+				assert.Equal(t, want, e.Code, "check %d", i+1)
+				assert.Equal(t, int(waintegrator.ResultCodeRequestFailed), e.Code)
+				assert.NotEmpty(t, e.Message, "read from the envelope's message")
+			}
 		})
+	}
+}
+
+// TestFlowWhatsAppCodeScope checks what a pending code belongs to: one phone
+// number of one account, re-armed by another getCode, and kept after a
+// wrong code.
+func TestFlowWhatsAppCodeScope(t *testing.T) {
+	m := mock.Start(t, mock.Config{NXCloudKeys: map[string]string{"nx-a": "secret-a", "nx-b": "secret-b"}})
+	a := nxClient(t, m)
+	b, err := nxcloud.NewClient("nx-b", "secret-b", option.WithBaseURL(m.URL))
+	require.NoError(t, err)
+	code := mock.DefaultWhatsAppCode
+
+	require.NoError(t, waGetCode(a, "111"))
+	assert.Equal(t, -1, apiError(t, waCheckCode(a, "222", code)).Code, "another number of the same account")
+	assert.Equal(t, -1, apiError(t, waCheckCode(b, "111", code)).Code, "the same number of another account")
+	assert.Equal(t, -1, apiError(t, waCheckCode(a, "111", "0000")).Code, "a wrong code")
+	require.NoError(t, waCheckCode(a, "111", code), "the code is still pending after a wrong one")
+	assert.Equal(t, -1, apiError(t, waCheckCode(a, "111", code)).Code, "consumed")
+
+	require.NoError(t, waGetCode(a, "111"))
+	require.NoError(t, waCheckCode(a, "111", code), "getCode again sends a new code")
+}
+
+// TestConcurrentWhatsAppSharedCode has every worker check the same pending
+// codes at once: each code is accepted exactly once, every other check
+// fails with -1.
+func TestConcurrentWhatsAppSharedCode(t *testing.T) {
+	m := mock.Start(t)
+	c := nxClient(t, m)
+	for i := range rounds {
+		require.NoError(t, waGetCode(c, fmt.Sprintf("1850000%04d", i)))
+	}
+
+	accepted := make([][]int, workers) // [worker][number]
+	var wg sync.WaitGroup
+	for w := range workers {
+		accepted[w] = make([]int, rounds)
+		wg.Go(func() {
+			for i := range rounds {
+				err := waCheckCode(c, fmt.Sprintf("1850000%04d", i), mock.DefaultWhatsAppCode)
+				var e *apierror.Error
+				switch {
+				case err == nil:
+					accepted[w][i]++
+				case errors.As(err, &e) && e.Code == -1:
+				default:
+					assert.Fail(t, "unexpected answer", "number %d: %v", i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range rounds {
+		n := 0
+		for w := range workers {
+			n += accepted[w][i]
+		}
+		assert.Equal(t, 1, n, "number %d accepted %d times", i, n)
 	}
 }
 

@@ -32,7 +32,7 @@ const (
 	fuzzSpelling1             // header spelling, two bits:
 	fuzzSpelling2             //   exact, canonical, lower, upper
 	fuzzBasicAuth             // send the mock's EngageLab credentials
-	fuzzPrepare               // create state first (an OTA login, an OTP), and send twice
+	fuzzPrepare               // create state first (an OTA login, an OTP, a WhatsApp code, number or app), and send twice
 )
 
 // fuzzOps are the operations of every embedded spec, in a stable order.
@@ -106,6 +106,99 @@ func fuzzSignedInit(t *testing.T, s *mock.Server) string {
 	return env.Data.RequestID
 }
 
+// fuzzSignedCall sends a correctly signed request for the named operation
+// and returns the envelope's code and data.
+func fuzzSignedCall(t *testing.T, s *mock.Server, name string, body []byte) (int, json.RawMessage) {
+	op := fuzzOp(t, name)
+	p := sign.Params{AccessKey: mock.DefaultAccessKey, TS: strconv.FormatInt(fuzzNow.UnixMilli(), 10), BizType: op.BizType, Action: op.Action}
+	sig, _ := sign.Sign(sign.MD5, p, body, mock.DefaultAccessSecret)
+	req := httptest.NewRequest(op.Method, op.Path, bytes.NewReader(body))
+	if len(body) > 0 {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for h, v := range map[string]string{sign.HeaderAccessKey: p.AccessKey, sign.HeaderTS: p.TS, sign.HeaderBizType: p.BizType, sign.HeaderAction: p.Action, sign.HeaderSign: sig} {
+		req.Header[h] = []string{v}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	var env struct {
+		Code int
+		Data json.RawMessage
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+		t.Fatalf("%s: the answer is no envelope: %s", name, rec.Body.Bytes())
+	}
+	return env.Code, env.Data
+}
+
+// fuzzOp returns the operation of that full name.
+func fuzzOp(t testing.TB, name string) *specs.Operation {
+	ops, err := fuzzOps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops {
+		if op.FullName() == name {
+			return op
+		}
+	}
+	t.Fatalf("no operation %q in the specs", name)
+	return nil
+}
+
+// fuzzRoute is FuzzMockRequest's route argument for the named operation,
+// or for the raw path when name is "".
+func fuzzRoute(t testing.TB, name string) uint8 {
+	ops, err := fuzzOps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range ops {
+		if op.FullName() == name {
+			return uint8(i)
+		}
+	}
+	if name != "" {
+		t.Fatalf("no operation %q in the specs", name)
+	}
+	return uint8(len(ops))
+}
+
+// fuzzPrepareWhatsApp creates the state a WhatsApp request needs to
+// succeed once: a pending code for checkCode, a confirmed number for
+// createClient, an application for phoneList (its app_key replaces APP_KEY
+// in the body). It returns the body to send.
+func fuzzPrepareWhatsApp(t *testing.T, s *mock.Server, op *specs.Operation, body []byte) []byte {
+	var v struct {
+		PhoneNumber string `json:"phone_number"`
+	}
+	_ = json.Unmarshal(body, &v)
+	phone, _ := json.Marshal(v.PhoneNumber)
+	getCode := []byte(`{"phone_number":` + string(phone) + `,"method":"sms"}`)
+	checkCode := []byte(`{"phone_number":` + string(phone) + `,"code":"` + mock.DefaultWhatsAppCode + `"}`)
+	switch op.FullName() {
+	case "nxcloud/wa-integrator checkCode":
+		if code, _ := fuzzSignedCall(t, s, "nxcloud/wa-integrator getCode", getCode); code != 0 && v.PhoneNumber != "" {
+			t.Fatalf("a correctly signed getCode failed with %d", code)
+		}
+	case "nxcloud/wa-integrator createClient":
+		fuzzSignedCall(t, s, "nxcloud/wa-integrator getCode", getCode)
+		if code, _ := fuzzSignedCall(t, s, "nxcloud/wa-integrator checkCode", checkCode); code != 0 && v.PhoneNumber != "" {
+			t.Fatalf("a correctly signed checkCode after getCode failed with %d", code)
+		}
+	case "nxcloud/wa-integrator phoneList":
+		code, data := fuzzSignedCall(t, s, "nxcloud/wa-integrator createApp", []byte(`{"app_name":"fuzz","webhook":"https://hooks.example/wa"}`))
+		var app struct {
+			AppKey string `json:"app_key"`
+		}
+		if code != 0 || json.Unmarshal(data, &app) != nil || app.AppKey == "" {
+			t.Fatalf("a correctly signed createApp failed: %d %s", code, data)
+		}
+		body = bytes.ReplaceAll(body, []byte("APP_KEY"), []byte(app.AppKey))
+	}
+	return body
+}
+
 // FuzzMockRequest drives mock.Server.ServeHTTP directly with arbitrary
 // paths, NXCloud signing headers, Basic credentials, Content-Types and
 // bodies, signed or not (see the mode bits), and checks that the mock:
@@ -130,29 +223,50 @@ func FuzzMockRequest(f *testing.F) {
 		ctJSON  = "application/json"
 		allGood = fuzzSignIt | fuzzKnownKey | fuzzOpHeaders | fuzzFreshTS | fuzzBasicAuth
 	)
-	// Operation order (route % 5): engagelab/otp verify, nxcloud/ota init,
-	// nxcloud/ota verify, nxcloud/wa-integrator checkCode; 4 = the raw path.
+	// route % (operations + 1) picks an operation in specs.All order, the
+	// last value the raw path. With one EngageLab operation: 0 engagelab/otp
+	// verify, 1 nxcloud/ota init, 2 verify, 3–8 nxcloud/wa-integrator
+	// checkCode, createApp, createClient, getCode, login, phoneList; 9 the
+	// raw path. The WhatsApp and raw-path seeds here look their route up by
+	// name, so that a new operation does not move them.
+	wa := func(id string) uint8 { return fuzzRoute(f, "nxcloud/wa-integrator "+id) }
+	raw := fuzzRoute(f, "")
 	f.Add(uint8(1), uint8(allGood), "", key, ts, "6", "init", "", "", ctJSON, "", []byte(`{"appkey":"pem28kje","phone":"86158xxxx1795","userIp":"xxx.xxx.xxx.xxx"}`))
 	f.Add(uint8(1), uint8(allGood|fuzzSpelling2), "", key, ts, "6", "init", "sha256", "", ctJSON, "", []byte(`{"appkey":"pem28kje","phone":"","userIp":"xxx.xxx.xxx.xxx"}`))
 	f.Add(uint8(2), uint8(allGood|fuzzPrepare), "", key, ts, "6", "verify", "", "", ctJSON, "", []byte(`{"appkey":"pem28kje","requestId":"REQUEST_ID"}`))
 	f.Add(uint8(2), uint8(allGood|fuzzSpelling1), "", key, ts, "6", "verify", "md5", "", ctJSON, "", []byte(`{"appkey":"pem28kje","requestId":"989d535f78338411f7de07c028ddee4b"}`))
-	f.Add(uint8(3), uint8(allGood), "", key, ts, "2", "checkCode", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
-	f.Add(uint8(3), uint8(allGood), "", key, ts, "2", "checkCode", "", "", "text/plain", "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
+	f.Add(wa("checkCode"), uint8(allGood), "", key, ts, "2", "checkCode", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
+	f.Add(wa("checkCode"), uint8(allGood|fuzzPrepare), "", key, ts, "2", "checkCode", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
+	f.Add(wa("checkCode"), uint8(allGood), "", key, ts, "2", "checkCode", "", "", "text/plain", "", []byte(`{"phone_number":"185xxx99","code":"1541"}`))
+	f.Add(wa("getCode"), uint8(allGood), "", key, ts, "2", "getCode", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99","method":"sms"}`))
+	f.Add(wa("getCode"), uint8(allGood), "", key, ts, "2", "getCode", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99","method":"fax"}`))
+	f.Add(wa("createClient"), uint8(allGood|fuzzPrepare), "", key, ts, "2", "createClient", "", "", ctJSON, "", []byte(`{"phone_number":"185xxx99"}`))
+	f.Add(wa("createApp"), uint8(allGood|fuzzPrepare), "", key, ts, "2", "createApp", "", "", ctJSON, "", []byte(`{"app_name":"Whatsapp","webhook":"https://***/api/webhook/whatsApp"}`))
+	f.Add(wa("login"), uint8(allGood), "", key, ts, "2", "login", "", "", "", "", []byte(nil))
+	f.Add(wa("login"), uint8(allGood|fuzzSpelling2), "", key, ts, "2", "login", "sha256", "", ctJSON, "", []byte(`{}`))
+	f.Add(wa("login"), uint8(allGood), "", key, ts, "2", "login", "", "", "text/plain", "", []byte(`{}`))
+	f.Add(wa("phoneList"), uint8(allGood|fuzzPrepare), "", key, ts, "2", "phoneList", "", "", ctJSON, "", []byte(`{"appkey":"APP_KEY"}`))
+	f.Add(wa("phoneList"), uint8(allGood), "", key, ts, "2", "phoneList", "", "", ctJSON, "", []byte(`{"appkey":"jh42xxxd434"}`))
 	f.Add(uint8(0), uint8(allGood|fuzzPrepare), "", "", "", "", "", "", "", ctJSON, "", []byte(`{"message_id":"1725407449772531712","verify_code":"667090"}`))
 	f.Add(uint8(0), uint8(0), "", "", "", "", "", "", "", ctJSON, "Basic amlndWFuZ2RldjpkZXZfc2VjcmV0", []byte(`{"message_id":"1725407449772531712","verify_code":"667090"}`))
 	f.Add(uint8(0), uint8(fuzzBasicAuth), "", "", "", "", "", "", "", ctJSON, "", []byte(`{"message_id":"1","verify_code":`))
 	// The NXCloud docs' worked example: an unknown key, a placeholder sign.
 	f.Add(uint8(1), uint8(0), "", "fme2na3kdi3ki", ts, "6", "init", "", "6e9506557d1f289501d333ee2c365826", ctJSON, "", []byte(`{"appkey":"pem28kje","phone":"86158xxxx1795","userIp":"xxx.xxx.xxx.xxx"}`))
 	f.Add(uint8(1), uint8(fuzzSignIt|fuzzKnownKey|fuzzOpHeaders), "", key, "1655710945432", "", "", "", "", ctJSON, "", []byte(`{}`))
-	f.Add(uint8(4), uint8(allGood), "/api/ota/init/", key, ts, "6", "init", "", "", ctJSON, "", []byte(`{"appkey":"a","phone":"1","userIp":"2"}`))
-	f.Add(uint8(4), uint8(0), "/no/such/path", "", "", "", "", "", "", "", "", []byte(nil))
-	f.Add(uint8(4|0x80), uint8(allGood), "/api/ota/init", key, ts, "6", "init", "", "", "", "", []byte(nil))
+	f.Add(raw, uint8(allGood), "/api/ota/init/", key, ts, "6", "init", "", "", ctJSON, "", []byte(`{"appkey":"a","phone":"1","userIp":"2"}`))
+	f.Add(raw, uint8(0), "/no/such/path", "", "", "", "", "", "", "", "", []byte(nil))
+	f.Add(raw|0x80, uint8(allGood), "/api/ota/init", key, ts, "6", "init", "", "", "", "", []byte(nil))
+	f.Add(raw, uint8(allGood), "/api/wa/integrator/embedded/register/login", key, ts, "2", "login", "", "", "", "", []byte(nil))
 
 	ops, err := fuzzOps()
 	if err != nil {
 		f.Fatal(err)
 	}
-	wantOrder := []string{"engagelab/otp verify", "nxcloud/ota init", "nxcloud/ota verify", "nxcloud/wa-integrator checkCode"}
+	wantOrder := []string{
+		"engagelab/otp verify", "nxcloud/ota init", "nxcloud/ota verify",
+		"nxcloud/wa-integrator checkCode", "nxcloud/wa-integrator createApp", "nxcloud/wa-integrator createClient",
+		"nxcloud/wa-integrator getCode", "nxcloud/wa-integrator login", "nxcloud/wa-integrator phoneList",
+	}
 	for i, name := range wantOrder {
 		if i >= len(ops) || ops[i].FullName() != name {
 			f.Logf("operation order changed (the seeds' route numbers assume %q)", wantOrder)
@@ -189,6 +303,8 @@ func FuzzMockRequest(f *testing.F) {
 			switch op.FullName() {
 			case "nxcloud/ota verify":
 				body = bytes.ReplaceAll(body, []byte("REQUEST_ID"), []byte(fuzzSignedInit(t, s)))
+			case "nxcloud/wa-integrator checkCode", "nxcloud/wa-integrator createClient", "nxcloud/wa-integrator phoneList":
+				body = fuzzPrepareWhatsApp(t, s, op, body)
 			case "engagelab/otp verify":
 				var v struct {
 					MessageID string `json:"message_id"`

@@ -71,6 +71,9 @@ type Config struct {
 	OTAStatus string
 	// WhatsAppCode is the code checkCode accepts. Default DefaultWhatsAppCode.
 	WhatsAppCode string
+	// OTPCode is the code every EngageLab sendMessage "generates", so that
+	// a test or the demo knows what to verify. Default DefaultOTPCode.
+	OTPCode string
 	// SkipRequestValidation turns off openapi3filter request validation
 	// (authentication is still checked). For measuring its cost only.
 	SkipRequestValidation bool
@@ -113,6 +116,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.WhatsAppCode == "" {
 		cfg.WhatsAppCode = DefaultWhatsAppCode
+	}
+	if cfg.OTPCode == "" {
+		cfg.OTPCode = DefaultOTPCode
 	}
 	return &Server{
 		cfg:       cfg,

@@ -1,7 +1,9 @@
 package mock_test
 
 import (
+	"crypto/md5"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -58,12 +60,48 @@ var nxOps = []nxOp{
 		empty:   `{"appkey":"app1","requestId":""}`, invalidCode: 9901,
 	},
 	{
+		name: "wa getCode", path: "/api/wa/integrator/embedded/register/getCode", bizType: "2", action: "getCode", otherAction: "checkCode",
+		msgKey: "message", otherKey: "msg",
+		// Its own number: the mock's WhatsApp state is shared by the table.
+		valid:   `{"phone_number":"18500000001","method":"sms"}`,
+		okCode:  0,
+		missing: `{"phone_number":"18500000001"}`,
+		empty:   `{"phone_number":"","method":"voice"}`, invalidCode: 9000,
+	},
+	{
 		name: "wa checkCode", path: "/api/wa/integrator/embedded/register/checkCode", bizType: "2", action: "checkCode", otherAction: "init",
 		msgKey: "message", otherKey: "msg",
-		valid:   `{"phone_number":"18500000099","code":"` + mock.DefaultWhatsAppCode + `"}`,
+		// Authenticated and valid, but no code was requested for the number: -1.
+		valid:   `{"phone_number":"18500000002","code":"` + mock.DefaultWhatsAppCode + `"}`,
+		okCode:  -1,
+		missing: `{"phone_number":"18500000002"}`,
+		empty:   `{"phone_number":"18500000002","code":""}`, invalidCode: 9000,
+	},
+	{
+		name: "wa createClient", path: "/api/wa/integrator/embedded/register/createClient", bizType: "2", action: "createClient", otherAction: "createApp",
+		msgKey: "message", otherKey: "msg",
+		// Authenticated and valid, but checkCode has not confirmed the number: -1.
+		valid:   `{"phone_number":"18500000003"}`,
+		okCode:  -1,
+		missing: `{"phone":"18500000003"}`,
+		empty:   `{"phone_number":""}`, invalidCode: 9000,
+	},
+	{
+		name: "wa createApp", path: "/api/wa/integrator/embedded/register/createApp", bizType: "2", action: "createApp", otherAction: "createClient",
+		msgKey: "message", otherKey: "msg",
+		valid:   `{"app_name":"Whatsapp","webhook":"https://hooks.example/wa"}`,
 		okCode:  0,
-		missing: `{"phone_number":"18500000099"}`,
-		empty:   `{"phone_number":"18500000099","code":""}`, invalidCode: 9000,
+		missing: `{"app_name":"Whatsapp"}`,
+		empty:   `{"app_name":"","webhook":"https://hooks.example/wa"}`, invalidCode: 9000,
+	},
+	{
+		name: "wa phoneList", path: "/api/wa/integrator/embedded/register/phoneList", bizType: "2", action: "phoneList", otherAction: "login",
+		msgKey: "message", otherKey: "msg",
+		// Authenticated and valid, but no application has this appkey: 9008.
+		valid:   `{"appkey":"no-such-app"}`,
+		okCode:  9008,
+		missing: `{"app_key":"no-such-app"}`,
+		empty:   `{"appkey":""}`, invalidCode: 9000,
 	},
 }
 
@@ -90,6 +128,10 @@ type nxRequest struct {
 	sent      *string        // the bytes that are sent, when not body
 	omit      string         // a header (sign.HeaderXxx) left out
 	spelling  spelling
+	// noContentType sends no Content-Type header (a body-less request).
+	noContentType bool
+	// signature, when set, is sent instead of the one computed from body.
+	signature string
 }
 
 func validNX(op nxOp) nxRequest {
@@ -110,13 +152,18 @@ func (r nxRequest) build(t *testing.T, baseURL string) *http.Request {
 	p := sign.Params{AccessKey: r.accessKey, TS: r.ts, BizType: r.bizType, Action: r.action}
 	sig, err := sign.Sign(r.alg, p, []byte(r.body), r.secret)
 	require.NoError(t, err)
+	if r.signature != "" {
+		sig = r.signature
+	}
 	sent := r.body
 	if r.sent != nil {
 		sent = *r.sent
 	}
 	req, err := http.NewRequest(http.MethodPost, baseURL+r.path, strings.NewReader(sent))
 	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	if !r.noContentType {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	headers := [][2]string{
 		{sign.HeaderAccessKey, r.accessKey},
 		{sign.HeaderTS, r.ts},
@@ -219,7 +266,7 @@ func TestNXCloudAuthentication(t *testing.T) {
 
 		{"wrong secret", func(r *nxRequest, _ nxOp) { r.secret = "not-the-secret" }, code(1003)},
 		{"body altered after signing (extra space)", func(r *nxRequest, _ nxOp) {
-			r.sent = ptr(strings.Replace(r.body, ",", ", ", 1))
+			r.sent = ptr(strings.Replace(r.body, ":", ": ", 1)) // every body has a colon, not every one a comma
 		}, code(1003)},
 		{"body altered after signing (trailing newline)", func(r *nxRequest, _ nxOp) { r.sent = ptr(r.body + "\n") }, code(1003)},
 		{"body dropped after signing", func(r *nxRequest, _ nxOp) { r.sent = ptr("") }, code(1003)},
@@ -540,4 +587,76 @@ func TestContentTypeParameters(t *testing.T) {
 			assert.Equal(t, op.okCode, got.code(t))
 		})
 	}
+}
+
+// TestNXCloudBodilessLogin checks WhatsApp login, which takes no body: it
+// is signed without "&body=", needs no Content-Type, and a body sent anyway
+// must be the one that was signed.
+func TestNXCloudBodilessLogin(t *testing.T) {
+	m := mock.Start(t, mock.Config{Now: fixedClock})
+	ts := strconv.FormatInt(fixedNow.UnixMilli(), 10)
+	login := nxRequest{
+		path:          "/api/wa/integrator/embedded/register/login",
+		accessKey:     mock.DefaultAccessKey,
+		secret:        mock.DefaultAccessSecret,
+		ts:            ts,
+		bizType:       "2",
+		action:        "login",
+		alg:           sign.MD5,
+		noContentType: true,
+	}
+	// The string-to-sign written out by hand, with and without the body part.
+	headersStr := "accessKey=" + mock.DefaultAccessKey + "&action=login&bizType=2&ts=" + ts
+	withoutBody := md5Hex(headersStr + "&accessSecret=" + mock.DefaultAccessSecret)
+	withEmptyBody := md5Hex(headersStr + "&body=&accessSecret=" + mock.DefaultAccessSecret)
+	require.NotEqual(t, withoutBody, withEmptyBody)
+
+	cases := []struct {
+		name string
+		edit func(r *nxRequest)
+		want int
+	}{
+		{"no body, no Content-Type", func(*nxRequest) {}, 0},
+		{"no body, Content-Type application/json", func(r *nxRequest) { r.noContentType = false }, 0},
+		{"no body, SHA-256", func(r *nxRequest) { r.alg, r.algHeader = sign.SHA256, "sha256" }, 0},
+		{"no body, lower-case header names", func(r *nxRequest) { r.spelling = lower }, 0},
+		{"signature written out without &body=", func(r *nxRequest) { r.signature = withoutBody }, 0},
+		{"signature over an empty &body=", func(r *nxRequest) { r.signature = withEmptyBody }, 1003},
+		{"a body sent but not signed", func(r *nxRequest) { r.sent = ptr(`{}`) }, 1003},
+		{"a JSON body, signed and sent as JSON", func(r *nxRequest) { r.body, r.noContentType = `{}`, false }, 0},
+		{"a body signed but not sent as JSON", func(r *nxRequest) { r.body = `{}` }, 1003},
+		{"wrong secret", func(r *nxRequest) { r.secret = "not-the-secret" }, 1003},
+		{"missing sign", func(r *nxRequest) { r.omit = sign.HeaderSign }, 1001},
+		{"another operation's action", func(r *nxRequest) { r.action = "getCode" }, 1002},
+		{"ts 61 s in the past", func(r *nxRequest) {
+			r.ts = strconv.FormatInt(fixedNow.Add(-61*time.Second).UnixMilli(), 10)
+		}, 1004},
+	}
+	tokens := map[string]bool{}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := login
+			tc.edit(&r)
+			got := send(t, r.build(t, m.URL))
+			assert.Equal(t, http.StatusOK, got.status)
+			require.Equal(t, tc.want, got.code(t))
+			assert.Contains(t, got.fields, "message")
+			if tc.want != 0 {
+				assert.JSONEq(t, "null", string(got.fields["data"]))
+				return
+			}
+			var data struct {
+				Token string `json:"token"`
+			}
+			require.NoError(t, json.Unmarshal(got.fields["data"], &data))
+			require.NotEmpty(t, data.Token)
+			assert.False(t, tokens[data.Token], "every login issues a new token")
+			tokens[data.Token] = true
+		})
+	}
+}
+
+func md5Hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

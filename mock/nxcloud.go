@@ -9,11 +9,17 @@ import (
 	"github.com/verikit/verikit/sign"
 )
 
-// nxcloudHandlers are NXCloud's stateful operations.
+// nxcloudHandlers are NXCloud's stateful operations. The WhatsApp
+// integrator's state is described in whatsapp.go.
 var nxcloudHandlers = map[string]func(*Server, *call) reply{
-	"nxcloud/ota init":                otaInit,
-	"nxcloud/ota verify":              otaVerify,
-	"nxcloud/wa-integrator checkCode": waCheckCode,
+	"nxcloud/ota init":                   otaInit,
+	"nxcloud/ota verify":                 otaVerify,
+	"nxcloud/wa-integrator login":        waLogin,
+	"nxcloud/wa-integrator getCode":      waGetCode,
+	"nxcloud/wa-integrator checkCode":    waCheckCode,
+	"nxcloud/wa-integrator createClient": waCreateClient,
+	"nxcloud/wa-integrator createApp":    waCreateApp,
+	"nxcloud/wa-integrator phoneList":    waPhoneList,
 }
 
 // nxcloudDialect is NXCloud's way: signed headers, and every answer an
@@ -141,11 +147,4 @@ func (s *Server) SetOTAStatus(requestID, status string) bool {
 		l.status = status
 	}
 	return found
-}
-
-func waCheckCode(s *Server, c *call) reply {
-	if c.str("code") != s.cfg.WhatsAppCode {
-		return reject(c.op, http.StatusOK, "RequestFailed", "verification code is incorrect")
-	}
-	return ok(nil)
 }

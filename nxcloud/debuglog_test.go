@@ -145,20 +145,36 @@ var dbgOps = []dbgOp{
 		},
 	},
 	{
-		name: "wa checkCode", op: "nxcloud/wa-integrator checkCode", want: []string{"attempt=1", "status=200"},
+		name: "wa getCode then checkCode", op: "nxcloud/wa-integrator checkCode", want: []string{"attempt=1", "status=200", "nxcloud/wa-integrator getCode"},
+		wantBodies: []string{"18500000099"},
 		run: func(t *testing.T, e dbgEnv) {
-			_, err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.CheckCodeWithResponse(context.Background(),
+			c := e.nx(t, e.m.AccessSecret, e.m.URL)
+			_, err := c.WhatsApp.GetCodeWithResponse(context.Background(),
+				waintegrator.GetCodeRequest{PhoneNumber: "18500000099", Method: waintegrator.CodeMethodSMS})
+			require.NoError(t, err)
+			_, err = c.WhatsApp.CheckCodeWithResponse(context.Background(),
 				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: mock.DefaultWhatsAppCode})
 			require.NoError(t, err)
 		},
 	},
 	{
-		name: "wa checkCode with a wrong code", op: "nxcloud/wa-integrator checkCode", want: []string{"attempt=1", "status=200", "error="},
+		name: "wa checkCode without getCode", op: "nxcloud/wa-integrator checkCode", want: []string{"attempt=1", "status=200", "error="},
 		run: func(t *testing.T, e dbgEnv) {
 			_, err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.CheckCodeWithResponse(context.Background(),
-				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: "0000"})
+				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: mock.DefaultWhatsAppCode})
 			var ae *apierror.Error
 			require.True(t, errors.As(err, &ae), "want *apierror.Error, got %v", err)
+		},
+	},
+	{
+		name: "wa login without a body", op: "nxcloud/wa-integrator login", want: []string{"attempt=1", "status=200"},
+		wantBodies: []string{"token"},
+		run: func(t *testing.T, e dbgEnv) {
+			res, err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.LoginWithResponse(context.Background())
+			require.NoError(t, err)
+			require.NotNil(t, res.JSON200)
+			require.NotNil(t, res.JSON200.Data)
+			assert.NotEmpty(t, res.JSON200.Data.Token)
 		},
 	},
 	{

@@ -9,8 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
 )
@@ -100,4 +103,94 @@ func ExampleNewClient_errors() {
 	// nxcloud/ota init: code 2206: requests too frequent
 	// slow down: true
 	// not sent: [phone: must not be empty]
+}
+
+// Registering a WhatsApp Business number: getCode has WhatsApp send a code
+// to the number, and checkCode submits the code its owner received. A code
+// is good for one successful check. The mock stands in for NXCloud (it
+// checks the signature, and accepts the code mock.DefaultWhatsAppCode); a
+// real program uses its own credentials and leaves out option.WithBaseURL.
+func ExampleNewClient_whatsApp() {
+	m, err := mock.New(mock.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+
+	c, err := nxcloud.NewClient(mock.DefaultAccessKey, mock.DefaultAccessSecret, option.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	const phone = "8618500000099"
+
+	_, err = verikit.Result(c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{
+		PhoneNumber: phone, Method: waintegrator.CodeMethodSMS,
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("code sent by SMS")
+
+	// … the owner of the number reads the code from the SMS …
+
+	check := waintegrator.CheckCodeRequest{PhoneNumber: phone, Code: "1541"}
+	if _, err := verikit.Result(c.WhatsApp.CheckCodeWithResponse(ctx, check)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("number confirmed")
+
+	// The code was used up: checking it again is a failure, code -1.
+	_, err = verikit.Result(c.WhatsApp.CheckCodeWithResponse(ctx, check))
+	var apiErr *apierror.Error
+	if errors.As(err, &apiErr) {
+		fmt.Println("again:", apiErr.Code == int(waintegrator.ResultCodeRequestFailed))
+	}
+	// Output:
+	// code sent by SMS
+	// number confirmed
+	// again: true
+}
+
+// A customer application, and the phone numbers registered for it. The
+// mock lists a number once checkCode confirmed it; phoneList answers an
+// array, empty for an application without numbers.
+func ExampleNewClient_whatsAppApplications() {
+	m, err := mock.New(mock.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	c, err := nxcloud.NewClient(mock.DefaultAccessKey, mock.DefaultAccessSecret, option.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	app, err := verikit.Result(c.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{
+		AppName: "Shop", Webhook: "https://shop.example/whatsapp/events",
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("app:", app.Data.AppID, app.Data.AppName)
+
+	list, err := verikit.Result(c.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: app.Data.AppKey}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("numbers:", len(*list.Data))
+
+	// An appkey that no createApp returned.
+	_, err = verikit.Result(c.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: "jh42xxxd434"}))
+	var apiErr *apierror.Error
+	if errors.As(err, &apiErr) {
+		fmt.Println("unknown appkey:", apiErr.Code, apiErr.Code == int(waintegrator.ResultCodeAppKeyNotFound))
+	}
+	// Output:
+	// app: 1000 Shop
+	// numbers: 0
+	// unknown appkey: 9008 true
 }

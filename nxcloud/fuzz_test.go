@@ -30,8 +30,9 @@ import (
 // fuzzEnvelopeOK is the oracle for checkEnvelope, written independently of
 // apierror.FromResponse: a success is HTTP 200 and a JSON body whose "code"
 // is an integer literal equal to 0 (not a string, not 0.0, not 0e0), and,
-// for an operation whose success promises data (OTA init and verify), a
-// "data" that is present and not null. The envelope's message fields must
+// for an operation whose success promises data (OTA init and verify,
+// WhatsApp login, createApp and phoneList), a "data" that is present and
+// not null. The envelope's message fields must
 // be strings, as the specs declare them; the key matching is
 // encoding/json's, as in the generated parsers.
 func fuzzEnvelopeOK(status int, body []byte, promisesData bool) bool {
@@ -61,9 +62,14 @@ func fuzzEnvelopeOK(status int, body []byte, promisesData bool) bool {
 // fuzzPromisesData lists the NXCloud operations whose success envelope
 // must carry data, restated here rather than read from the specs.
 var fuzzPromisesData = map[string]bool{
-	"nxcloud/ota init":                true,
-	"nxcloud/ota verify":              true,
-	"nxcloud/wa-integrator checkCode": false,
+	"nxcloud/ota init":                   true,
+	"nxcloud/ota verify":                 true,
+	"nxcloud/wa-integrator login":        true,  // the token
+	"nxcloud/wa-integrator getCode":      false, // an empty object
+	"nxcloud/wa-integrator checkCode":    false, // null
+	"nxcloud/wa-integrator createClient": false, // null
+	"nxcloud/wa-integrator createApp":    true,  // the application
+	"nxcloud/wa-integrator phoneList":    true,  // an array, maybe empty
 }
 
 // FuzzCheckEnvelope: for every NXCloud operation, checkEnvelope never
@@ -85,6 +91,9 @@ func FuzzCheckEnvelope(f *testing.F) {
 	f.Add(200, "application/json", []byte(`{"code":0,"msg":1,"data":{}}`))
 	f.Add(200, "application/json", []byte(`[{"code":0}]`))
 	f.Add(200, "Application/JSON", []byte(`{"CODE":0,"Data":{}}`))
+	f.Add(200, "application/json", []byte(`{"code":0,"data":[],"message":"Request successful"}`))
+	f.Add(200, "application/json", []byte(`{"code":0,"data":{"token":"50abe943xxxe26128e56b08"},"message":"Request successful"}`))
+	f.Add(200, "application/json", []byte(`{"code":9008,"message":"APPKEY does not exist","data":null}`))
 
 	var ops []*specs.Operation
 	for _, name := range []string{"nxcloud/ota", "nxcloud/wa-integrator"} {
@@ -230,6 +239,78 @@ var fuzzParsers = []fuzzParser{
 	},
 }
 
+func init() {
+	// Appended, so that the seeds' parser numbers (which % len) stay put:
+	// 4 login, 5 getCode, 6 createClient, 7 createApp, 8 phoneList.
+	fuzzParsers = append(fuzzParsers,
+		fuzzWAParser("login", waintegrator.ParseLoginResponse, func(c *Client) (*waintegrator.LoginResponse, error) {
+			return c.WhatsApp.LoginWithResponse(context.Background())
+		}, func(r *waintegrator.LoginResponse) fuzzView {
+			j := r.JSON200
+			return fuzzView{r.Body, r.HTTPResponse, j != nil, j != nil && j.Code == 0 && j.Data != nil}
+		}),
+		fuzzWAParser("getCode", waintegrator.ParseGetCodeResponse, func(c *Client) (*waintegrator.GetCodeResponse, error) {
+			return c.WhatsApp.GetCodeWithResponse(context.Background(), waintegrator.GetCodeRequest{PhoneNumber: "185xxx99", Method: waintegrator.CodeMethodSMS})
+		}, func(r *waintegrator.GetCodeResponse) fuzzView {
+			j := r.JSON200
+			return fuzzView{r.Body, r.HTTPResponse, j != nil, j != nil && j.Code == 0}
+		}),
+		fuzzWAParser("createClient", waintegrator.ParseCreateClientResponse, func(c *Client) (*waintegrator.CreateClientResponse, error) {
+			return c.WhatsApp.CreateClientWithResponse(context.Background(), waintegrator.CreateClientRequest{PhoneNumber: "185xxx99"})
+		}, func(r *waintegrator.CreateClientResponse) fuzzView {
+			j := r.JSON200
+			return fuzzView{r.Body, r.HTTPResponse, j != nil, j != nil && j.Code == 0}
+		}),
+		fuzzWAParser("createApp", waintegrator.ParseCreateAppResponse, func(c *Client) (*waintegrator.CreateAppResponse, error) {
+			return c.WhatsApp.CreateAppWithResponse(context.Background(), waintegrator.CreateAppRequest{AppName: "Whatsapp", Webhook: "https://***/api/webhook/whatsApp"})
+		}, func(r *waintegrator.CreateAppResponse) fuzzView {
+			j := r.JSON200
+			return fuzzView{r.Body, r.HTTPResponse, j != nil, j != nil && j.Code == 0 && j.Data != nil}
+		}),
+		fuzzWAParser("phoneList", waintegrator.ParsePhoneListResponse, func(c *Client) (*waintegrator.PhoneListResponse, error) {
+			return c.WhatsApp.PhoneListWithResponse(context.Background(), waintegrator.PhoneListRequest{Appkey: "jh42xxxd434"})
+		}, func(r *waintegrator.PhoneListResponse) fuzzView {
+			j := r.JSON200
+			return fuzzView{r.Body, r.HTTPResponse, j != nil, j != nil && j.Code == 0 && j.Data != nil}
+		}),
+	)
+}
+
+// fuzzView is what FuzzParseResponses reads of a generated response.
+type fuzzView struct {
+	body    []byte
+	hr      *http.Response
+	json200 bool // JSON200 is set
+	// promised: JSON200 with code 0, and data where the operation
+	// promises it — what a nil error from the SDK's client guarantees.
+	promised bool
+}
+
+// fuzzWAParser builds the fuzzParser of a WhatsApp integrator operation
+// from its generated parser, a call of it with the documented example
+// request, and a view of its response.
+func fuzzWAParser[R any](id string, parse func(*http.Response) (R, error), call func(*Client) (R, error), view func(R) fuzzView) fuzzParser {
+	return fuzzParser{
+		name: "nxcloud/wa-integrator " + id,
+		parse: func(r *http.Response) ([]byte, *http.Response, bool, bool, error) {
+			res, err := parse(r)
+			if err != nil {
+				return nil, nil, false, false, err
+			}
+			v := view(res)
+			return v.body, v.hr, v.json200, false, nil
+		},
+		decodes: []int{200},
+		call: func(t *testing.T, rt http.RoundTripper) (bool, bool, error) {
+			res, err := call(fuzzNXClient(t, rt))
+			if err != nil {
+				return false, false, err
+			}
+			return true, view(res).promised, nil
+		},
+	}
+}
+
 func fuzzNXClient(t *testing.T, rt http.RoundTripper) *Client {
 	c, err := NewClient("fme2na3kdi3ki", "abciiiko2k3", option.WithHTTPClient(&http.Client{Transport: rt}), option.WithoutRetries())
 	if err != nil {
@@ -280,7 +361,8 @@ func (f fuzzRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 // The same response is then served to the SDK's client for the operation
 // (signing, checks and the generated parser together), which must keep its
 // documented promise: a nil error means the generated response's JSON200
-// is set (for NXCloud, with code 0, and for OTA with data).
+// is set (for NXCloud, with code 0, and with data where the operation
+// promises it: OTA init and verify, WhatsApp login, createApp, phoneList).
 func FuzzParseResponses(f *testing.F) {
 	f.Add(uint8(0), 200, "application/json", []byte(`{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","url":"https://api.xxxxx.com/auth?response_type=code&client_id=xxx"}}`))
 	f.Add(uint8(1), 200, "application/json", []byte(`{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","status":"SUCCESS"}}`))
@@ -296,6 +378,13 @@ func FuzzParseResponses(f *testing.F) {
 	f.Add(uint8(0), 200, "application/json", []byte(`{"code":"0","msg":"Request successful","data":{"requestId":"x","url":"y"}}`))
 	f.Add(uint8(0), 200, "application/json", []byte(`{"code":0,"msg":"ok","data":"not an object"}`))
 	f.Add(uint8(0), 200, "application/json", []byte(`{"code":4294967296,"msg":"x"}`))
+	f.Add(uint8(4), 200, "application/json", []byte(`{"code":0,"data":{"token":"50abe943xxxe26128e56b08"},"message":"Request successful"}`))
+	f.Add(uint8(5), 200, "application/json", []byte(`{"code":0,"data":{},"message":"Request successful"}`))
+	f.Add(uint8(6), 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
+	f.Add(uint8(7), 200, "application/json", []byte(`{"code":0,"data":{"app_id":1000,"app_name":"Whatsapp","app_key":"KI92cew9"},"message":"Request successful"}`))
+	f.Add(uint8(8), 200, "application/json", []byte(`{"code":0,"data":[],"message":"Request successful"}`))
+	f.Add(uint8(8), 200, "application/json", []byte(`{"code":0,"data":{},"message":"Request successful"}`))
+	f.Add(uint8(8), 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
 
 	f.Fuzz(func(t *testing.T, which uint8, status int, contentType string, body []byte) {
 		p := fuzzParsers[int(which)%len(fuzzParsers)]
@@ -343,7 +432,7 @@ func FuzzParseResponses(f *testing.F) {
 			return
 		}
 		if !clientJSON200 {
-			t.Fatalf("%s: the client returned a nil error without a JSON200 (for NXCloud: with code 0; for OTA: with data) for HTTP %d, Content-Type %q, body %q", p.name, status, contentType, body)
+			t.Fatalf("%s: the client returned a nil error without a JSON200 (for NXCloud: with code 0, and the data it promises) for HTTP %d, Content-Type %q, body %q", p.name, status, contentType, body)
 		}
 	})
 }

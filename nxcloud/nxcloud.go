@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
@@ -27,7 +29,9 @@ import (
 type Client struct {
 	// OTA is one-tap phone authentication (specs/nxcloud/ota.yaml).
 	OTA *ota.ClientWithResponses
-	// WhatsApp is WhatsApp integrator registration (specs/nxcloud/wa-integrator.yaml).
+	// WhatsApp is WhatsApp integrator registration
+	// (specs/nxcloud/wa-integrator.yaml): login, getCode, checkCode,
+	// createClient, createApp and phoneList.
 	WhatsApp *waintegrator.ClientWithResponses
 }
 
@@ -80,21 +84,24 @@ func checkEnvelope(op *specs.Operation, resp *http.Response, body []byte) error 
 	return nil
 }
 
-// promisesData reports whether the operation's success envelope has a data
-// object with required fields (OTA init and verify do; checkCode's data is
-// always null). The envelope's data is nullable because failures share the
-// HTTP 200 schema, so only this tells that success must carry it.
+// promisesData reports whether the operation's success envelope must carry
+// data: a data object with required fields (OTA init and verify, WhatsApp
+// login and createApp), or a data array (WhatsApp phoneList, where an empty
+// list is a valid answer but null is not). getCode's empty object and
+// checkCode's null promise nothing. The envelope's data is nullable because
+// failures share the HTTP 200 schema, so only this tells that success must
+// carry it.
 func promisesData(op *specs.Operation) bool {
 	env := op.ResponseSchema(http.StatusOK)
 	if env == nil || env.Properties["data"] == nil || env.Properties["data"].Value == nil {
 		return false
 	}
 	data := env.Properties["data"].Value
-	if len(data.Required) > 0 {
+	if len(data.Required) > 0 || data.Type.Is(openapi3.TypeArray) {
 		return true
 	}
 	for _, member := range data.AllOf {
-		if member.Value != nil && len(member.Value.Required) > 0 {
+		if member.Value != nil && (len(member.Value.Required) > 0 || member.Value.Type.Is(openapi3.TypeArray)) {
 			return true
 		}
 	}

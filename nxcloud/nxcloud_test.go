@@ -45,12 +45,20 @@ const (
 type endpoint struct {
 	bizType, action string
 	msgKey          string // "msg" (OTA) or "message" (WhatsApp)
+	noBody          bool   // the operation takes no request body (WhatsApp login)
 }
 
+const waPath = "/api/wa/integrator/embedded/register/"
+
 var endpoints = map[string]endpoint{
-	"/api/ota/init":   {"6", "init", "msg"},
-	"/api/ota/verify": {"6", "verify", "msg"},
-	"/api/wa/integrator/embedded/register/checkCode": {"2", "checkCode", "message"},
+	"/api/ota/init":         {"6", "init", "msg", false},
+	"/api/ota/verify":       {"6", "verify", "msg", false},
+	waPath + "login":        {"2", "login", "message", true},
+	waPath + "getCode":      {"2", "getCode", "message", false},
+	waPath + "checkCode":    {"2", "checkCode", "message", false},
+	waPath + "createClient": {"2", "createClient", "message", false},
+	waPath + "createApp":    {"2", "createApp", "message", false},
+	waPath + "phoneList":    {"2", "phoneList", "message", false},
 }
 
 // reply is one scripted answer of the fake.
@@ -136,9 +144,16 @@ func (f *fakeNXCloud) problem(format string, args ...any) {
 }
 
 var successBodies = map[string]string{
-	"/api/ota/init":   `{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","url":"https://auth.example/auth?response_type=code&client_id=xxx"}}`,
-	"/api/ota/verify": `{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","status":"SUCCESS"}}`,
-	"/api/wa/integrator/embedded/register/checkCode": `{"code":0,"data":null,"message":"Request successful"}`,
+	"/api/ota/init":         `{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","url":"https://auth.example/auth?response_type=code&client_id=xxx"}}`,
+	"/api/ota/verify":       `{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","status":"SUCCESS"}}`,
+	waPath + "login":        `{"code":0,"data":{"token":"50abe943xxxe26128e56b08"},"message":"Request successful"}`,
+	waPath + "getCode":      `{"code":0,"data":{},"message":"Request successful"}`,
+	waPath + "checkCode":    `{"code":0,"data":null,"message":"Request successful"}`,
+	waPath + "createClient": `{"code":0,"data":null,"message":"Request successful"}`,
+	waPath + "createApp":    `{"code":0,"data":{"app_id":1000,"app_name":"Whatsapp","app_key":"KI92cew9"},"message":"Request successful"}`,
+	waPath + "phoneList": `{"code":0,"data":[{"display_phone_number":"+86 xxx 24","quality_rating":"GREEN","name_status":"APPROVED",` +
+		`"verified_name":"GLORY JACK","code_verification_status":"VERIFIED","current_limit":"","register_status":1,"status":"CONNECTED",` +
+		`"waba_id":"11696xxxxx86404","waba_name":"GLORY TEST"}],"message":"Request successful"}`,
 }
 
 func (f *fakeNXCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -165,7 +180,11 @@ func (f *fakeNXCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		f.problem("%s %s: want POST", r.Method, r.URL.Path)
 	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	switch ct := r.Header.Get("Content-Type"); {
+	case ep.noBody && len(raw) > 0:
+		f.problem("%s takes no body, got %q", r.URL.Path, raw)
+	case len(raw) > 0 && !strings.HasPrefix(ct, "application/json"):
+		// NXCloud checks the Content-Type of a body only.
 		f.problem("%s: Content-Type %q", r.URL.Path, ct)
 		fail(1003, "sign error")
 		return
@@ -286,6 +305,7 @@ type op struct {
 	path     string
 	msgKey   string
 	safe     bool  // x-retry-class: safe
+	data     bool  // a success must carry data (see TestSuccessWithoutDataIsAnError)
 	failCode int   // a documented failure code of the product
 	failKind error // the apierror kind of failCode, or nil
 	call     func(context.Context, *nxcloud.Client) (any, error)
@@ -297,6 +317,7 @@ var ops = []op{
 		name:     "ota init",
 		path:     "/api/ota/init",
 		msgKey:   "msg",
+		data:     true,
 		failCode: int(ota.ResultCodeTooFrequent),
 		failKind: apierror.ErrTooFrequent,
 		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
@@ -316,6 +337,7 @@ var ops = []op{
 		path:     "/api/ota/verify",
 		msgKey:   "msg",
 		safe:     true,
+		data:     true,
 		failCode: int(ota.ResultCodeTooFrequent),
 		failKind: apierror.ErrTooFrequent,
 		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
@@ -331,7 +353,7 @@ var ops = []op{
 	},
 	{
 		name:     "wa checkCode",
-		path:     "/api/wa/integrator/embedded/register/checkCode",
+		path:     waPath + "checkCode",
 		msgKey:   "message",
 		failCode: int(waintegrator.ResultCodeNotIntegrator),
 		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
@@ -344,6 +366,105 @@ var ops = []op{
 			assert.Equal(t, "Request successful", r.JSON200.Message)
 		},
 	},
+	{
+		name:     "wa login",
+		path:     waPath + "login",
+		msgKey:   "message",
+		safe:     true,
+		data:     true,
+		failCode: int(waintegrator.ResultCodeNotIntegrator),
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.WhatsApp.LoginWithResponse(ctx)
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*waintegrator.LoginResponse)
+			require.NotNil(t, r.JSON200)
+			require.NotNil(t, r.JSON200.Data)
+			assert.Equal(t, "50abe943xxxe26128e56b08", r.JSON200.Data.Token)
+		},
+	},
+	{
+		name:     "wa getCode",
+		path:     waPath + "getCode",
+		msgKey:   "message",
+		failCode: int(waintegrator.ResultCodeBusinessError),
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: "185xxx99", Method: waintegrator.CodeMethodSMS})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*waintegrator.GetCodeResponse)
+			require.NotNil(t, r.JSON200)
+			assert.Equal(t, int32(waintegrator.ResultCodeSuccess), r.JSON200.Code)
+			require.NotNil(t, r.JSON200.Data)
+			assert.Empty(t, *r.JSON200.Data)
+		},
+	},
+	{
+		name:     "wa createClient",
+		path:     waPath + "createClient",
+		msgKey:   "message",
+		failCode: int(waintegrator.ResultCodeRequestFailed),
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: "185xxx99"})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*waintegrator.CreateClientResponse)
+			require.NotNil(t, r.JSON200)
+			assert.Equal(t, int32(waintegrator.ResultCodeSuccess), r.JSON200.Code)
+			assert.Nil(t, r.JSON200.Data)
+		},
+	},
+	{
+		name:     "wa createApp",
+		path:     waPath + "createApp",
+		msgKey:   "message",
+		data:     true,
+		failCode: int(waintegrator.ResultCodeAppLimitReached),
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "Whatsapp", Webhook: "https://hooks.example/wa"})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*waintegrator.CreateAppResponse)
+			require.NotNil(t, r.JSON200)
+			require.NotNil(t, r.JSON200.Data)
+			assert.Equal(t, waintegrator.CreateAppResult{AppID: 1000, AppName: "Whatsapp", AppKey: "KI92cew9"}, *r.JSON200.Data)
+		},
+	},
+	{
+		name:     "wa phoneList",
+		path:     waPath + "phoneList",
+		msgKey:   "message",
+		safe:     true,
+		data:     true,
+		failCode: int(waintegrator.ResultCodeAppKeyNotFound),
+		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
+			return c.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: "jh42xxxd434"})
+		},
+		success: func(t *testing.T, res any) {
+			r := res.(*waintegrator.PhoneListResponse)
+			require.NotNil(t, r.JSON200)
+			require.NotNil(t, r.JSON200.Data)
+			require.Len(t, *r.JSON200.Data, 1)
+			p := (*r.JSON200.Data)[0]
+			assert.Equal(t, "+86 xxx 24", p.DisplayPhoneNumber)
+			assert.Equal(t, waintegrator.QualityRatingGreen, p.QualityRating)
+			assert.Equal(t, waintegrator.MessagingLimitNotReported, p.CurrentLimit)
+			assert.Equal(t, waintegrator.RegisterStatusCreateFailed, p.RegisterStatus)
+			assert.Equal(t, waintegrator.PhoneStatusConnected, p.Status)
+		},
+	},
+}
+
+// opNamed returns the table's operation of that name.
+func opNamed(t *testing.T, name string) op {
+	t.Helper()
+	for _, o := range ops {
+		if o.name == name {
+			return o
+		}
+	}
+	t.Fatalf("no operation %q in the table", name)
+	return op{}
 }
 
 func TestSuccess(t *testing.T) {
@@ -408,6 +529,7 @@ func TestVendorFailureWithHTTP200(t *testing.T) {
 
 func TestOtherResultCodes(t *testing.T) {
 	initOp, verifyOp, checkCodeOp := ops[0], ops[1], ops[2]
+	createAppOp, phoneListOp := opNamed(t, "wa createApp"), opNamed(t, "wa phoneList")
 	tests := []struct {
 		name string
 		op   op
@@ -420,6 +542,10 @@ func TestOtherResultCodes(t *testing.T) {
 		{"ota undocumented code", verifyOp, `{"code":123456,"msg":"new","data":null}`, 123456},
 		{"wa request failed", checkCodeOp, `{"code":-1,"message":"Request failed","data":null}`, int(waintegrator.ResultCodeRequestFailed)},
 		{"wa invalid parameter", checkCodeOp, `{"code":9000,"message":"bad code"}`, int(waintegrator.ResultCodeInvalidParameter)},
+		{"wa business error", createAppOp, `{"code":9001,"message":"System business error","data":null}`, int(waintegrator.ResultCodeBusinessError)},
+		{"wa app limit", createAppOp, `{"code":9009,"message":"Maximum of 1000","data":null}`, int(waintegrator.ResultCodeAppLimitReached)},
+		{"wa unknown appkey", phoneListOp, `{"code":9008,"message":"APPKEY does not exist","data":null}`, int(waintegrator.ResultCodeAppKeyNotFound)},
+		{"wa appkey of another customer", phoneListOp, `{"code":9010,"message":"Inconsistent","data":null}`, int(waintegrator.ResultCodeAppKeyNotOwned)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -543,17 +669,18 @@ func TestSuccessWithoutJSONContentType(t *testing.T) {
 
 func TestSuccessWithoutDataIsAnError(t *testing.T) {
 	f := newFakeNXCloud(t)
-	f.answerAll(reply{status: http.StatusOK, body: `{"code":0,"msg":"Request successful","data":null}`})
 	c := newClient(t, f.serve(t).URL)
-	for _, o := range ops[:2] { // the OTA operations promise data on success
+	for _, o := range ops {
+		if !o.data {
+			continue // checkCode, createClient: data is null; getCode: an empty object
+		}
+		f.answer(o.path, reply{status: http.StatusOK, body: fmt.Sprintf(`{"code":0,%q:"Request successful","data":null}`, o.msgKey)})
 		t.Run(o.name, func(t *testing.T) {
 			res, err := do(t, o, context.Background(), c)
-			if err != nil {
-				var ae *apierror.Error
-				assert.ErrorAs(t, err, &ae)
-				return
-			}
-			o.success(t, res) // a nil error promises JSON200.Data
+			assert.Nil(t, res)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae, "a success without the data it promises is an error")
+			assert.Contains(t, err.Error(), "no data")
 		})
 	}
 }
@@ -611,6 +738,55 @@ func TestValidationErrorSendsNothing(t *testing.T) {
 				return c.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{})
 			},
 			want: []string{"code: must not be empty", "phone_number: must not be empty"},
+		},
+		{
+			name: "getCode unknown method",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: "185xxx99", Method: "fax"})
+			},
+			want: []string{`method: value is not one of the allowed values ["sms","voice"]`},
+		},
+		{
+			name: "getCode empty request",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{})
+			},
+			want: []string{`method: value is not one of the allowed values ["sms","voice"]`, "phone_number: must not be empty"},
+		},
+		{
+			name: "createClient empty phone number",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{})
+			},
+			want: []string{"phone_number: must not be empty"},
+		},
+		{
+			name: "createApp missing webhook",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.CreateAppWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"app_name":"Whatsapp"}`))
+			},
+			want: []string{"webhook: is required"},
+		},
+		{
+			name: "createApp numeric app name",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.CreateAppWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"app_name":7,"webhook":"https://hooks.example/wa"}`))
+			},
+			want: []string{"app_name: value must be a string"},
+		},
+		{
+			name: "phoneList empty appkey",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{})
+			},
+			want: []string{"appkey: must not be empty"},
+		},
+		{
+			name: "phoneList sent as form data",
+			call: func(c *nxcloud.Client) (any, error) {
+				return c.WhatsApp.PhoneListWithBodyWithResponse(ctx, "application/x-www-form-urlencoded", strings.NewReader(`appkey=jh42xxxd434`))
+			},
+			want: []string{`Content-Type must be application/json, not "application/x-www-form-urlencoded"`},
 		},
 		{
 			name: "checkCode missing code",
@@ -877,6 +1053,8 @@ func TestConcurrentCalls(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	initOp, verifyOp, checkCodeOp := ops[0], ops[1], ops[2]
+	loginOp, phoneListOp := opNamed(t, "wa login"), opNamed(t, "wa phoneList")
+	getCodeOp, createAppOp := opNamed(t, "wa getCode"), opNamed(t, "wa createApp")
 	unavailable := reply{status: http.StatusServiceUnavailable, contentType: "text/html", body: "<html>busy</html>"}
 	tooFrequent := reply{status: http.StatusOK, body: `{"code":2206,"msg":"slow down","data":null}`}
 	withRetryAfter := func(r reply, v string) reply {
@@ -908,6 +1086,11 @@ func TestRetries(t *testing.T) {
 		{name: "unsafe init: 503 is not retried", op: initOp, replies: []reply{unavailable, okReply(initOp.path)}, wantRequests: 1, wantAttempts: 1},
 		{name: "unsafe init: too frequent is not retried", op: initOp, replies: []reply{tooFrequent, okReply(initOp.path)}, wantRequests: 1, wantAttempts: 1},
 		{name: "unsafe checkCode: 502 is not retried", op: checkCodeOp, replies: []reply{{status: http.StatusBadGateway}, okReply(checkCodeOp.path)}, wantRequests: 1, wantAttempts: 1},
+		{name: "unsafe getCode: 503 is not retried", op: getCodeOp, replies: []reply{unavailable, okReply(getCodeOp.path)}, wantRequests: 1, wantAttempts: 1},
+		{name: "unsafe createApp: 503 is not retried", op: createAppOp, replies: []reply{unavailable, okReply(createAppOp.path)}, wantRequests: 1, wantAttempts: 1},
+		{name: "safe login (no body): 503 then success", op: loginOp, replies: []reply{unavailable, okReply(loginOp.path)}, wantRequests: 2},
+		{name: "safe phoneList: 503 then success", op: phoneListOp, replies: []reply{unavailable, okReply(phoneListOp.path)}, wantRequests: 2},
+		{name: "safe phoneList: business failure is not retried", op: phoneListOp, replies: []reply{{status: http.StatusOK, body: `{"code":9008,"message":"APPKEY does not exist","data":null}`}}, wantRequests: 1, wantAttempts: 1},
 		{
 			name: "Retry-After 0 wins over the backoff", op: verifyOp,
 			replies: []reply{withRetryAfter(unavailable, "0"), okReply(verifyOp.path)},

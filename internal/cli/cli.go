@@ -152,6 +152,7 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 		vendorCommand(env, g, "engagelab", "Call EngageLab APIs (authenticated with ENGAGELAB_DEV_KEY / ENGAGELAB_DEV_SECRET)"),
 		signCommand(env),
 		mockCommand(env),
+		callbacksCommand(env),
 		demoCommand(env),
 		specsCommand(env),
 	)

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oapi-codegen/runtime"
 )
 
 // Defines values for ErrorCode.
@@ -56,6 +58,574 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for Language.
+const (
+	LanguageDefault Language = "default"
+	LanguageEn      Language = "en"
+	LanguageEs      Language = "es"
+	LanguageJa      Language = "ja"
+	LanguageTh      Language = "th"
+	LanguageZhCN    Language = "zh_CN"
+	LanguageZhHK    Language = "zh_HK"
+)
+
+// Valid indicates whether the value is a known member of the Language enum.
+func (e Language) Valid() bool {
+	switch e {
+	case LanguageDefault:
+		return true
+	case LanguageEn:
+		return true
+	case LanguageEs:
+		return true
+	case LanguageJa:
+		return true
+	case LanguageTh:
+		return true
+	case LanguageZhCN:
+		return true
+	case LanguageZhHK:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageStatus.
+const (
+	MessageStatusDelivered       MessageStatus = "delivered"
+	MessageStatusDeliveredFailed MessageStatus = "delivered_failed"
+	MessageStatusPlan            MessageStatus = "plan"
+	MessageStatusSent            MessageStatus = "sent"
+	MessageStatusSentFail        MessageStatus = "sent_fail"
+	MessageStatusSentFailed      MessageStatus = "sent_failed"
+	MessageStatusTargetInvalid   MessageStatus = "target_invalid"
+	MessageStatusTargetValid     MessageStatus = "target_valid"
+	MessageStatusVerified        MessageStatus = "verified"
+	MessageStatusVerifiedFailed  MessageStatus = "verified_failed"
+	MessageStatusVerifiedTimeout MessageStatus = "verified_timeout"
+)
+
+// Valid indicates whether the value is a known member of the MessageStatus enum.
+func (e MessageStatus) Valid() bool {
+	switch e {
+	case MessageStatusDelivered:
+		return true
+	case MessageStatusDeliveredFailed:
+		return true
+	case MessageStatusPlan:
+		return true
+	case MessageStatusSent:
+		return true
+	case MessageStatusSentFail:
+		return true
+	case MessageStatusSentFailed:
+		return true
+	case MessageStatusTargetInvalid:
+		return true
+	case MessageStatusTargetValid:
+		return true
+	case MessageStatusVerified:
+		return true
+	case MessageStatusVerifiedFailed:
+		return true
+	case MessageStatusVerifiedTimeout:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotificationEvent.
+const (
+	NotificationEventInsufficientBalance          NotificationEvent = "insufficient_balance"
+	NotificationEventInsufficientVerificationRate NotificationEvent = "insufficient_verification_rate"
+	NotificationEventTemplateAuditResult          NotificationEvent = "template_audit_result"
+)
+
+// Valid indicates whether the value is a known member of the NotificationEvent enum.
+func (e NotificationEvent) Valid() bool {
+	switch e {
+	case NotificationEventInsufficientBalance:
+		return true
+	case NotificationEventInsufficientVerificationRate:
+		return true
+	case NotificationEventTemplateAuditResult:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResponseEvent.
+const (
+	ResponseEventUplinkMessage ResponseEvent = "uplink_message"
+)
+
+// Valid indicates whether the value is a known member of the ResponseEvent enum.
+func (e ResponseEvent) Valid() bool {
+	switch e {
+	case ResponseEventUplinkMessage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SMSConfigTemplateType.
+const (
+	SMSConfigTemplateTypeCustom  SMSConfigTemplateType = 2
+	SMSConfigTemplateTypeDefault SMSConfigTemplateType = 1
+)
+
+// Valid indicates whether the value is a known member of the SMSConfigTemplateType enum.
+func (e SMSConfigTemplateType) Valid() bool {
+	switch e {
+	case SMSConfigTemplateTypeCustom:
+		return true
+	case SMSConfigTemplateTypeDefault:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SMSTemplateCustomConfigCustomSubType.
+const (
+	SMSTemplateCustomConfigCustomSubTypeAuthentication SMSTemplateCustomConfigCustomSubType = "authentication"
+	SMSTemplateCustomConfigCustomSubTypeMarketing      SMSTemplateCustomConfigCustomSubType = "marketing"
+	SMSTemplateCustomConfigCustomSubTypeUtility        SMSTemplateCustomConfigCustomSubType = "utility"
+)
+
+// Valid indicates whether the value is a known member of the SMSTemplateCustomConfigCustomSubType enum.
+func (e SMSTemplateCustomConfigCustomSubType) Valid() bool {
+	switch e {
+	case SMSTemplateCustomConfigCustomSubTypeAuthentication:
+		return true
+	case SMSTemplateCustomConfigCustomSubTypeMarketing:
+		return true
+	case SMSTemplateCustomConfigCustomSubTypeUtility:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendChannel.
+const (
+	SendChannelEmail    SendChannel = "email"
+	SendChannelSMS      SendChannel = "sms"
+	SendChannelVoice    SendChannel = "voice"
+	SendChannelWhatsApp SendChannel = "whatsapp"
+)
+
+// Valid indicates whether the value is a known member of the SendChannel enum.
+func (e SendChannel) Valid() bool {
+	switch e {
+	case SendChannelEmail:
+		return true
+	case SendChannelSMS:
+		return true
+	case SendChannelVoice:
+		return true
+	case SendChannelWhatsApp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SystemEventType.
+const (
+	SystemEventTypeAPICall        SystemEventType = "api_call"
+	SystemEventTypeAccountLogin   SystemEventType = "account_login"
+	SystemEventTypeKeyManage      SystemEventType = "key_manage"
+	SystemEventTypeMsgHistory     SystemEventType = "msg_history"
+	SystemEventTypeTemplateManage SystemEventType = "template_manage"
+)
+
+// Valid indicates whether the value is a known member of the SystemEventType enum.
+func (e SystemEventType) Valid() bool {
+	switch e {
+	case SystemEventTypeAPICall:
+		return true
+	case SystemEventTypeAccountLogin:
+		return true
+	case SystemEventTypeKeyManage:
+		return true
+	case SystemEventTypeMsgHistory:
+		return true
+	case SystemEventTypeTemplateManage:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateStatus.
+const (
+	TemplateStatusApproved      TemplateStatus = 2
+	TemplateStatusPendingReview TemplateStatus = 1
+	TemplateStatusRejected      TemplateStatus = 3
+)
+
+// Valid indicates whether the value is a known member of the TemplateStatus enum.
+func (e TemplateStatus) Valid() bool {
+	switch e {
+	case TemplateStatusApproved:
+		return true
+	case TemplateStatusPendingReview:
+		return true
+	case TemplateStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VoiceConfigTemplateType.
+const (
+	VoiceConfigTemplateTypeDefault VoiceConfigTemplateType = 1
+)
+
+// Valid indicates whether the value is a known member of the VoiceConfigTemplateType enum.
+func (e VoiceConfigTemplateType) Valid() bool {
+	switch e {
+	case VoiceConfigTemplateTypeDefault:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WhatsAppConfigTemplateType.
+const (
+	WhatsAppConfigTemplateTypeDefault WhatsAppConfigTemplateType = 1
+)
+
+// Valid indicates whether the value is a known member of the WhatsAppConfigTemplateType enum.
+func (e WhatsAppConfigTemplateType) Valid() bool {
+	switch e {
+	case WhatsAppConfigTemplateTypeDefault:
+		return true
+	default:
+		return false
+	}
+}
+
+// CallbackBilling What the step cost.
+//
+// Example: {"cost":0.0132,"currency":"USD"}
+type CallbackBilling struct {
+	// Cost The amount charged.
+	//
+	// Example: 0.0132
+	Cost *float64 `json:"cost,omitempty"`
+
+	// Currency The currency of `cost`.
+	//
+	// Example: USD
+	Currency *string `json:"currency,omitempty"`
+}
+
+// CallbackErrorDetail A readable explanation of a failure.
+//
+// Example: {"message":"the number cannot receive messages"}
+type CallbackErrorDetail struct {
+	// Message What went wrong.
+	//
+	// Example: the number cannot receive messages
+	Message *string `json:"message,omitempty"`
+}
+
+// CallbackNotification A notice about the account rather than one message.
+//
+// Example: {"event":"insufficient_balance","notification_data":{"balance":1.5}}
+type CallbackNotification struct {
+	// Event The kind of account notice. The list is open: keep an unknown value.
+	//   * insufficient_verification_rate — too few sent codes are being
+	//     verified
+	//   * insufficient_balance — the account is running out of credit
+	//   * template_audit_result — a template was approved or rejected
+	//
+	//
+	// Example: template_audit_result
+	Event NotificationEvent `json:"event"`
+
+	// NotificationData Details of the notice; their shape depends on `event`.
+	//
+	// Example: {"balance":1.5}
+	NotificationData map[string]interface{} `json:"notification_data,omitempty"`
+}
+
+// CallbackPayload The JSON body EngageLab POSTs to the callback address set in its
+// console: a batch of `rows`, each reporting one event.
+//
+// How a receiver recognises and trusts a delivery:
+//   - When the address is saved in the console, EngageLab sends a
+//     probe whose body is just `{}` and expects HTTP 200 within three
+//     seconds. Answer it with 200 and do nothing else; it carries
+//     neither `total` nor `rows`.
+//   - If a callback secret is configured, each delivery carries the
+//     header `X-CALLBACK-ID` holding four `name=value` pairs separated
+//     by semicolons: `timestamp`, `nonce`, `username` and
+//     `signature`. The signature is the HMAC-SHA256, keyed with the
+//     callback secret, of the timestamp, nonce and username
+//     concatenated in that order, written as lower-case hex. It does
+//     not cover the body, so check the timestamp's freshness too.
+//   - If a fixed `Authorization` value is configured, EngageLab sends
+//     it unchanged on every delivery; compare it as an opaque string.
+//
+// Parse leniently: new statuses, events and fields appear over time.
+// Keep a value you do not know instead of rejecting the delivery.
+//
+// Example: {"rows":[{"channel":"sms","custom_args":{},"itime":1712458844,"message_id":"1725407449772531712","server":"otp","status":{"billing":{"cost":0.0132,"currency":"USD"},"error_code":0,"message_status":"delivered","status_data":{"business_id":"1001","current_send_channel":"sms","message_id":"1725407449772531712","msg_time":1712458844,"template_key":"verify-login"}},"to":"+8613800138000"}],"total":1}
+type CallbackPayload struct {
+	// Rows The events, one per row.
+	Rows []CallbackRow `json:"rows"`
+
+	// Total How many rows the delivery holds.
+	//
+	// Example: 1
+	Total int32 `json:"total"`
+}
+
+// CallbackResponse Something the recipient sent back.
+//
+// Example: {"event":"uplink_message","response_data":{"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}}
+type CallbackResponse struct {
+	// Event The kind of reply. The list is open: keep an unknown value.
+	//   * uplink_message — the recipient sent a message back
+	//
+	//
+	// Example: uplink_message
+	Event ResponseEvent `json:"event"`
+
+	// ResponseData A message the recipient sent back.
+	//
+	// Example: {"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}
+	ResponseData *UplinkMessage `json:"response_data,omitempty"`
+}
+
+// CallbackRow One event. Besides the common fields a row carries exactly one of
+// `status` (a message's delivery or verification progress),
+// `notification` (an account notice), `response` (a reply from the
+// recipient) or `system_event` (an action in the console or the API).
+// A row with none of them, or with an event you do not know, should be
+// acknowledged and ignored.
+//
+// Example: {"channel":"sms","custom_args":{},"itime":1712458844,"message_id":"1725407449772531712","server":"otp","status":{"message_status":"verified"},"to":"+8613800138000"}
+type CallbackRow struct {
+	// Channel The channel the event concerns (whatsapp, sms, email, voice).
+	//
+	// Example: sms
+	Channel string `json:"channel"`
+
+	// CustomArgs The custom arguments given when the message was sent, passed back unchanged.
+	//
+	// Example: {"order":"A-1001"}
+	CustomArgs map[string]interface{} `json:"custom_args,omitempty"`
+
+	// Itime When the event happened, in Unix seconds.
+	//
+	// Example: 1712458844
+	Itime int64 `json:"itime"`
+
+	// MessageID The message the event is about, as returned by the send call.
+	//
+	// Example: 1725407449772531712
+	MessageID string `json:"message_id"`
+
+	// Notification A notice about the account rather than one message.
+	//
+	// Example: {"event":"insufficient_balance","notification_data":{"balance":1.5}}
+	Notification *CallbackNotification `json:"notification,omitempty"`
+
+	// Response Something the recipient sent back.
+	//
+	// Example: {"event":"uplink_message","response_data":{"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}}
+	Response *CallbackResponse `json:"response,omitempty"`
+
+	// Server The EngageLab service that produced the event.
+	//
+	// Example: otp
+	Server string `json:"server"`
+
+	// Status Progress of one message, with its cost and, on failure, the reason.
+	//
+	// Example: {"error_code":5001,"error_detail":{"message":"the number cannot receive messages"},"message_status":"sent_failed"}
+	Status *CallbackStatus `json:"status,omitempty"`
+
+	// SystemEvent An action taken on the account, in the console or through the API.
+	//
+	// Example: {"data":{"operator":"admin@example.com"},"event":"account_login"}
+	SystemEvent *CallbackSystemEvent `json:"system_event,omitempty"`
+
+	// To The recipient's phone number or e-mail address.
+	//
+	// Example: +8613800138000
+	To string `json:"to"`
+}
+
+// CallbackStatus Progress of one message, with its cost and, on failure, the reason.
+//
+// Example: {"error_code":5001,"error_detail":{"message":"the number cannot receive messages"},"message_status":"sent_failed"}
+type CallbackStatus struct {
+	// Billing What the step cost.
+	//
+	// Example: {"cost":0.0132,"currency":"USD"}
+	Billing *CallbackBilling `json:"billing,omitempty"`
+
+	// ErrorCode Why the step failed; 0 or absent when it did not. See `ErrorCode` (5001, 5011–5020 are delivery failures).
+	//
+	// Example: 0
+	ErrorCode *int32 `json:"error_code,omitempty"`
+
+	// ErrorDetail A readable explanation of a failure.
+	//
+	// Example: {"message":"the number cannot receive messages"}
+	ErrorDetail *CallbackErrorDetail `json:"error_detail,omitempty"`
+
+	// MessageStatus Where a message stands. The list is open: a receiver must keep a
+	// status it does not know rather than reject the delivery.
+	//   * plan — accepted and scheduled
+	//   * target_valid / target_invalid — the recipient was checked and
+	//     found usable / unusable
+	//   * sent / sent_failed — handed to the channel, or not
+	//   * sent_fail — the spelling of sent_failed in EngageLab's own
+	//     example; treat both alike
+	//   * delivered / delivered_failed — the channel reported delivery,
+	//     or its failure
+	//   * verified / verified_failed / verified_timeout — the code was
+	//     checked successfully, checked wrongly, or never checked in time
+	//
+	//
+	// Example: delivered
+	MessageStatus MessageStatus `json:"message_status"`
+
+	// StatusData Details of the message a status is about.
+	//
+	// Example: {"business_id":"1001","current_send_channel":"whatsapp","message_id":"1725407449772531712","msg_time":1712458844,"template_key":"verify-login"}
+	StatusData *CallbackStatusData `json:"status_data,omitempty"`
+}
+
+// CallbackStatusData Details of the message a status is about.
+//
+// Example: {"business_id":"1001","current_send_channel":"whatsapp","message_id":"1725407449772531712","msg_time":1712458844,"template_key":"verify-login"}
+type CallbackStatusData struct {
+	// BusinessID EngageLab's business identifier for the message.
+	//
+	// Example: 1001
+	BusinessID *string `json:"business_id,omitempty"`
+
+	// CurrentSendChannel The channel in use at this step; it changes when EngageLab falls back to the next channel of the template's strategy.
+	//
+	// Example: sms
+	CurrentSendChannel *string `json:"current_send_channel,omitempty"`
+
+	// MessageID The message's ID.
+	//
+	// Example: 1725407449772531712
+	MessageID *string `json:"message_id,omitempty"`
+
+	// MsgTime When the message was sent, in Unix seconds.
+	//
+	// Example: 1712458844
+	MsgTime *int64 `json:"msg_time,omitempty"`
+
+	// TemplateKey The ID of the template the message was sent with.
+	//
+	// Example: verify-login
+	TemplateKey *string `json:"template_key,omitempty"`
+}
+
+// CallbackSystemEvent An action taken on the account, in the console or through the API.
+//
+// Example: {"data":{"operator":"admin@example.com"},"event":"account_login"}
+type CallbackSystemEvent struct {
+	// Data Details of the action; their shape depends on `event`.
+	//
+	// Example: {"operator":"admin@example.com"}
+	Data map[string]interface{} `json:"data,omitempty"`
+
+	// Event The kind of action. The list is open: keep an unknown value.
+	//   * account_login — someone signed in to the console
+	//   * key_manage — an API key was created, changed or removed
+	//   * msg_history — message history was viewed or exported
+	//   * template_manage — a template was created, changed or removed
+	//   * api_call — an API call was made
+	//
+	//
+	// Example: api_call
+	Event SystemEventType `json:"event"`
+}
+
+// CustomMessageTemplate The template a custom message is sent with. It has no language.
+//
+// Example: {"id":"verify-login","params":{"code":"398512"}}
+type CustomMessageTemplate struct {
+	// ID The `template_id` of an existing, approved template.
+	//
+	// Example: verify-login
+	ID string `json:"id"`
+
+	// Params Values for the template's variables, by variable name. For a
+	// verification-code template, `code` is required and holds the
+	// code to deliver.
+	//
+	//
+	// Example: {"code":"398512"}
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// EmailConfig The e-mail content of a template.
+//
+// Example: {"template_custom_configs":[{"language":"en","pre_from_mail":"no-reply@example.com","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}],"template_name":"login-code-mail"}
+type EmailConfig struct {
+	// TemplateCustomConfigs The e-mail's content, one entry per language.
+	TemplateCustomConfigs *[]EmailTemplateCustomConfig `json:"template_custom_configs,omitempty"`
+
+	// TemplateName The e-mail template's name.
+	//
+	// Example: login-code-mail
+	TemplateName string `json:"template_name"`
+}
+
+// EmailTemplateCustomConfig The e-mail's content in one language.
+//
+// Example: {"language":"en","pre_from_mail":"no-reply@example.com","pre_from_name":"Verikit","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}
+type EmailTemplateCustomConfig struct {
+	// Language The language this content is for, as in a send's `template.language`.
+	//
+	// Example: en
+	Language string `json:"language"`
+
+	// PreFromMail The sender's address.
+	//
+	// Example: no-reply@example.com
+	PreFromMail string `json:"pre_from_mail"`
+
+	// PreFromName The sender's display name.
+	//
+	// Example: Verikit
+	PreFromName *string `json:"pre_from_name,omitempty"`
+
+	// PreParamMap Preset values for the content's variables, by variable name.
+	//
+	// Example: {"product":"Verikit"}
+	PreParamMap map[string]string `json:"pre_param_map,omitempty"`
+
+	// PreSubject The subject line.
+	//
+	// Example: Your login code
+	PreSubject string `json:"pre_subject"`
+
+	// TemplateContent The body of the e-mail, with variables where the code and your parameters go.
+	//
+	// Example: <p>Your code is {{code}}.</p>
+	TemplateContent string `json:"template_content"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	// Code Error code. See `ErrorCode`.
@@ -78,7 +648,8 @@ type Error struct {
 //   - 3001 (400) — the body is not valid JSON
 //   - 3002 (400) — a parameter is missing or invalid
 //   - 3003 (400) — verify: the code expired or was already verified
-//     (send a new one); templates: a business rule failed
+//     (send a new one); templates: a business rule failed, such as a
+//     `template_id` that is already taken
 //   - 3004 (400) — a live code already exists for this recipient and
 //     template (sent again too soon)
 //   - 4001 (400) — the message or template does not exist
@@ -87,6 +658,476 @@ type Error struct {
 //
 // Example: 3003
 type ErrorCode int32
+
+// Language The language of the message; `default` (the default) uses the
+// template's own wording.
+//
+// Example: en
+type Language string
+
+// MessageStatus Where a message stands. The list is open: a receiver must keep a
+// status it does not know rather than reject the delivery.
+//   - plan — accepted and scheduled
+//   - target_valid / target_invalid — the recipient was checked and
+//     found usable / unusable
+//   - sent / sent_failed — handed to the channel, or not
+//   - sent_fail — the spelling of sent_failed in EngageLab's own
+//     example; treat both alike
+//   - delivered / delivered_failed — the channel reported delivery,
+//     or its failure
+//   - verified / verified_failed / verified_timeout — the code was
+//     checked successfully, checked wrongly, or never checked in time
+//
+// Example: delivered
+type MessageStatus string
+
+// MessageTemplate The template a code is sent with.
+//
+// Example: {"id":"verify-login","language":"en","params":{"product":"Verikit"}}
+type MessageTemplate struct {
+	// ID The `template_id` of an existing, approved template.
+	//
+	// Example: verify-login
+	ID string `json:"id"`
+
+	// Language The language of the message; `default` (the default) uses the
+	// template's own wording.
+	//
+	//
+	// Example: en
+	Language *Language `json:"language,omitempty"`
+
+	// Params Values for the template's own variables, by variable name.
+	//
+	// Example: {"product":"Verikit"}
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// NotificationEvent The kind of account notice. The list is open: keep an unknown value.
+//   - insufficient_verification_rate — too few sent codes are being
+//     verified
+//   - insufficient_balance — the account is running out of credit
+//   - template_audit_result — a template was approved or rejected
+//
+// Example: template_audit_result
+type NotificationEvent string
+
+// OperationResult The outcome of a template change.
+//
+// Example: {"code":0,"message":"success"}
+type OperationResult struct {
+	// Code 0 when the change was made; any other value is a failure (see `ErrorCode`).
+	//
+	// Example: 0
+	Code int32 `json:"code"`
+
+	// Message A description of the outcome.
+	//
+	// Example: success
+	Message string `json:"message"`
+}
+
+// PWAConfig Delivery through a progressive web app, as set up in EngageLab's console.
+//
+// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
+type PWAConfig struct {
+	// PwaCode The app's code on that platform.
+	//
+	// Example: app-01
+	PwaCode *string `json:"pwa_code,omitempty"`
+
+	// PwaPlatform The web-app platform, as named in EngageLab's console.
+	//
+	// Example: engagelab
+	PwaPlatform *string `json:"pwa_platform,omitempty"`
+}
+
+// ResponseEvent The kind of reply. The list is open: keep an unknown value.
+//   - uplink_message — the recipient sent a message back
+//
+// Example: uplink_message
+type ResponseEvent string
+
+// SMSConfig The SMS content of a template.
+//
+// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
+type SMSConfig struct {
+	// TemplateCustomConfig Your own SMS text, used when `template_type` is 2.
+	//
+	// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"86","custom_sub_type":"authentication"}
+	TemplateCustomConfig *SMSTemplateCustomConfig `json:"template_custom_config,omitempty"`
+
+	// TemplateDefaultConfig Options of EngageLab's standard wording for a channel.
+	//
+	// Example: {"contain_expire":true,"contain_security":true}
+	TemplateDefaultConfig *TemplateDefaultConfig `json:"template_default_config,omitempty"`
+
+	// TemplateType 1 — EngageLab's standard wording (`template_default_config`); 2 — your own text (`template_custom_config`).
+	//
+	// Example: 2
+	TemplateType SMSConfigTemplateType `json:"template_type"`
+}
+
+// SMSConfigTemplateType 1 — EngageLab's standard wording (`template_default_config`); 2 — your own text (`template_custom_config`).
+//
+// Example: 2
+type SMSConfigTemplateType int32
+
+// SMSTemplateCustomConfig Your own SMS text, used when `template_type` is 2.
+//
+// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"86","custom_sub_type":"authentication"}
+type SMSTemplateCustomConfig struct {
+	// CustomContent The message text, with variables where the code and your parameters go.
+	//
+	// Example: Your code is {{code}}.
+	CustomContent string `json:"custom_content"`
+
+	// CustomCountryCodes The countries, by calling code, the text is meant for.
+	//
+	// Example: 86
+	CustomCountryCodes *string `json:"custom_country_codes,omitempty"`
+
+	// CustomSubType What the message is for, which decides how it is reviewed and routed.
+	//
+	// Example: authentication
+	CustomSubType SMSTemplateCustomConfigCustomSubType `json:"custom_sub_type"`
+}
+
+// SMSTemplateCustomConfigCustomSubType What the message is for, which decides how it is reviewed and routed.
+//
+// Example: authentication
+type SMSTemplateCustomConfigCustomSubType string
+
+// SendChannel The channel of the first delivery attempt. If it fails, EngageLab
+// moves on to the next channel of the template's strategy; callbacks
+// report where the message ended up. The list is open: keep a value
+// you do not know.
+//
+// Example: whatsapp
+type SendChannel string
+
+// SendCodeRequest A code of your own for EngageLab to deliver.
+//
+// Example: {"code":"398512","template":{"id":"verify-login"},"to":"+8613800138000"}
+type SendCodeRequest struct {
+	// Code The code to deliver, exactly as the user will type it.
+	//
+	// Example: 398512
+	Code string `json:"code"`
+
+	// Template The template a code is sent with.
+	//
+	// Example: {"id":"verify-login","language":"en","params":{"product":"Verikit"}}
+	Template MessageTemplate `json:"template"`
+
+	// To The recipient: a phone number in international (E.164) form with
+	// its country code, or an e-mail address for an e-mail template.
+	//
+	//
+	// Example: +8613800138000
+	To string `json:"to"`
+}
+
+// SendCustomMessageRequest A message built from a template and your parameters.
+//
+// Example: {"template":{"id":"verify-login","params":{"code":"398512"}},"to":"+8613800138000"}
+type SendCustomMessageRequest struct {
+	// Template The template a custom message is sent with. It has no language.
+	//
+	// Example: {"id":"verify-login","params":{"code":"398512"}}
+	Template CustomMessageTemplate `json:"template"`
+
+	// To The recipient: a phone number in international (E.164) form with
+	// its country code, or an e-mail address for an e-mail template.
+	//
+	//
+	// Example: +8613800138000
+	To string `json:"to"`
+}
+
+// SendMessageRequest A code for EngageLab to generate and send.
+//
+// Example: {"template":{"id":"verify-login","language":"en"},"to":"+8613800138000"}
+type SendMessageRequest struct {
+	// Template The template a code is sent with.
+	//
+	// Example: {"id":"verify-login","language":"en","params":{"product":"Verikit"}}
+	Template MessageTemplate `json:"template"`
+
+	// To The recipient: a phone number in international (E.164) form with
+	// its country code, or an e-mail address for an e-mail template.
+	//
+	//
+	// Example: +8613800138000
+	To string `json:"to"`
+}
+
+// SendResult The message was accepted.
+//
+// Example: {"message_id":"1725407449772531712","send_channel":"whatsapp"}
+type SendResult struct {
+	// MessageID The message's ID; pass it to `verify`, and find it again in callbacks.
+	//
+	// Example: 1725407449772531712
+	MessageID string `json:"message_id"`
+
+	// SendChannel The channel of the first delivery attempt. If it fails, EngageLab
+	// moves on to the next channel of the template's strategy; callbacks
+	// report where the message ended up. The list is open: keep a value
+	// you do not know.
+	//
+	//
+	// Example: whatsapp
+	SendChannel SendChannel `json:"send_channel"`
+}
+
+// SystemEventType The kind of action. The list is open: keep an unknown value.
+//   - account_login — someone signed in to the console
+//   - key_manage — an API key was created, changed or removed
+//   - msg_history — message history was viewed or exported
+//   - template_manage — a template was created, changed or removed
+//   - api_call — an API call was made
+//
+// Example: api_call
+type SystemEventType string
+
+// Template A template as EngageLab keeps it, with its review status.
+type Template struct {
+	// AuditRemark The reviewer's comment, mainly why a template was rejected.
+	//
+	// Example: Marketing content is not allowed in a code message.
+	AuditRemark *string `json:"audit_remark,omitempty"`
+
+	// BrandName The sender name shown in the message.
+	//
+	// Example: Verikit
+	BrandName *string `json:"brand_name,omitempty"`
+
+	// CreatedTime When the template was created, in Unix seconds.
+	//
+	// Example: 1712458844
+	CreatedTime int64 `json:"created_time"`
+
+	// Description A note for yourself about what the template is for.
+	//
+	// Example: Login code, WhatsApp first, SMS as fallback
+	Description *string `json:"description,omitempty"`
+
+	// EmailConfig The e-mail content of a template.
+	//
+	// Example: {"template_custom_configs":[{"language":"en","pre_from_mail":"no-reply@example.com","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}],"template_name":"login-code-mail"}
+	EmailConfig *EmailConfig `json:"email_config,omitempty"`
+
+	// PwaConfig Delivery through a progressive web app, as set up in EngageLab's console.
+	//
+	// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
+	PwaConfig *PWAConfig `json:"pwa_config,omitempty"`
+
+	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`
+	// and `voice`, each at most once, for example `whatsapp|sms`. When
+	// one fails, the next is tried. `email` can only be used alone.
+	//
+	//
+	// Example: whatsapp|sms
+	SendChannelStrategy string `json:"send_channel_strategy"`
+
+	// SmsConfig The SMS content of a template.
+	//
+	// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
+	SmsConfig *SMSConfig `json:"sms_config,omitempty"`
+
+	// Status Where the template's review stands. Only an approved template can
+	// be sent with.
+	//   * 1 — waiting for review
+	//   * 2 — approved
+	//   * 3 — rejected (see `audit_remark`)
+	//
+	//
+	// Example: 2
+	Status TemplateStatus `json:"status"`
+
+	// TemplateID Your ID for the template, unique in the account; sends name the template by it.
+	//
+	// Example: verify-login
+	TemplateID string `json:"template_id"`
+
+	// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+	//
+	// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
+	VerifyCodeConfig *VerifyCodeConfig `json:"verify_code_config,omitempty"`
+
+	// VoiceConfig The voice-call content of a template.
+	//
+	// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
+	VoiceConfig *VoiceConfig `json:"voice_config,omitempty"`
+
+	// WhatsappConfig The WhatsApp content of a template.
+	//
+	// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
+	WhatsappConfig *WhatsAppConfig `json:"whatsapp_config,omitempty"`
+}
+
+// TemplateConfig A template: how codes are made, which channels carry them and in
+// which order, and the content for each channel. Give the config of
+// every channel named in `send_channel_strategy`.
+//
+// Example: {"brand_name":"Verikit","send_channel_strategy":"whatsapp|sms","sms_config":{"template_type":1},"template_id":"verify-login","verify_code_config":{"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1},"whatsapp_config":{"template_type":1}}
+type TemplateConfig struct {
+	// BrandName The sender name shown in the message.
+	//
+	// Example: Verikit
+	BrandName *string `json:"brand_name,omitempty"`
+
+	// Description A note for yourself about what the template is for.
+	//
+	// Example: Login code, WhatsApp first, SMS as fallback
+	Description *string `json:"description,omitempty"`
+
+	// EmailConfig The e-mail content of a template.
+	//
+	// Example: {"template_custom_configs":[{"language":"en","pre_from_mail":"no-reply@example.com","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}],"template_name":"login-code-mail"}
+	EmailConfig *EmailConfig `json:"email_config,omitempty"`
+
+	// PwaConfig Delivery through a progressive web app, as set up in EngageLab's console.
+	//
+	// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
+	PwaConfig *PWAConfig `json:"pwa_config,omitempty"`
+
+	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`
+	// and `voice`, each at most once, for example `whatsapp|sms`. When
+	// one fails, the next is tried. `email` can only be used alone.
+	//
+	//
+	// Example: whatsapp|sms
+	SendChannelStrategy string `json:"send_channel_strategy"`
+
+	// SmsConfig The SMS content of a template.
+	//
+	// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
+	SmsConfig *SMSConfig `json:"sms_config,omitempty"`
+
+	// TemplateID Your ID for the template, unique in the account; sends name the template by it.
+	//
+	// Example: verify-login
+	TemplateID string `json:"template_id"`
+
+	// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+	//
+	// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
+	VerifyCodeConfig *VerifyCodeConfig `json:"verify_code_config,omitempty"`
+
+	// VoiceConfig The voice-call content of a template.
+	//
+	// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
+	VoiceConfig *VoiceConfig `json:"voice_config,omitempty"`
+
+	// WhatsappConfig The WhatsApp content of a template.
+	//
+	// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
+	WhatsappConfig *WhatsAppConfig `json:"whatsapp_config,omitempty"`
+}
+
+// TemplateDefaultConfig Options of EngageLab's standard wording for a channel.
+//
+// Example: {"contain_expire":true,"contain_security":true}
+type TemplateDefaultConfig struct {
+	// ContainExpire Say how long the code stays valid.
+	//
+	// Example: true
+	ContainExpire *bool `json:"contain_expire,omitempty"`
+
+	// ContainSecurity Add a warning not to share the code with anyone.
+	//
+	// Example: true
+	ContainSecurity *bool `json:"contain_security,omitempty"`
+}
+
+// TemplateState What EngageLab adds to a template it keeps.
+//
+// Example: {"audit_remark":"Marketing content is not allowed in a code message.","created_time":1712458844,"status":3}
+type TemplateState struct {
+	// AuditRemark The reviewer's comment, mainly why a template was rejected.
+	//
+	// Example: Marketing content is not allowed in a code message.
+	AuditRemark *string `json:"audit_remark,omitempty"`
+
+	// CreatedTime When the template was created, in Unix seconds.
+	//
+	// Example: 1712458844
+	CreatedTime int64 `json:"created_time"`
+
+	// Status Where the template's review stands. Only an approved template can
+	// be sent with.
+	//   * 1 — waiting for review
+	//   * 2 — approved
+	//   * 3 — rejected (see `audit_remark`)
+	//
+	//
+	// Example: 2
+	Status TemplateStatus `json:"status"`
+}
+
+// TemplateStatus Where the template's review stands. Only an approved template can
+// be sent with.
+//   - 1 — waiting for review
+//   - 2 — approved
+//   - 3 — rejected (see `audit_remark`)
+//
+// Example: 2
+type TemplateStatus int32
+
+// UplinkMessage A message the recipient sent back.
+//
+// Example: {"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}
+type UplinkMessage struct {
+	// AccountSid The account that received the reply.
+	//
+	// Example: AC0001
+	AccountSid *string `json:"account_sid,omitempty"`
+
+	// Body The text of the reply.
+	//
+	// Example: STOP
+	Body *string `json:"body,omitempty"`
+
+	// From Who sent the reply (the recipient of the original message).
+	//
+	// Example: +8613800138000
+	From *string `json:"from,omitempty"`
+
+	// MessageSid The reply's ID.
+	//
+	// Example: SM0001
+	MessageSid *string `json:"message_sid,omitempty"`
+
+	// To The number or address the reply was sent to.
+	//
+	// Example: +12025550123
+	To *string `json:"to,omitempty"`
+}
+
+// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+//
+// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
+type VerifyCodeConfig struct {
+	// VerifyCodeLen How many characters a code has.
+	//
+	// Example: 6
+	VerifyCodeLen int32 `json:"verify_code_len"`
+
+	// VerifyCodeTTL How many minutes a code stays valid. During that time a new send to the same recipient with this template gets 3004.
+	//
+	// Example: 5
+	VerifyCodeTTL int32 `json:"verify_code_ttl"`
+
+	// VerifyCodeType The characters a code is made of, as the sum of these flags:
+	// 1 digits, 2 lower-case letters, 4 upper-case letters. For
+	// example 1 is digits only, 7 is digits and letters of both cases.
+	//
+	//
+	// Example: 1
+	VerifyCodeType int32 `json:"verify_code_type"`
+}
 
 // VerifyRequest defines model for VerifyRequest.
 type VerifyRequest struct {
@@ -119,8 +1160,56 @@ type VerifyResult struct {
 	VerifyCode string `json:"verify_code"`
 }
 
+// VoiceConfig The voice-call content of a template.
+//
+// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
+type VoiceConfig struct {
+	// TemplateDefaultConfig Options of EngageLab's standard wording for a channel.
+	//
+	// Example: {"contain_expire":true,"contain_security":true}
+	TemplateDefaultConfig *TemplateDefaultConfig `json:"template_default_config,omitempty"`
+
+	// TemplateType 1 — EngageLab's standard wording, the only kind voice offers.
+	//
+	// Example: 1
+	TemplateType VoiceConfigTemplateType `json:"template_type"`
+}
+
+// VoiceConfigTemplateType 1 — EngageLab's standard wording, the only kind voice offers.
+//
+// Example: 1
+type VoiceConfigTemplateType int32
+
+// WhatsAppConfig The WhatsApp content of a template.
+//
+// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
+type WhatsAppConfig struct {
+	// TemplateDefaultConfig Options of EngageLab's standard wording for a channel.
+	//
+	// Example: {"contain_expire":true,"contain_security":true}
+	TemplateDefaultConfig *TemplateDefaultConfig `json:"template_default_config,omitempty"`
+
+	// TemplateType 1 — EngageLab's standard wording, the only kind WhatsApp offers.
+	//
+	// Example: 1
+	TemplateType WhatsAppConfigTemplateType `json:"template_type"`
+}
+
+// WhatsAppConfigTemplateType 1 — EngageLab's standard wording, the only kind WhatsApp offers.
+//
+// Example: 1
+type WhatsAppConfigTemplateType int32
+
+// TemplateID defines model for TemplateID.
+type TemplateID = string
+
 // BadRequest defines model for BadRequest.
 type BadRequest = Error
+
+// Done The outcome of a template change.
+//
+// Example: {"code":0,"message":"success"}
+type Done = OperationResult
 
 // Forbidden defines model for Forbidden.
 type Forbidden = Error
@@ -128,8 +1217,37 @@ type Forbidden = Error
 // InternalError defines model for InternalError.
 type InternalError = Error
 
+// InvalidRequest defines model for InvalidRequest.
+type InvalidRequest = Error
+
+// NotFound defines model for NotFound.
+type NotFound = Error
+
+// SendRejected defines model for SendRejected.
+type SendRejected = Error
+
+// Sent The message was accepted.
+//
+// Example: {"message_id":"1725407449772531712","send_channel":"whatsapp"}
+type Sent = SendResult
+
+// TemplateRejected defines model for TemplateRejected.
+type TemplateRejected = Error
+
 // Unauthorized defines model for Unauthorized.
 type Unauthorized = Error
+
+// SendCodeJSONRequestBody defines body for SendCode for application/json ContentType.
+type SendCodeJSONRequestBody = SendCodeRequest
+
+// SendCustomMessageJSONRequestBody defines body for SendCustomMessage for application/json ContentType.
+type SendCustomMessageJSONRequestBody = SendCustomMessageRequest
+
+// SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
+type SendMessageJSONRequestBody = SendMessageRequest
+
+// CreateTemplateJSONRequestBody defines body for CreateTemplate for application/json ContentType.
+type CreateTemplateJSONRequestBody = TemplateConfig
 
 // VerifyJSONRequestBody defines body for Verify for application/json ContentType.
 type VerifyJSONRequestBody = VerifyRequest
@@ -208,6 +1326,161 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// SendCodeWithBody Send a code that you generated
+	//
+	// Sends `code`, which you made and will check yourself, to `to` with
+	// the template's wording and channel strategy. EngageLab does not need
+	// a `verify` call for such a code.
+	//
+	// Like `sendMessage`, a new send while a code for the same recipient
+	// and template is still valid is refused with 3004; do not repeat the
+	// call after an uncertain failure.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/codes (the `SendCode` operationId).
+	SendCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendCode Send a code that you generated
+	//
+	// Sends `code`, which you made and will check yourself, to `to` with
+	// the template's wording and channel strategy. EngageLab does not need
+	// a `verify` call for such a code.
+	//
+	// Like `sendMessage`, a new send while a code for the same recipient
+	// and template is still valid is refused with 3004; do not repeat the
+	// call after an uncertain failure.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/codes (the `SendCode` operationId).
+	SendCode(ctx context.Context, body SendCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendCustomMessageWithBody Send a message built from a template and your parameters
+	//
+	// Sends the template's content to `to`, filling in `template.params`.
+	// The template's language is used; this call takes none. When the
+	// template is a verification-code template, `params.code` must carry
+	// the code (EngageLab answers 3002 otherwise).
+	//
+	// Repeating the call sends the message again, so it is not safe to
+	// repeat after an uncertain failure.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+	SendCustomMessageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendCustomMessage Send a message built from a template and your parameters
+	//
+	// Sends the template's content to `to`, filling in `template.params`.
+	// The template's language is used; this call takes none. When the
+	// template is a verification-code template, `params.code` must carry
+	// the code (EngageLab answers 3002 otherwise).
+	//
+	// Repeating the call sends the message again, so it is not safe to
+	// repeat after an uncertain failure.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+	SendCustomMessage(ctx context.Context, body SendCustomMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendMessageWithBody Send a code that EngageLab generates
+	//
+	// EngageLab makes a code as the template's `verify_code_config`
+	// prescribes and sends it to `to` over the first channel of the
+	// template's strategy, falling back to the next channel if delivery
+	// fails. Check the code the user enters with `verify`, passing the
+	// `message_id` returned here.
+	//
+	// While a code for the same recipient and template is still valid, a
+	// new send is refused with 3004. The call is therefore not idempotent
+	// and must not be repeated after an uncertain failure.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+	SendMessageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendMessage Send a code that EngageLab generates
+	//
+	// EngageLab makes a code as the template's `verify_code_config`
+	// prescribes and sends it to `to` over the first channel of the
+	// template's strategy, falling back to the next channel if delivery
+	// fails. Check the code the user enters with `verify`, passing the
+	// `message_id` returned here.
+	//
+	// While a code for the same recipient and template is still valid, a
+	// new send is refused with 3004. The call is therefore not idempotent
+	// and must not be repeated after an uncertain failure.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+	SendMessage(ctx context.Context, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTemplates List every template
+	//
+	// Returns all templates of the account, with their review status, as
+	// one JSON array. There is no pagination. Only reads, so it is safe to
+	// repeat.
+	//
+	// Corresponds with GET /v1/template-configs (the `ListTemplates` operationId).
+	ListTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTemplateWithBody Create a template
+	//
+	// Creates a template: the channels to try and in which order, the
+	// shape and lifetime of generated codes, the brand name, and the
+	// content for each channel. A new template is reviewed before it can
+	// be used (see `TemplateStatus`). A `template_id` that is already taken
+	// is refused with 3003.
+	//
+	// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+	// the template was created. Repeating the call after an uncertain
+	// failure would turn a success into 3003, so it is not retried.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+	CreateTemplateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTemplate Create a template
+	//
+	// Creates a template: the channels to try and in which order, the
+	// shape and lifetime of generated codes, the brand name, and the
+	// content for each channel. A new template is reviewed before it can
+	// be used (see `TemplateStatus`). A `template_id` that is already taken
+	// is refused with 3003.
+	//
+	// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+	// the template was created. Repeating the call after an uncertain
+	// failure would turn a success into 3003, so it is not retried.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+	CreateTemplate(ctx context.Context, body CreateTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteTemplate Delete a template
+	//
+	// Deletes the template; 4001 when no template has this ID. The answer
+	// is HTTP 200 with `{code, message}`; only `code` 0 means the template
+	// was deleted. A repeated delete would turn a success into 4001, so
+	// the call is not retried after an uncertain failure.
+	//
+	// Corresponds with DELETE /v1/template-configs/{templateId} (the `DeleteTemplate` operationId).
+	DeleteTemplate(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTemplate Get one template
+	//
+	// Returns the template with its review status; 4001 when no template
+	// has this ID. Only reads, so it is safe to repeat.
+	//
+	// Corresponds with GET /v1/template-configs/{templateId} (the `GetTemplate` operationId).
+	GetTemplate(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// VerifyWithBody Check a code the user entered
 	//
 	// Checks `verify_code` against the code EngageLab sent for `message_id`.
@@ -233,6 +1506,271 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/verifications (the `Verify` operationId).
 	Verify(ctx context.Context, body VerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// SendCodeWithBody Send a code that you generated
+//
+// Sends `code`, which you made and will check yourself, to `to` with
+// the template's wording and channel strategy. EngageLab does not need
+// a `verify` call for such a code.
+//
+// Like `sendMessage`, a new send while a code for the same recipient
+// and template is still valid is refused with 3004; do not repeat the
+// call after an uncertain failure.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/codes (the `SendCode` operationId).
+func (c *Client) SendCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendCode Send a code that you generated
+//
+// Sends `code`, which you made and will check yourself, to `to` with
+// the template's wording and channel strategy. EngageLab does not need
+// a `verify` call for such a code.
+//
+// Like `sendMessage`, a new send while a code for the same recipient
+// and template is still valid is refused with 3004; do not repeat the
+// call after an uncertain failure.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/codes (the `SendCode` operationId).
+func (c *Client) SendCode(ctx context.Context, body SendCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendCodeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendCustomMessageWithBody Send a message built from a template and your parameters
+//
+// Sends the template's content to `to`, filling in `template.params`.
+// The template's language is used; this call takes none. When the
+// template is a verification-code template, `params.code` must carry
+// the code (EngageLab answers 3002 otherwise).
+//
+// Repeating the call sends the message again, so it is not safe to
+// repeat after an uncertain failure.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+func (c *Client) SendCustomMessageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendCustomMessageRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendCustomMessage Send a message built from a template and your parameters
+//
+// Sends the template's content to `to`, filling in `template.params`.
+// The template's language is used; this call takes none. When the
+// template is a verification-code template, `params.code` must carry
+// the code (EngageLab answers 3002 otherwise).
+//
+// Repeating the call sends the message again, so it is not safe to
+// repeat after an uncertain failure.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+func (c *Client) SendCustomMessage(ctx context.Context, body SendCustomMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendCustomMessageRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendMessageWithBody Send a code that EngageLab generates
+//
+// EngageLab makes a code as the template's `verify_code_config`
+// prescribes and sends it to `to` over the first channel of the
+// template's strategy, falling back to the next channel if delivery
+// fails. Check the code the user enters with `verify`, passing the
+// `message_id` returned here.
+//
+// While a code for the same recipient and template is still valid, a
+// new send is refused with 3004. The call is therefore not idempotent
+// and must not be repeated after an uncertain failure.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+func (c *Client) SendMessageWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMessageRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendMessage Send a code that EngageLab generates
+//
+// EngageLab makes a code as the template's `verify_code_config`
+// prescribes and sends it to `to` over the first channel of the
+// template's strategy, falling back to the next channel if delivery
+// fails. Check the code the user enters with `verify`, passing the
+// `message_id` returned here.
+//
+// While a code for the same recipient and template is still valid, a
+// new send is refused with 3004. The call is therefore not idempotent
+// and must not be repeated after an uncertain failure.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+func (c *Client) SendMessage(ctx context.Context, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMessageRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTemplates List every template
+//
+// Returns all templates of the account, with their review status, as
+// one JSON array. There is no pagination. Only reads, so it is safe to
+// repeat.
+//
+// Corresponds with GET /v1/template-configs (the `ListTemplates` operationId).
+func (c *Client) ListTemplates(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTemplatesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTemplateWithBody Create a template
+//
+// Creates a template: the channels to try and in which order, the
+// shape and lifetime of generated codes, the brand name, and the
+// content for each channel. A new template is reviewed before it can
+// be used (see `TemplateStatus`). A `template_id` that is already taken
+// is refused with 3003.
+//
+// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+// the template was created. Repeating the call after an uncertain
+// failure would turn a success into 3003, so it is not retried.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+func (c *Client) CreateTemplateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTemplateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTemplate Create a template
+//
+// Creates a template: the channels to try and in which order, the
+// shape and lifetime of generated codes, the brand name, and the
+// content for each channel. A new template is reviewed before it can
+// be used (see `TemplateStatus`). A `template_id` that is already taken
+// is refused with 3003.
+//
+// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+// the template was created. Repeating the call after an uncertain
+// failure would turn a success into 3003, so it is not retried.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+func (c *Client) CreateTemplate(ctx context.Context, body CreateTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTemplateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteTemplate Delete a template
+//
+// Deletes the template; 4001 when no template has this ID. The answer
+// is HTTP 200 with `{code, message}`; only `code` 0 means the template
+// was deleted. A repeated delete would turn a success into 4001, so
+// the call is not retried after an uncertain failure.
+//
+// Corresponds with DELETE /v1/template-configs/{templateId} (the `DeleteTemplate` operationId).
+func (c *Client) DeleteTemplate(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTemplateRequest(c.Server, templateID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTemplate Get one template
+//
+// Returns the template with its review status; 4001 when no template
+// has this ID. Only reads, so it is safe to repeat.
+//
+// Corresponds with GET /v1/template-configs/{templateId} (the `GetTemplate` operationId).
+func (c *Client) GetTemplate(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTemplateRequest(c.Server, templateID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // VerifyWithBody Check a code the user entered
@@ -279,6 +1817,261 @@ func (c *Client) Verify(ctx context.Context, body VerifyJSONRequestBody, reqEdit
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewSendCodeRequest calls the generic SendCode builder with application/json body
+func NewSendCodeRequest(server string, body SendCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendCodeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendCodeRequestWithBody constructs an http.Request for the SendCode method, with any body, and a specified content type
+func NewSendCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendCustomMessageRequest calls the generic SendCustomMessage builder with application/json body
+func NewSendCustomMessageRequest(server string, body SendCustomMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendCustomMessageRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendCustomMessageRequestWithBody constructs an http.Request for the SendCustomMessage method, with any body, and a specified content type
+func NewSendCustomMessageRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/custom-messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendMessageRequest calls the generic SendMessage builder with application/json body
+func NewSendMessageRequest(server string, body SendMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendMessageRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendMessageRequestWithBody constructs an http.Request for the SendMessage method, with any body, and a specified content type
+func NewSendMessageRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListTemplatesRequest constructs an http.Request for the ListTemplates method
+func NewListTemplatesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/template-configs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateTemplateRequest calls the generic CreateTemplate builder with application/json body
+func NewCreateTemplateRequest(server string, body CreateTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTemplateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateTemplateRequestWithBody constructs an http.Request for the CreateTemplate method, with any body, and a specified content type
+func NewCreateTemplateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/template-configs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteTemplateRequest constructs an http.Request for the DeleteTemplate method
+func NewDeleteTemplateRequest(server string, templateID TemplateID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "templateId", templateID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/template-configs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetTemplateRequest constructs an http.Request for the GetTemplate method
+func NewGetTemplateRequest(server string, templateID TemplateID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "templateId", templateID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/template-configs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewVerifyRequest calls the generic Verify builder with application/json body
@@ -365,6 +2158,167 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// SendCodeWithBodyWithResponse Send a code that you generated
+	//
+	// Sends `code`, which you made and will check yourself, to `to` with
+	// the template's wording and channel strategy. EngageLab does not need
+	// a `verify` call for such a code.
+	//
+	// Like `sendMessage`, a new send while a code for the same recipient
+	// and template is still valid is refused with 3004; do not repeat the
+	// call after an uncertain failure.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/codes (the `SendCode` operationId).
+	SendCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendCodeResponse, error)
+
+	// SendCodeWithResponse Send a code that you generated
+	//
+	// Sends `code`, which you made and will check yourself, to `to` with
+	// the template's wording and channel strategy. EngageLab does not need
+	// a `verify` call for such a code.
+	//
+	// Like `sendMessage`, a new send while a code for the same recipient
+	// and template is still valid is refused with 3004; do not repeat the
+	// call after an uncertain failure.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/codes (the `SendCode` operationId).
+	SendCodeWithResponse(ctx context.Context, body SendCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*SendCodeResponse, error)
+
+	// SendCustomMessageWithBodyWithResponse Send a message built from a template and your parameters
+	//
+	// Sends the template's content to `to`, filling in `template.params`.
+	// The template's language is used; this call takes none. When the
+	// template is a verification-code template, `params.code` must carry
+	// the code (EngageLab answers 3002 otherwise).
+	//
+	// Repeating the call sends the message again, so it is not safe to
+	// repeat after an uncertain failure.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+	SendCustomMessageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendCustomMessageResponse, error)
+
+	// SendCustomMessageWithResponse Send a message built from a template and your parameters
+	//
+	// Sends the template's content to `to`, filling in `template.params`.
+	// The template's language is used; this call takes none. When the
+	// template is a verification-code template, `params.code` must carry
+	// the code (EngageLab answers 3002 otherwise).
+	//
+	// Repeating the call sends the message again, so it is not safe to
+	// repeat after an uncertain failure.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+	SendCustomMessageWithResponse(ctx context.Context, body SendCustomMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendCustomMessageResponse, error)
+
+	// SendMessageWithBodyWithResponse Send a code that EngageLab generates
+	//
+	// EngageLab makes a code as the template's `verify_code_config`
+	// prescribes and sends it to `to` over the first channel of the
+	// template's strategy, falling back to the next channel if delivery
+	// fails. Check the code the user enters with `verify`, passing the
+	// `message_id` returned here.
+	//
+	// While a code for the same recipient and template is still valid, a
+	// new send is refused with 3004. The call is therefore not idempotent
+	// and must not be repeated after an uncertain failure.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+	SendMessageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMessageResponse, error)
+
+	// SendMessageWithResponse Send a code that EngageLab generates
+	//
+	// EngageLab makes a code as the template's `verify_code_config`
+	// prescribes and sends it to `to` over the first channel of the
+	// template's strategy, falling back to the next channel if delivery
+	// fails. Check the code the user enters with `verify`, passing the
+	// `message_id` returned here.
+	//
+	// While a code for the same recipient and template is still valid, a
+	// new send is refused with 3004. The call is therefore not idempotent
+	// and must not be repeated after an uncertain failure.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+	SendMessageWithResponse(ctx context.Context, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMessageResponse, error)
+
+	// ListTemplatesWithResponse List every template
+	//
+	// Returns all templates of the account, with their review status, as
+	// one JSON array. There is no pagination. Only reads, so it is safe to
+	// repeat.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/template-configs (the `ListTemplates` operationId).
+	ListTemplatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTemplatesResponse, error)
+
+	// CreateTemplateWithBodyWithResponse Create a template
+	//
+	// Creates a template: the channels to try and in which order, the
+	// shape and lifetime of generated codes, the brand name, and the
+	// content for each channel. A new template is reviewed before it can
+	// be used (see `TemplateStatus`). A `template_id` that is already taken
+	// is refused with 3003.
+	//
+	// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+	// the template was created. Repeating the call after an uncertain
+	// failure would turn a success into 3003, so it is not retried.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+	CreateTemplateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTemplateResponse, error)
+
+	// CreateTemplateWithResponse Create a template
+	//
+	// Creates a template: the channels to try and in which order, the
+	// shape and lifetime of generated codes, the brand name, and the
+	// content for each channel. A new template is reviewed before it can
+	// be used (see `TemplateStatus`). A `template_id` that is already taken
+	// is refused with 3003.
+	//
+	// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+	// the template was created. Repeating the call after an uncertain
+	// failure would turn a success into 3003, so it is not retried.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+	CreateTemplateWithResponse(ctx context.Context, body CreateTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTemplateResponse, error)
+
+	// DeleteTemplateWithResponse Delete a template
+	//
+	// Deletes the template; 4001 when no template has this ID. The answer
+	// is HTTP 200 with `{code, message}`; only `code` 0 means the template
+	// was deleted. A repeated delete would turn a success into 4001, so
+	// the call is not retried after an uncertain failure.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/template-configs/{templateId} (the `DeleteTemplate` operationId).
+	DeleteTemplateWithResponse(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*DeleteTemplateResponse, error)
+
+	// GetTemplateWithResponse Get one template
+	//
+	// Returns the template with its review status; 4001 when no template
+	// has this ID. Only reads, so it is safe to repeat.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/template-configs/{templateId} (the `GetTemplate` operationId).
+	GetTemplateWithResponse(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error)
+
 	// VerifyWithBodyWithResponse Check a code the user entered
 	//
 	// Checks `verify_code` against the code EngageLab sent for `message_id`.
@@ -390,6 +2344,489 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/verifications (the `Verify` operationId).
 	VerifyWithResponse(ctx context.Context, body VerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyResponse, error)
+}
+
+type SendCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Sent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SendRejected
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendCodeResponse) GetJSON200() *Sent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendCodeResponse) GetJSON400() *SendRejected {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendCodeResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SendCustomMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Sent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SendRejected
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendCustomMessageResponse) GetJSON200() *Sent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendCustomMessageResponse) GetJSON400() *SendRejected {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendCustomMessageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendCustomMessageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendCustomMessageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendCustomMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendCustomMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendCustomMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendCustomMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SendMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Sent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *SendRejected
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendMessageResponse) GetJSON200() *Sent {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendMessageResponse) GetJSON400() *SendRejected {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendMessageResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendMessageResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendMessageResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListTemplatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Template
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *InvalidRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTemplatesResponse) GetJSON200() *[]Template {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTemplatesResponse) GetJSON400() *InvalidRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTemplatesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListTemplatesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListTemplatesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTemplatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTemplatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTemplatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTemplatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Done
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *TemplateRejected
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateTemplateResponse) GetJSON200() *Done {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateTemplateResponse) GetJSON400() *TemplateRejected {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateTemplateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateTemplateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateTemplateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Done
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *NotFound
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteTemplateResponse) GetJSON200() *Done {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteTemplateResponse) GetJSON400() *NotFound {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteTemplateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteTemplateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteTemplateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Template
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *NotFound
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTemplateResponse) GetJSON200() *Template {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTemplateResponse) GetJSON400() *NotFound {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTemplateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetTemplateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTemplateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type VerifyResponse struct {
@@ -461,6 +2898,233 @@ func (r VerifyResponse) ContentType() string {
 	return ""
 }
 
+// SendCodeWithBodyWithResponse Send a code that you generated
+//
+// Sends `code`, which you made and will check yourself, to `to` with
+// the template's wording and channel strategy. EngageLab does not need
+// a `verify` call for such a code.
+//
+// Like `sendMessage`, a new send while a code for the same recipient
+// and template is still valid is refused with 3004; do not repeat the
+// call after an uncertain failure.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/codes (the `SendCode` operationId).
+func (c *ClientWithResponses) SendCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendCodeResponse, error) {
+	rsp, err := c.SendCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendCodeResponse(rsp)
+}
+
+// SendCodeWithResponse Send a code that you generated
+//
+// Sends `code`, which you made and will check yourself, to `to` with
+// the template's wording and channel strategy. EngageLab does not need
+// a `verify` call for such a code.
+//
+// Like `sendMessage`, a new send while a code for the same recipient
+// and template is still valid is refused with 3004; do not repeat the
+// call after an uncertain failure.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/codes (the `SendCode` operationId).
+func (c *ClientWithResponses) SendCodeWithResponse(ctx context.Context, body SendCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*SendCodeResponse, error) {
+	rsp, err := c.SendCode(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendCodeResponse(rsp)
+}
+
+// SendCustomMessageWithBodyWithResponse Send a message built from a template and your parameters
+//
+// Sends the template's content to `to`, filling in `template.params`.
+// The template's language is used; this call takes none. When the
+// template is a verification-code template, `params.code` must carry
+// the code (EngageLab answers 3002 otherwise).
+//
+// Repeating the call sends the message again, so it is not safe to
+// repeat after an uncertain failure.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+func (c *ClientWithResponses) SendCustomMessageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendCustomMessageResponse, error) {
+	rsp, err := c.SendCustomMessageWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendCustomMessageResponse(rsp)
+}
+
+// SendCustomMessageWithResponse Send a message built from a template and your parameters
+//
+// Sends the template's content to `to`, filling in `template.params`.
+// The template's language is used; this call takes none. When the
+// template is a verification-code template, `params.code` must carry
+// the code (EngageLab answers 3002 otherwise).
+//
+// Repeating the call sends the message again, so it is not safe to
+// repeat after an uncertain failure.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/custom-messages (the `SendCustomMessage` operationId).
+func (c *ClientWithResponses) SendCustomMessageWithResponse(ctx context.Context, body SendCustomMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendCustomMessageResponse, error) {
+	rsp, err := c.SendCustomMessage(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendCustomMessageResponse(rsp)
+}
+
+// SendMessageWithBodyWithResponse Send a code that EngageLab generates
+//
+// EngageLab makes a code as the template's `verify_code_config`
+// prescribes and sends it to `to` over the first channel of the
+// template's strategy, falling back to the next channel if delivery
+// fails. Check the code the user enters with `verify`, passing the
+// `message_id` returned here.
+//
+// While a code for the same recipient and template is still valid, a
+// new send is refused with 3004. The call is therefore not idempotent
+// and must not be repeated after an uncertain failure.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+func (c *ClientWithResponses) SendMessageWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMessageResponse, error) {
+	rsp, err := c.SendMessageWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendMessageResponse(rsp)
+}
+
+// SendMessageWithResponse Send a code that EngageLab generates
+//
+// EngageLab makes a code as the template's `verify_code_config`
+// prescribes and sends it to `to` over the first channel of the
+// template's strategy, falling back to the next channel if delivery
+// fails. Check the code the user enters with `verify`, passing the
+// `message_id` returned here.
+//
+// While a code for the same recipient and template is still valid, a
+// new send is refused with 3004. The call is therefore not idempotent
+// and must not be repeated after an uncertain failure.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/messages (the `SendMessage` operationId).
+func (c *ClientWithResponses) SendMessageWithResponse(ctx context.Context, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMessageResponse, error) {
+	rsp, err := c.SendMessage(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendMessageResponse(rsp)
+}
+
+// ListTemplatesWithResponse List every template
+//
+// Returns all templates of the account, with their review status, as
+// one JSON array. There is no pagination. Only reads, so it is safe to
+// repeat.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/template-configs (the `ListTemplates` operationId).
+func (c *ClientWithResponses) ListTemplatesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTemplatesResponse, error) {
+	rsp, err := c.ListTemplates(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTemplatesResponse(rsp)
+}
+
+// CreateTemplateWithBodyWithResponse Create a template
+//
+// Creates a template: the channels to try and in which order, the
+// shape and lifetime of generated codes, the brand name, and the
+// content for each channel. A new template is reviewed before it can
+// be used (see `TemplateStatus`). A `template_id` that is already taken
+// is refused with 3003.
+//
+// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+// the template was created. Repeating the call after an uncertain
+// failure would turn a success into 3003, so it is not retried.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+func (c *ClientWithResponses) CreateTemplateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTemplateResponse, error) {
+	rsp, err := c.CreateTemplateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTemplateResponse(rsp)
+}
+
+// CreateTemplateWithResponse Create a template
+//
+// Creates a template: the channels to try and in which order, the
+// shape and lifetime of generated codes, the brand name, and the
+// content for each channel. A new template is reviewed before it can
+// be used (see `TemplateStatus`). A `template_id` that is already taken
+// is refused with 3003.
+//
+// The answer is HTTP 200 with `{code, message}`; only `code` 0 means
+// the template was created. Repeating the call after an uncertain
+// failure would turn a success into 3003, so it is not retried.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/template-configs (the `CreateTemplate` operationId).
+func (c *ClientWithResponses) CreateTemplateWithResponse(ctx context.Context, body CreateTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTemplateResponse, error) {
+	rsp, err := c.CreateTemplate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTemplateResponse(rsp)
+}
+
+// DeleteTemplateWithResponse Delete a template
+//
+// Deletes the template; 4001 when no template has this ID. The answer
+// is HTTP 200 with `{code, message}`; only `code` 0 means the template
+// was deleted. A repeated delete would turn a success into 4001, so
+// the call is not retried after an uncertain failure.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/template-configs/{templateId} (the `DeleteTemplate` operationId).
+func (c *ClientWithResponses) DeleteTemplateWithResponse(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*DeleteTemplateResponse, error) {
+	rsp, err := c.DeleteTemplate(ctx, templateID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTemplateResponse(rsp)
+}
+
+// GetTemplateWithResponse Get one template
+//
+// Returns the template with its review status; 4001 when no template
+// has this ID. Only reads, so it is safe to repeat.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/template-configs/{templateId} (the `GetTemplate` operationId).
+func (c *ClientWithResponses) GetTemplateWithResponse(ctx context.Context, templateID TemplateID, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error) {
+	rsp, err := c.GetTemplate(ctx, templateID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTemplateResponse(rsp)
+}
+
 // VerifyWithBodyWithResponse Check a code the user entered
 //
 // Checks `verify_code` against the code EngageLab sent for `message_id`.
@@ -497,6 +3161,384 @@ func (c *ClientWithResponses) VerifyWithResponse(ctx context.Context, body Verif
 		return nil, err
 	}
 	return ParseVerifyResponse(rsp)
+}
+
+// ParseSendCodeResponse parses an HTTP response from a SendCodeWithResponse call
+func ParseSendCodeResponse(rsp *http.Response) (*SendCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Sent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SendRejected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSendCustomMessageResponse parses an HTTP response from a SendCustomMessageWithResponse call
+func ParseSendCustomMessageResponse(rsp *http.Response) (*SendCustomMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendCustomMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Sent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SendRejected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSendMessageResponse parses an HTTP response from a SendMessageWithResponse call
+func ParseSendMessageResponse(rsp *http.Response) (*SendMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Sent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest SendRejected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListTemplatesResponse parses an HTTP response from a ListTemplatesWithResponse call
+func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTemplatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Template
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest InvalidRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateTemplateResponse parses an HTTP response from a CreateTemplateWithResponse call
+func ParseCreateTemplateResponse(rsp *http.Response) (*CreateTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Done
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest TemplateRejected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteTemplateResponse parses an HTTP response from a DeleteTemplateWithResponse call
+func ParseDeleteTemplateResponse(rsp *http.Response) (*DeleteTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Done
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTemplateResponse parses an HTTP response from a GetTemplateWithResponse call
+func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Template
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseVerifyResponse parses an HTTP response from a VerifyWithResponse call

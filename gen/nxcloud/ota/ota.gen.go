@@ -98,6 +98,49 @@ func (e VerificationStatus) Valid() bool {
 	}
 }
 
+// CallbackEvent The outcome of a one-tap login, pushed by NXCloud to the callback
+// address configured for the OTA application once the login started by
+// `init` has one. It is not a body: NXCloud sends a POST whose query
+// string carries these four values, one parameter per property. Its own
+// example spells the report time `drtime` while the parameter table says
+// `drTime`, so a receiver should accept both. No signature is documented
+// for this callback; protect the address another way (an unguessable
+// path, an allow-list of NXCloud's addresses).
+//
+// The receiver answers with the plain text `success` when it accepted
+// the result, or `error` when it did not.
+//
+// Example: {"drTime":"2021-02-26 10:01:15","phone":"6282167624806","requestId":"b308d94a73f94e6d84ae975c41f4b2a6","status":"SUCCESS"}
+type CallbackEvent struct {
+	// DrTime When NXCloud produced the report, as `yyyy-MM-dd HH:mm:ss`. The
+	// documentation names no time zone, so the value is kept as text;
+	// decide the zone from your account before comparing it with other
+	// times.
+	//
+	//
+	// Example: 2021-02-26 10:01:15
+	DrTime string `json:"drTime"`
+
+	// Phone The phone number of the login.
+	//
+	// Example: 6282167624806
+	Phone string `json:"phone"`
+
+	// RequestID The `requestId` that `init` returned for this login.
+	//
+	// Example: b308d94a73f94e6d84ae975c41f4b2a6
+	RequestID string `json:"requestId"`
+
+	// Status Outcome of the login: SUCCESS (the handset's number is the phone given
+	// to `init`), PENDING (not finished yet; ask again later), MISMATCH (the
+	// handset has another number), FAILURE (verification failed), UNKNOWN
+	// (the outcome could not be determined).
+	//
+	//
+	// Example: SUCCESS
+	Status VerificationStatus `json:"status"`
+}
+
 // InitEnvelope defines model for InitEnvelope.
 type InitEnvelope struct {
 	// Code Result code; 0 is success. See `ResultCode`.

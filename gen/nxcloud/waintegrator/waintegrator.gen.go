@@ -14,9 +14,207 @@ import (
 	"strings"
 )
 
+// Defines values for CodeMethod.
+const (
+	CodeMethodSMS   CodeMethod = "sms"
+	CodeMethodVoice CodeMethod = "voice"
+)
+
+// Valid indicates whether the value is a known member of the CodeMethod enum.
+func (e CodeMethod) Valid() bool {
+	switch e {
+	case CodeMethodSMS:
+		return true
+	case CodeMethodVoice:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CodeVerificationStatus.
+const (
+	CodeVerificationStatusNotVerified CodeVerificationStatus = "NOT_VERIFIED"
+	CodeVerificationStatusVerified    CodeVerificationStatus = "VERIFIED"
+)
+
+// Valid indicates whether the value is a known member of the CodeVerificationStatus enum.
+func (e CodeVerificationStatus) Valid() bool {
+	switch e {
+	case CodeVerificationStatusNotVerified:
+		return true
+	case CodeVerificationStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessagingLimit.
+const (
+	MessagingLimitNotReported   MessagingLimit = ""
+	MessagingLimitTier100K      MessagingLimit = "TIER_100K"
+	MessagingLimitTier10K       MessagingLimit = "TIER_10K"
+	MessagingLimitTier1K        MessagingLimit = "TIER_1K"
+	MessagingLimitTier250       MessagingLimit = "TIER_250"
+	MessagingLimitTier50        MessagingLimit = "TIER_50"
+	MessagingLimitTierUnlimited MessagingLimit = "TIER_UNLIMITED"
+)
+
+// Valid indicates whether the value is a known member of the MessagingLimit enum.
+func (e MessagingLimit) Valid() bool {
+	switch e {
+	case MessagingLimitNotReported:
+		return true
+	case MessagingLimitTier100K:
+		return true
+	case MessagingLimitTier10K:
+		return true
+	case MessagingLimitTier1K:
+		return true
+	case MessagingLimitTier250:
+		return true
+	case MessagingLimitTier50:
+		return true
+	case MessagingLimitTierUnlimited:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NameStatus.
+const (
+	NameStatusApproved               NameStatus = "APPROVED"
+	NameStatusAvailableWithoutReview NameStatus = "AVAILABLE_WITHOUT_REVIEW"
+	NameStatusDeclined               NameStatus = "DECLINED"
+	NameStatusExpired                NameStatus = "EXPIRED"
+	NameStatusNone                   NameStatus = "NONE"
+	NameStatusPendingReview          NameStatus = "PENDING_REVIEW"
+)
+
+// Valid indicates whether the value is a known member of the NameStatus enum.
+func (e NameStatus) Valid() bool {
+	switch e {
+	case NameStatusApproved:
+		return true
+	case NameStatusAvailableWithoutReview:
+		return true
+	case NameStatusDeclined:
+		return true
+	case NameStatusExpired:
+		return true
+	case NameStatusNone:
+		return true
+	case NameStatusPendingReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhoneStatus.
+const (
+	PhoneStatusBanned       PhoneStatus = "BANNED"
+	PhoneStatusConnected    PhoneStatus = "CONNECTED"
+	PhoneStatusDeleted      PhoneStatus = "DELETED"
+	PhoneStatusDisconnected PhoneStatus = "DISCONNECTED"
+	PhoneStatusFlagged      PhoneStatus = "FLAGGED"
+	PhoneStatusMigrated     PhoneStatus = "MIGRATED"
+	PhoneStatusPending      PhoneStatus = "PENDING"
+	PhoneStatusRateLimited  PhoneStatus = "RATE_LIMITED"
+	PhoneStatusRestricted   PhoneStatus = "RESTRICTED"
+	PhoneStatusUnknown      PhoneStatus = "UNKNOWN"
+	PhoneStatusUnverified   PhoneStatus = "UNVERIFIED"
+)
+
+// Valid indicates whether the value is a known member of the PhoneStatus enum.
+func (e PhoneStatus) Valid() bool {
+	switch e {
+	case PhoneStatusBanned:
+		return true
+	case PhoneStatusConnected:
+		return true
+	case PhoneStatusDeleted:
+		return true
+	case PhoneStatusDisconnected:
+		return true
+	case PhoneStatusFlagged:
+		return true
+	case PhoneStatusMigrated:
+		return true
+	case PhoneStatusPending:
+		return true
+	case PhoneStatusRateLimited:
+		return true
+	case PhoneStatusRestricted:
+		return true
+	case PhoneStatusUnknown:
+		return true
+	case PhoneStatusUnverified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityRating.
+const (
+	QualityRatingGreen   QualityRating = "GREEN"
+	QualityRatingRed     QualityRating = "RED"
+	QualityRatingUnknown QualityRating = "UNKNOW"
+	QualityRatingYellow  QualityRating = "YELLOW"
+)
+
+// Valid indicates whether the value is a known member of the QualityRating enum.
+func (e QualityRating) Valid() bool {
+	switch e {
+	case QualityRatingGreen:
+		return true
+	case QualityRatingRed:
+		return true
+	case QualityRatingUnknown:
+		return true
+	case QualityRatingYellow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RegisterStatus.
+const (
+	RegisterStatusCreateFailed   RegisterStatus = 1
+	RegisterStatusCreated        RegisterStatus = 4
+	RegisterStatusCreating       RegisterStatus = 3
+	RegisterStatusRegisterFailed RegisterStatus = 2
+	RegisterStatusRegistered     RegisterStatus = 5
+)
+
+// Valid indicates whether the value is a known member of the RegisterStatus enum.
+func (e RegisterStatus) Valid() bool {
+	switch e {
+	case RegisterStatusCreateFailed:
+		return true
+	case RegisterStatusCreated:
+		return true
+	case RegisterStatusCreating:
+		return true
+	case RegisterStatusRegisterFailed:
+		return true
+	case RegisterStatusRegistered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResultCode.
 const (
 	ResultCodeAccessDenied     ResultCode = 1005
+	ResultCodeAppKeyNotFound   ResultCode = 9008
+	ResultCodeAppKeyNotOwned   ResultCode = 9010
+	ResultCodeAppLimitReached  ResultCode = 9009
 	ResultCodeAuthFailed       ResultCode = 1000
 	ResultCodeBadHeaderOrBody  ResultCode = 1002
 	ResultCodeBadSignature     ResultCode = 1003
@@ -33,6 +231,12 @@ const (
 func (e ResultCode) Valid() bool {
 	switch e {
 	case ResultCodeAccessDenied:
+		return true
+	case ResultCodeAppKeyNotFound:
+		return true
+	case ResultCodeAppKeyNotOwned:
+		return true
+	case ResultCodeAppLimitReached:
 		return true
 	case ResultCodeAuthFailed:
 		return true
@@ -66,7 +270,73 @@ type CheckCodeRequest struct {
 	// Example: 1541
 	Code string `json:"code"`
 
-	// PhoneNumber The phone number being registered, as given when the code was requested.
+	// PhoneNumber The phone number being registered, as given to `getCode`.
+	//
+	// Example: 185xxx99
+	PhoneNumber string `json:"phone_number"`
+}
+
+// CodeMethod How WhatsApp delivers the verification code: `sms` (text message) or
+// `voice` (a phone call that reads it out).
+//
+// Example: sms
+type CodeMethod string
+
+// CodeVerificationStatus Whether the number was confirmed with a verification code (`checkCode`).
+//
+// Example: VERIFIED
+type CodeVerificationStatus string
+
+// CreateAppEnvelope defines model for CreateAppEnvelope.
+type CreateAppEnvelope struct {
+	// Code Result code; 0 is success. See `ResultCode`.
+	//
+	// Example: 0
+	Code int32 `json:"code"`
+
+	// Data The new application on success; null on failure.
+	Data *CreateAppResult `json:"data,omitempty"`
+
+	// Message Human-readable description of the result.
+	//
+	// Example: Request successful
+	Message string `json:"message"`
+}
+
+// CreateAppRequest defines model for CreateAppRequest.
+type CreateAppRequest struct {
+	// AppName Name of the customer application.
+	//
+	// Example: Whatsapp
+	AppName string `json:"app_name"`
+
+	// Webhook Address to which NXCloud pushes the application's WhatsApp events.
+	//
+	// Example: https://***/api/webhook/whatsApp
+	Webhook string `json:"webhook"`
+}
+
+// CreateAppResult defines model for CreateAppResult.
+type CreateAppResult struct {
+	// AppID Numeric identifier of the new application.
+	//
+	// Example: 1000
+	AppID int64 `json:"app_id"`
+
+	// AppKey Key of the new application; `phoneList` takes it as `appkey`.
+	//
+	// Example: KI92cew9
+	AppKey string `json:"app_key"`
+
+	// AppName Name of the new application, as requested.
+	//
+	// Example: Whatsapp
+	AppName string `json:"app_name"`
+}
+
+// CreateClientRequest defines model for CreateClientRequest.
+type CreateClientRequest struct {
+	// PhoneNumber The phone number whose local client is created.
 	//
 	// Example: 185xxx99
 	PhoneNumber string `json:"phone_number"`
@@ -79,7 +349,7 @@ type Envelope struct {
 	// Example: 0
 	Code int32 `json:"code"`
 
-	// Data Always null for this operation.
+	// Data Always null for the operations that use this envelope (checkCode, createClient).
 	Data *map[string]interface{} `json:"data,omitempty"`
 
 	// Message Human-readable description of the result.
@@ -87,6 +357,214 @@ type Envelope struct {
 	// Example: Request successful
 	Message string `json:"message"`
 }
+
+// GetCodeEnvelope defines model for GetCodeEnvelope.
+type GetCodeEnvelope struct {
+	// Code Result code; 0 is success. See `ResultCode`.
+	//
+	// Example: 0
+	Code int32 `json:"code"`
+
+	// Data An empty object on success; null on failure.
+	//
+	// Example: {}
+	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// Message Human-readable description of the result.
+	//
+	// Example: Request successful
+	Message string `json:"message"`
+}
+
+// GetCodeRequest defines model for GetCodeRequest.
+type GetCodeRequest struct {
+	// Method How WhatsApp delivers the verification code: `sms` (text message) or
+	// `voice` (a phone call that reads it out).
+	//
+	//
+	// Example: sms
+	Method CodeMethod `json:"method"`
+
+	// PhoneNumber The phone number being registered.
+	//
+	// Example: 185xxx99
+	PhoneNumber string `json:"phone_number"`
+}
+
+// LoginEnvelope defines model for LoginEnvelope.
+type LoginEnvelope struct {
+	// Code Result code; 0 is success. See `ResultCode`.
+	//
+	// Example: 0
+	Code int32 `json:"code"`
+
+	// Data The token on success; null on failure.
+	Data *LoginResult `json:"data,omitempty"`
+
+	// Message Human-readable description of the result.
+	//
+	// Example: Request successful
+	Message string `json:"message"`
+}
+
+// LoginResult defines model for LoginResult.
+type LoginResult struct {
+	// Token Login token for the embedded registration page.
+	//
+	// Example: 50abe943xxxe26128e56b08
+	Token string `json:"token"`
+}
+
+// MessagingLimit How many different customers the business may start conversations
+// with in 24 hours: TIER_50, TIER_250, TIER_1K (1,000), TIER_10K
+// (10,000), TIER_100K (100,000), TIER_UNLIMITED (no limit applies).
+// The empty string means no tier is reported; NXCloud's own example
+// sends it, so it is part of the enum.
+//
+// Example: TIER_1K
+type MessagingLimit string
+
+// NameStatus Review state of the display name and its certificate:
+//   - APPROVED — the name is approved (NXCloud's table says "not
+//     approved" here, which contradicts the value; read it as approved)
+//   - NONE — no certificate is available
+//   - AVAILABLE_WITHOUT_REVIEW — the certificate can be downloaded
+//     without a review
+//   - DECLINED — the name was rejected; no certificate can be downloaded
+//   - EXPIRED — the certificate has expired and cannot be downloaded
+//   - PENDING_REVIEW — the name is being reviewed; no certificate yet
+//
+// Example: APPROVED
+type NameStatus string
+
+// PhoneListEnvelope defines model for PhoneListEnvelope.
+type PhoneListEnvelope struct {
+	// Code Result code; 0 is success. See `ResultCode`.
+	//
+	// Example: 0
+	Code int32 `json:"code"`
+
+	// Data The application's phone numbers on success (possibly none); null
+	// on failure. NXCloud's reference types it as an object, but its
+	// example sends an array.
+	Data *[]PhoneNumber `json:"data,omitempty"`
+
+	// Message Human-readable description of the result.
+	//
+	// Example: Request successful
+	Message string `json:"message"`
+}
+
+// PhoneListRequest defines model for PhoneListRequest.
+type PhoneListRequest struct {
+	// Appkey Appkey of the NXCloud WhatsApp (customer) application.
+	//
+	// Example: jh42xxxd434
+	Appkey string `json:"appkey"`
+}
+
+// PhoneNumber One WhatsApp phone number of a customer application.
+type PhoneNumber struct {
+	// CodeVerificationStatus Whether the number was confirmed with a verification code (`checkCode`).
+	//
+	// Example: VERIFIED
+	CodeVerificationStatus CodeVerificationStatus `json:"code_verification_status"`
+
+	// CurrentLimit How many different customers the business may start conversations
+	// with in 24 hours: TIER_50, TIER_250, TIER_1K (1,000), TIER_10K
+	// (10,000), TIER_100K (100,000), TIER_UNLIMITED (no limit applies).
+	// The empty string means no tier is reported; NXCloud's own example
+	// sends it, so it is part of the enum.
+	//
+	//
+	// Example: TIER_1K
+	CurrentLimit MessagingLimit `json:"current_limit"`
+
+	// DisplayPhoneNumber The registered WhatsApp number, formatted for display.
+	//
+	// Example: +86 xxx 24
+	DisplayPhoneNumber string `json:"display_phone_number"`
+
+	// NameStatus Review state of the display name and its certificate:
+	//   * APPROVED — the name is approved (NXCloud's table says "not
+	//     approved" here, which contradicts the value; read it as approved)
+	//   * NONE — no certificate is available
+	//   * AVAILABLE_WITHOUT_REVIEW — the certificate can be downloaded
+	//     without a review
+	//   * DECLINED — the name was rejected; no certificate can be downloaded
+	//   * EXPIRED — the certificate has expired and cannot be downloaded
+	//   * PENDING_REVIEW — the name is being reviewed; no certificate yet
+	//
+	//
+	// Example: APPROVED
+	NameStatus NameStatus `json:"name_status"`
+
+	// QualityRating Quality rating of the number: GREEN (high), YELLOW (medium), RED
+	// (low), UNKNOW (not known yet). UNKNOW is NXCloud's spelling and is
+	// kept as sent.
+	//
+	//
+	// Example: GREEN
+	QualityRating QualityRating `json:"quality_rating"`
+
+	// RegisterStatus State of the number's local client (its connection):
+	//   * 1 — creating the local client failed
+	//   * 2 — registering the local client failed
+	//   * 3 — the local client is being created
+	//   * 4 — the local client was created
+	//   * 5 — the local client was registered
+	//
+	//
+	// Example: 5
+	RegisterStatus RegisterStatus `json:"register_status"`
+
+	// Status State of the number on WhatsApp: PENDING, DELETED, MIGRATED, BANNED,
+	// RESTRICTED, RATE_LIMITED, FLAGGED, CONNECTED, DISCONNECTED, UNKNOWN
+	// or UNVERIFIED.
+	//
+	//
+	// Example: CONNECTED
+	Status PhoneStatus `json:"status"`
+
+	// VerifiedName The name shown for the number in WhatsApp.
+	//
+	// Example: GLORY JACK
+	VerifiedName string `json:"verified_name"`
+
+	// WabaID Unique id of the WhatsApp Business Account (WABA) the number belongs to.
+	//
+	// Example: 11696xxxxx86404
+	WabaID string `json:"waba_id"`
+
+	// WabaName Name of that WhatsApp Business Account.
+	//
+	// Example: GLORY TEST
+	WabaName string `json:"waba_name"`
+}
+
+// PhoneStatus State of the number on WhatsApp: PENDING, DELETED, MIGRATED, BANNED,
+// RESTRICTED, RATE_LIMITED, FLAGGED, CONNECTED, DISCONNECTED, UNKNOWN
+// or UNVERIFIED.
+//
+// Example: CONNECTED
+type PhoneStatus string
+
+// QualityRating Quality rating of the number: GREEN (high), YELLOW (medium), RED
+// (low), UNKNOW (not known yet). UNKNOW is NXCloud's spelling and is
+// kept as sent.
+//
+// Example: GREEN
+type QualityRating string
+
+// RegisterStatus State of the number's local client (its connection):
+//   - 1 — creating the local client failed
+//   - 2 — registering the local client failed
+//   - 3 — the local client is being created
+//   - 4 — the local client was created
+//   - 5 — the local client was registered
+//
+// Example: 5
+type RegisterStatus int32
 
 // ResultCode Result codes this product documents. The list is not closed: treat an
 // unlisted code as a failure and keep its value.
@@ -99,12 +577,29 @@ type Envelope struct {
 //   - 9000 — a parameter is missing or invalid
 //   - 9001 — business error on NXCloud's side; contact support
 //   - 9007 — the account is not an integrator
+//   - 9008 — no application has this appkey (phoneList)
+//   - 9009 — the integrator already has the maximum of 1000 customer
+//     applications (createApp)
+//   - 9010 — the appkey belongs to another customer than the
+//     credentials that signed the request (phoneList)
 //
 // Example: 0
 type ResultCode int32
 
 // CheckCodeJSONRequestBody defines body for CheckCode for application/json ContentType.
 type CheckCodeJSONRequestBody = CheckCodeRequest
+
+// CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
+type CreateAppJSONRequestBody = CreateAppRequest
+
+// CreateClientJSONRequestBody defines body for CreateClient for application/json ContentType.
+type CreateClientJSONRequestBody = CreateClientRequest
+
+// GetCodeJSONRequestBody defines body for GetCode for application/json ContentType.
+type GetCodeJSONRequestBody = GetCodeRequest
+
+// PhoneListJSONRequestBody defines body for PhoneList for application/json ContentType.
+type PhoneListJSONRequestBody = PhoneListRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -183,8 +678,8 @@ type ClientInterface interface {
 	// CheckCodeWithBody Confirm a phone number with the code WhatsApp sent to it
 	//
 	// Submits the verification code that the phone number received (by SMS
-	// or voice) during registration. A code is consumed by a successful
-	// check, so the call must not be repeated blindly.
+	// or voice) after `getCode`. A code is consumed by a successful check,
+	// so the call must not be repeated blindly.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -194,20 +689,140 @@ type ClientInterface interface {
 	// CheckCode Confirm a phone number with the code WhatsApp sent to it
 	//
 	// Submits the verification code that the phone number received (by SMS
-	// or voice) during registration. A code is consumed by a successful
-	// check, so the call must not be repeated blindly.
+	// or voice) after `getCode`. A code is consumed by a successful check,
+	// so the call must not be repeated blindly.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/wa/integrator/embedded/register/checkCode (the `CheckCode` operationId).
 	CheckCode(ctx context.Context, body CheckCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAppWithBody Create a customer application
+	//
+	// Creates a WhatsApp application for a customer, with the webhook that
+	// receives its events, and returns the application's id and appkey. An
+	// integrator may create at most 1000 customer applications; beyond that
+	// the call fails with 9009. Every call creates a new application, so it
+	// must not be repeated blindly.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+	CreateAppWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApp Create a customer application
+	//
+	// Creates a WhatsApp application for a customer, with the webhook that
+	// receives its events, and returns the application's id and appkey. An
+	// integrator may create at most 1000 customer applications; beyond that
+	// the call fails with 9009. Every call creates a new application, so it
+	// must not be repeated blindly.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+	CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientWithBody Create the local client of a phone number
+	//
+	// Creates the WhatsApp local client for `phone_number`, the number
+	// being registered. The call creates state on NXCloud's side, so it must
+	// not be repeated blindly.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+	CreateClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClient Create the local client of a phone number
+	//
+	// Creates the WhatsApp local client for `phone_number`, the number
+	// being registered. The call creates state on NXCloud's side, so it must
+	// not be repeated blindly.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+	CreateClient(ctx context.Context, body CreateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCodeWithBody Have WhatsApp send a verification code to a phone number
+	//
+	// Starts the verification of `phone_number`: WhatsApp delivers a code to
+	// it by SMS or by voice call, as `method` says. Submit the code with
+	// `checkCode`. Each call sends a new message, so it must not be repeated
+	// blindly.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+	GetCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCode Have WhatsApp send a verification code to a phone number
+	//
+	// Starts the verification of `phone_number`: WhatsApp delivers a code to
+	// it by SMS or by voice call, as `method` says. Submit the code with
+	// `checkCode`. Each call sends a new message, so it must not be repeated
+	// blindly.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+	GetCode(ctx context.Context, body GetCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Login Get a login token for the embedded sign-up page
+	//
+	// Issues a token with which the integrator opens NXCloud's embedded
+	// registration page. The request has no body, so it is signed without
+	// the `&body=` part.
+	//
+	// It changes no customer data: if an answer is lost, asking again only
+	// yields another token, so the call may be repeated (retry class safe).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/login (the `Login` operationId).
+	Login(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PhoneListWithBody List the phone numbers of a customer application
+	//
+	// Returns the WhatsApp phone numbers registered under the customer
+	// application `appkey`, with their quality, name, connection and
+	// verification states. The call only reads, so it is safe to repeat.
+	//
+	// NXCloud's reference calls `data` an object, but its own example
+	// returns an array with one object per phone number, and this spec
+	// follows the example; an application without numbers gives an empty
+	// array. An unknown appkey
+	// gets 9008, and an appkey that belongs to another customer than the
+	// signing account gets 9010.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+	PhoneListWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PhoneList List the phone numbers of a customer application
+	//
+	// Returns the WhatsApp phone numbers registered under the customer
+	// application `appkey`, with their quality, name, connection and
+	// verification states. The call only reads, so it is safe to repeat.
+	//
+	// NXCloud's reference calls `data` an object, but its own example
+	// returns an array with one object per phone number, and this spec
+	// follows the example; an application without numbers gives an empty
+	// array. An unknown appkey
+	// gets 9008, and an appkey that belongs to another customer than the
+	// signing account gets 9010.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+	PhoneList(ctx context.Context, body PhoneListJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CheckCodeWithBody Confirm a phone number with the code WhatsApp sent to it
 //
 // Submits the verification code that the phone number received (by SMS
-// or voice) during registration. A code is consumed by a successful
-// check, so the call must not be repeated blindly.
+// or voice) after `getCode`. A code is consumed by a successful check,
+// so the call must not be repeated blindly.
 //
 // Takes any type of body and a specified content type.
 //
@@ -227,14 +842,224 @@ func (c *Client) CheckCodeWithBody(ctx context.Context, contentType string, body
 // CheckCode Confirm a phone number with the code WhatsApp sent to it
 //
 // Submits the verification code that the phone number received (by SMS
-// or voice) during registration. A code is consumed by a successful
-// check, so the call must not be repeated blindly.
+// or voice) after `getCode`. A code is consumed by a successful check,
+// so the call must not be repeated blindly.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/wa/integrator/embedded/register/checkCode (the `CheckCode` operationId).
 func (c *Client) CheckCode(ctx context.Context, body CheckCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCheckCodeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAppWithBody Create a customer application
+//
+// Creates a WhatsApp application for a customer, with the webhook that
+// receives its events, and returns the application's id and appkey. An
+// integrator may create at most 1000 customer applications; beyond that
+// the call fails with 9009. Every call creates a new application, so it
+// must not be repeated blindly.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+func (c *Client) CreateAppWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApp Create a customer application
+//
+// Creates a WhatsApp application for a customer, with the webhook that
+// receives its events, and returns the application's id and appkey. An
+// integrator may create at most 1000 customer applications; beyond that
+// the call fails with 9009. Every call creates a new application, so it
+// must not be repeated blindly.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+func (c *Client) CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAppRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientWithBody Create the local client of a phone number
+//
+// Creates the WhatsApp local client for `phone_number`, the number
+// being registered. The call creates state on NXCloud's side, so it must
+// not be repeated blindly.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+func (c *Client) CreateClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClient Create the local client of a phone number
+//
+// Creates the WhatsApp local client for `phone_number`, the number
+// being registered. The call creates state on NXCloud's side, so it must
+// not be repeated blindly.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+func (c *Client) CreateClient(ctx context.Context, body CreateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCodeWithBody Have WhatsApp send a verification code to a phone number
+//
+// Starts the verification of `phone_number`: WhatsApp delivers a code to
+// it by SMS or by voice call, as `method` says. Submit the code with
+// `checkCode`. Each call sends a new message, so it must not be repeated
+// blindly.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+func (c *Client) GetCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCode Have WhatsApp send a verification code to a phone number
+//
+// Starts the verification of `phone_number`: WhatsApp delivers a code to
+// it by SMS or by voice call, as `method` says. Submit the code with
+// `checkCode`. Each call sends a new message, so it must not be repeated
+// blindly.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+func (c *Client) GetCode(ctx context.Context, body GetCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCodeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Login Get a login token for the embedded sign-up page
+//
+// Issues a token with which the integrator opens NXCloud's embedded
+// registration page. The request has no body, so it is signed without
+// the `&body=` part.
+//
+// It changes no customer data: if an answer is lost, asking again only
+// yields another token, so the call may be repeated (retry class safe).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/login (the `Login` operationId).
+func (c *Client) Login(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PhoneListWithBody List the phone numbers of a customer application
+//
+// Returns the WhatsApp phone numbers registered under the customer
+// application `appkey`, with their quality, name, connection and
+// verification states. The call only reads, so it is safe to repeat.
+//
+// NXCloud's reference calls `data` an object, but its own example
+// returns an array with one object per phone number, and this spec
+// follows the example; an application without numbers gives an empty
+// array. An unknown appkey
+// gets 9008, and an appkey that belongs to another customer than the
+// signing account gets 9010.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+func (c *Client) PhoneListWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPhoneListRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PhoneList List the phone numbers of a customer application
+//
+// Returns the WhatsApp phone numbers registered under the customer
+// application `appkey`, with their quality, name, connection and
+// verification states. The call only reads, so it is safe to repeat.
+//
+// NXCloud's reference calls `data` an object, but its own example
+// returns an array with one object per phone number, and this spec
+// follows the example; an application without numbers gives an empty
+// array. An unknown appkey
+// gets 9008, and an appkey that belongs to another customer than the
+// signing account gets 9010.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+func (c *Client) PhoneList(ctx context.Context, body PhoneListJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPhoneListRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +1091,193 @@ func NewCheckCodeRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	operationPath := fmt.Sprintf("/api/wa/integrator/embedded/register/checkCode")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateAppRequest calls the generic CreateApp builder with application/json body
+func NewCreateAppRequest(server string, body CreateAppJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAppRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateAppRequestWithBody constructs an http.Request for the CreateApp method, with any body, and a specified content type
+func NewCreateAppRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/wa/integrator/embedded/register/createApp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateClientRequest calls the generic CreateClient builder with application/json body
+func NewCreateClientRequest(server string, body CreateClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClientRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateClientRequestWithBody constructs an http.Request for the CreateClient method, with any body, and a specified content type
+func NewCreateClientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/wa/integrator/embedded/register/createClient")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetCodeRequest calls the generic GetCode builder with application/json body
+func NewGetCodeRequest(server string, body GetCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGetCodeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewGetCodeRequestWithBody constructs an http.Request for the GetCode method, with any body, and a specified content type
+func NewGetCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/wa/integrator/embedded/register/getCode")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLoginRequest constructs an http.Request for the Login method
+func NewLoginRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/wa/integrator/embedded/register/login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPhoneListRequest calls the generic PhoneList builder with application/json body
+func NewPhoneListRequest(server string, body PhoneListJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPhoneListRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPhoneListRequestWithBody constructs an http.Request for the PhoneList method, with any body, and a specified content type
+func NewPhoneListRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/wa/integrator/embedded/register/phoneList")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -332,8 +1344,8 @@ type ClientWithResponsesInterface interface {
 	// CheckCodeWithBodyWithResponse Confirm a phone number with the code WhatsApp sent to it
 	//
 	// Submits the verification code that the phone number received (by SMS
-	// or voice) during registration. A code is consumed by a successful
-	// check, so the call must not be repeated blindly.
+	// or voice) after `getCode`. A code is consumed by a successful check,
+	// so the call must not be repeated blindly.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -343,13 +1355,135 @@ type ClientWithResponsesInterface interface {
 	// CheckCodeWithResponse Confirm a phone number with the code WhatsApp sent to it
 	//
 	// Submits the verification code that the phone number received (by SMS
-	// or voice) during registration. A code is consumed by a successful
-	// check, so the call must not be repeated blindly.
+	// or voice) after `getCode`. A code is consumed by a successful check,
+	// so the call must not be repeated blindly.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/wa/integrator/embedded/register/checkCode (the `CheckCode` operationId).
 	CheckCodeWithResponse(ctx context.Context, body CheckCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckCodeResponse, error)
+
+	// CreateAppWithBodyWithResponse Create a customer application
+	//
+	// Creates a WhatsApp application for a customer, with the webhook that
+	// receives its events, and returns the application's id and appkey. An
+	// integrator may create at most 1000 customer applications; beyond that
+	// the call fails with 9009. Every call creates a new application, so it
+	// must not be repeated blindly.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+	CreateAppWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppResponse, error)
+
+	// CreateAppWithResponse Create a customer application
+	//
+	// Creates a WhatsApp application for a customer, with the webhook that
+	// receives its events, and returns the application's id and appkey. An
+	// integrator may create at most 1000 customer applications; beyond that
+	// the call fails with 9009. Every call creates a new application, so it
+	// must not be repeated blindly.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+	CreateAppWithResponse(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppResponse, error)
+
+	// CreateClientWithBodyWithResponse Create the local client of a phone number
+	//
+	// Creates the WhatsApp local client for `phone_number`, the number
+	// being registered. The call creates state on NXCloud's side, so it must
+	// not be repeated blindly.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+	CreateClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientResponse, error)
+
+	// CreateClientWithResponse Create the local client of a phone number
+	//
+	// Creates the WhatsApp local client for `phone_number`, the number
+	// being registered. The call creates state on NXCloud's side, so it must
+	// not be repeated blindly.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+	CreateClientWithResponse(ctx context.Context, body CreateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientResponse, error)
+
+	// GetCodeWithBodyWithResponse Have WhatsApp send a verification code to a phone number
+	//
+	// Starts the verification of `phone_number`: WhatsApp delivers a code to
+	// it by SMS or by voice call, as `method` says. Submit the code with
+	// `checkCode`. Each call sends a new message, so it must not be repeated
+	// blindly.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+	GetCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetCodeResponse, error)
+
+	// GetCodeWithResponse Have WhatsApp send a verification code to a phone number
+	//
+	// Starts the verification of `phone_number`: WhatsApp delivers a code to
+	// it by SMS or by voice call, as `method` says. Submit the code with
+	// `checkCode`. Each call sends a new message, so it must not be repeated
+	// blindly.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+	GetCodeWithResponse(ctx context.Context, body GetCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*GetCodeResponse, error)
+
+	// LoginWithResponse Get a login token for the embedded sign-up page
+	//
+	// Issues a token with which the integrator opens NXCloud's embedded
+	// registration page. The request has no body, so it is signed without
+	// the `&body=` part.
+	//
+	// It changes no customer data: if an answer is lost, asking again only
+	// yields another token, so the call may be repeated (retry class safe).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/login (the `Login` operationId).
+	LoginWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LoginResponse, error)
+
+	// PhoneListWithBodyWithResponse List the phone numbers of a customer application
+	//
+	// Returns the WhatsApp phone numbers registered under the customer
+	// application `appkey`, with their quality, name, connection and
+	// verification states. The call only reads, so it is safe to repeat.
+	//
+	// NXCloud's reference calls `data` an object, but its own example
+	// returns an array with one object per phone number, and this spec
+	// follows the example; an application without numbers gives an empty
+	// array. An unknown appkey
+	// gets 9008, and an appkey that belongs to another customer than the
+	// signing account gets 9010.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+	PhoneListWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PhoneListResponse, error)
+
+	// PhoneListWithResponse List the phone numbers of a customer application
+	//
+	// Returns the WhatsApp phone numbers registered under the customer
+	// application `appkey`, with their quality, name, connection and
+	// verification states. The call only reads, so it is safe to repeat.
+	//
+	// NXCloud's reference calls `data` an object, but its own example
+	// returns an array with one object per phone number, and this spec
+	// follows the example; an application without numbers gives an empty
+	// array. An unknown appkey
+	// gets 9008, and an appkey that belongs to another customer than the
+	// signing account gets 9010.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+	PhoneListWithResponse(ctx context.Context, body PhoneListJSONRequestBody, reqEditors ...RequestEditorFn) (*PhoneListResponse, error)
 }
 
 type CheckCodeResponse struct {
@@ -393,11 +1527,216 @@ func (r CheckCodeResponse) ContentType() string {
 	return ""
 }
 
+type CreateAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateAppEnvelope
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateAppResponse) GetJSON200() *CreateAppEnvelope {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Envelope
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateClientResponse) GetJSON200() *Envelope {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetCodeEnvelope
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCodeResponse) GetJSON200() *GetCodeEnvelope {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LoginResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LoginEnvelope
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LoginResponse) GetJSON200() *LoginEnvelope {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r LoginResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LoginResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LoginResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LoginResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PhoneListResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PhoneListEnvelope
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PhoneListResponse) GetJSON200() *PhoneListEnvelope {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r PhoneListResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PhoneListResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PhoneListResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PhoneListResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CheckCodeWithBodyWithResponse Confirm a phone number with the code WhatsApp sent to it
 //
 // Submits the verification code that the phone number received (by SMS
-// or voice) during registration. A code is consumed by a successful
-// check, so the call must not be repeated blindly.
+// or voice) after `getCode`. A code is consumed by a successful check,
+// so the call must not be repeated blindly.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -413,8 +1752,8 @@ func (c *ClientWithResponses) CheckCodeWithBodyWithResponse(ctx context.Context,
 // CheckCodeWithResponse Confirm a phone number with the code WhatsApp sent to it
 //
 // Submits the verification code that the phone number received (by SMS
-// or voice) during registration. A code is consumed by a successful
-// check, so the call must not be repeated blindly.
+// or voice) after `getCode`. A code is consumed by a successful check,
+// so the call must not be repeated blindly.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -425,6 +1764,182 @@ func (c *ClientWithResponses) CheckCodeWithResponse(ctx context.Context, body Ch
 		return nil, err
 	}
 	return ParseCheckCodeResponse(rsp)
+}
+
+// CreateAppWithBodyWithResponse Create a customer application
+//
+// Creates a WhatsApp application for a customer, with the webhook that
+// receives its events, and returns the application's id and appkey. An
+// integrator may create at most 1000 customer applications; beyond that
+// the call fails with 9009. Every call creates a new application, so it
+// must not be repeated blindly.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+func (c *ClientWithResponses) CreateAppWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAppResponse, error) {
+	rsp, err := c.CreateAppWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppResponse(rsp)
+}
+
+// CreateAppWithResponse Create a customer application
+//
+// Creates a WhatsApp application for a customer, with the webhook that
+// receives its events, and returns the application's id and appkey. An
+// integrator may create at most 1000 customer applications; beyond that
+// the call fails with 9009. Every call creates a new application, so it
+// must not be repeated blindly.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createApp (the `CreateApp` operationId).
+func (c *ClientWithResponses) CreateAppWithResponse(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppResponse, error) {
+	rsp, err := c.CreateApp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAppResponse(rsp)
+}
+
+// CreateClientWithBodyWithResponse Create the local client of a phone number
+//
+// Creates the WhatsApp local client for `phone_number`, the number
+// being registered. The call creates state on NXCloud's side, so it must
+// not be repeated blindly.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+func (c *ClientWithResponses) CreateClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientResponse, error) {
+	rsp, err := c.CreateClientWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientResponse(rsp)
+}
+
+// CreateClientWithResponse Create the local client of a phone number
+//
+// Creates the WhatsApp local client for `phone_number`, the number
+// being registered. The call creates state on NXCloud's side, so it must
+// not be repeated blindly.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/createClient (the `CreateClient` operationId).
+func (c *ClientWithResponses) CreateClientWithResponse(ctx context.Context, body CreateClientJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientResponse, error) {
+	rsp, err := c.CreateClient(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientResponse(rsp)
+}
+
+// GetCodeWithBodyWithResponse Have WhatsApp send a verification code to a phone number
+//
+// Starts the verification of `phone_number`: WhatsApp delivers a code to
+// it by SMS or by voice call, as `method` says. Submit the code with
+// `checkCode`. Each call sends a new message, so it must not be repeated
+// blindly.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+func (c *ClientWithResponses) GetCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetCodeResponse, error) {
+	rsp, err := c.GetCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCodeResponse(rsp)
+}
+
+// GetCodeWithResponse Have WhatsApp send a verification code to a phone number
+//
+// Starts the verification of `phone_number`: WhatsApp delivers a code to
+// it by SMS or by voice call, as `method` says. Submit the code with
+// `checkCode`. Each call sends a new message, so it must not be repeated
+// blindly.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/getCode (the `GetCode` operationId).
+func (c *ClientWithResponses) GetCodeWithResponse(ctx context.Context, body GetCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*GetCodeResponse, error) {
+	rsp, err := c.GetCode(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCodeResponse(rsp)
+}
+
+// LoginWithResponse Get a login token for the embedded sign-up page
+//
+// Issues a token with which the integrator opens NXCloud's embedded
+// registration page. The request has no body, so it is signed without
+// the `&body=` part.
+//
+// It changes no customer data: if an answer is lost, asking again only
+// yields another token, so the call may be repeated (retry class safe).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/login (the `Login` operationId).
+func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
+	rsp, err := c.Login(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLoginResponse(rsp)
+}
+
+// PhoneListWithBodyWithResponse List the phone numbers of a customer application
+//
+// Returns the WhatsApp phone numbers registered under the customer
+// application `appkey`, with their quality, name, connection and
+// verification states. The call only reads, so it is safe to repeat.
+//
+// NXCloud's reference calls `data` an object, but its own example
+// returns an array with one object per phone number, and this spec
+// follows the example; an application without numbers gives an empty
+// array. An unknown appkey
+// gets 9008, and an appkey that belongs to another customer than the
+// signing account gets 9010.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+func (c *ClientWithResponses) PhoneListWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PhoneListResponse, error) {
+	rsp, err := c.PhoneListWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePhoneListResponse(rsp)
+}
+
+// PhoneListWithResponse List the phone numbers of a customer application
+//
+// Returns the WhatsApp phone numbers registered under the customer
+// application `appkey`, with their quality, name, connection and
+// verification states. The call only reads, so it is safe to repeat.
+//
+// NXCloud's reference calls `data` an object, but its own example
+// returns an array with one object per phone number, and this spec
+// follows the example; an application without numbers gives an empty
+// array. An unknown appkey
+// gets 9008, and an appkey that belongs to another customer than the
+// signing account gets 9010.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/wa/integrator/embedded/register/phoneList (the `PhoneList` operationId).
+func (c *ClientWithResponses) PhoneListWithResponse(ctx context.Context, body PhoneListJSONRequestBody, reqEditors ...RequestEditorFn) (*PhoneListResponse, error) {
+	rsp, err := c.PhoneList(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePhoneListResponse(rsp)
 }
 
 // ParseCheckCodeResponse parses an HTTP response from a CheckCodeWithResponse call
@@ -443,6 +1958,136 @@ func ParseCheckCodeResponse(rsp *http.Response) (*CheckCodeResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Envelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAppResponse parses an HTTP response from a CreateAppWithResponse call
+func ParseCreateAppResponse(rsp *http.Response) (*CreateAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateAppEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateClientResponse parses an HTTP response from a CreateClientWithResponse call
+func ParseCreateClientResponse(rsp *http.Response) (*CreateClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Envelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCodeResponse parses an HTTP response from a GetCodeWithResponse call
+func ParseGetCodeResponse(rsp *http.Response) (*GetCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetCodeEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLoginResponse parses an HTTP response from a LoginWithResponse call
+func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LoginResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LoginEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePhoneListResponse parses an HTTP response from a PhoneListWithResponse call
+func ParsePhoneListResponse(rsp *http.Response) (*PhoneListResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PhoneListResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PhoneListEnvelope
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

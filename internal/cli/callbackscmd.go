@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/webhook"
+)
+
+// Variables for EngageLab's callback credentials, as set in its console.
+const (
+	EnvEngageLabCallbackSecret        = "ENGAGELAB_CALLBACK_SECRET"
+	EnvEngageLabCallbackUsername      = "ENGAGELAB_CALLBACK_USERNAME"
+	EnvEngageLabCallbackAuthorization = "ENGAGELAB_CALLBACK_AUTHORIZATION"
+)
+
+// Paths `callbacks serve` answers on.
+const (
+	PathOTACallback       = "/nxcloud/ota"
+	PathNXCloudSigned     = "/nxcloud/signed"
+	PathEngageLabCallback = "/engagelab"
+)
+
+func callbacksCommand(env Env) *cobra.Command {
+	cmd := group("callbacks", "Receive the vendors' callbacks")
+	cmd.AddCommand(callbacksServeCommand(env))
+	return cmd
+}
+
+func callbacksServeCommand(env Env) *cobra.Command {
+	var addr string
+	var window, maxAge time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Receive NXCloud and EngageLab callbacks and print each verified one",
+		Long: `serve listens for the vendors' callbacks until interrupted:
+
+  POST ` + PathOTACallback + `      NXCloud one-tap login results (query string, unsigned)
+  POST ` + PathNXCloudSigned + `   NXCloud signed callbacks (DID SMS: bizType 4, action dr or mo)
+  POST ` + PathEngageLabCallback + `        EngageLab status, notification, reply and system events
+
+Every callback that passes its checks is printed on stdout as one JSON line,
+{"vendor", "kind", "event"}; an EngageLab delivery gives one line per row.
+Refused callbacks are reported on stderr, one line each, with the reason.
+
+Credentials come from the environment:
+  NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   verify signed NXCloud callbacks
+                                              (unset: that path answers 404)
+  ENGAGELAB_CALLBACK_SECRET                   require a valid X-CALLBACK-ID
+  ENGAGELAB_CALLBACK_USERNAME                 ... signed for this username
+  ENGAGELAB_CALLBACK_AUTHORIZATION            require this Authorization value`,
+		Example: `  NXCLOUD_ACCESS_KEY=... NXCLOUD_ACCESS_SECRET=... ENGAGELAB_CALLBACK_SECRET=... \
+    verikit callbacks serve --addr 127.0.0.1:8787`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			nxKeys, err := keyPair(env, EnvAccessKey, EnvAccessSecret)
+			if err != nil {
+				return err
+			}
+			if window <= 0 {
+				return usagef("--nxcloud-window must be positive")
+			}
+			if maxAge < 0 {
+				return usagef("--engagelab-max-age must not be negative")
+			}
+			out := &lineWriter{w: env.Stdout}
+			logf := func(format string, args ...any) {
+				out.mu.Lock()
+				defer out.mu.Unlock()
+				fmt.Fprintf(env.Stderr, format+"\n", args...)
+			}
+			refused := func(what string) func(*http.Request, error) {
+				return func(r *http.Request, err error) {
+					logf("callbacks: refused %s from %s: %v", what, r.RemoteAddr, err)
+				}
+			}
+
+			mux := http.NewServeMux()
+			mux.Handle(PathOTACallback, &webhook.OTA{
+				Handle: func(_ context.Context, ev ota.CallbackEvent) error {
+					return out.print(callbackLine{Vendor: "nxcloud", Kind: "ota", Event: ev})
+				},
+				OnError: refused("NXCloud OTA callback"),
+			})
+			if nxKeys != nil {
+				mux.Handle(PathNXCloudSigned, &webhook.NXCloudSigned{
+					Verifier: sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window},
+					Handle: func(_ context.Context, cb webhook.NXCloudCallback) error {
+						return out.print(callbackLine{Vendor: "nxcloud", Kind: "signed", BizType: cb.Params.BizType, Action: cb.Params.Action, Event: cb.Body})
+					},
+					OnError: refused("NXCloud signed callback"),
+				})
+			}
+			el := &webhook.EngageLab{
+				Secret:        env.Getenv(EnvEngageLabCallbackSecret),
+				Username:      env.Getenv(EnvEngageLabCallbackUsername),
+				Authorization: env.Getenv(EnvEngageLabCallbackAuthorization),
+				MaxAge:        maxAge,
+				Handle: func(_ context.Context, evs []webhook.EngageLabEvent) error {
+					lines := make([]callbackLine, 0, len(evs))
+					for _, ev := range evs {
+						known := ev.Known()
+						lines = append(lines, callbackLine{Vendor: "engagelab", Kind: string(ev.Kind), Known: &known, Event: ev.Raw})
+					}
+					return out.print(lines...)
+				},
+				OnError: refused("EngageLab callback"),
+			}
+			mux.Handle(PathEngageLabCallback, el)
+
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return usagef("cannot listen on %s: %v", addr, err)
+			}
+			// The first line, so that a caller can learn the bound address.
+			logf("callbacks: listening on http://%s (Ctrl-C to stop)", l.Addr())
+			logf("callbacks: NXCloud OTA results on POST %s (NXCloud does not sign them)", PathOTACallback)
+			if nxKeys != nil {
+				logf("callbacks: NXCloud signed callbacks on POST %s", PathNXCloudSigned)
+			} else {
+				logf("callbacks: NXCloud signed callbacks off: set %s and %s", EnvAccessKey, EnvAccessSecret)
+			}
+			switch {
+			case el.Secret == "" && el.Authorization == "":
+				logf("callbacks: EngageLab callbacks on POST %s, NOT authenticated: set %s or %s", PathEngageLabCallback, EnvEngageLabCallbackSecret, EnvEngageLabCallbackAuthorization)
+			default:
+				logf("callbacks: EngageLab callbacks on POST %s", PathEngageLabCallback)
+			}
+			return failed(serveUntilDone(cmd.Context(), l, mux))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
+	f.DurationVar(&window, "nxcloud-window", sign.DefaultCallbackWindow, "how far a signed NXCloud callback's ts may be from this machine's clock")
+	f.DurationVar(&maxAge, "engagelab-max-age", 5*time.Minute, "how far an EngageLab X-CALLBACK-ID timestamp may be from this machine's clock (0: no limit; only with ENGAGELAB_CALLBACK_SECRET)")
+	return cmd
+}
+
+// callbackLine is one line of `callbacks serve` output.
+type callbackLine struct {
+	Vendor  string `json:"vendor"`
+	Kind    string `json:"kind"`
+	BizType string `json:"bizType,omitempty"`
+	Action  string `json:"action,omitempty"`
+	// Known is set for EngageLab rows: false for a kind, status or event
+	// the spec does not list.
+	Known *bool `json:"known,omitempty"`
+	Event any   `json:"event"`
+}
+
+// lineWriter prints whole lines from concurrent handlers. encoding/json
+// compacts a json.RawMessage, so a pretty-printed body still makes one
+// line.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (lw *lineWriter) print(lines ...callbackLine) error {
+	var buf []byte
+	for _, l := range lines {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return fmt.Errorf("encoding the callback: %w", err)
+		}
+		buf = append(append(buf, b...), '\n')
+	}
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	_, err := lw.w.Write(buf)
+	return err
+}
+
+// serveUntilDone serves h on l until ctx is done, then shuts down
+// gracefully, giving in-flight callbacks up to 5 seconds.
+func serveUntilDone(ctx context.Context, l net.Listener, h http.Handler) error {
+	srv := mock.HTTPServer(l.Addr().String(), h)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(shutdownCtx)
+		if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+		return err
+	}
+}

@@ -1,0 +1,280 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/sign"
+)
+
+// EngageLabKind tells what an EngageLab callback row reports.
+type EngageLabKind string
+
+// The kinds of row. A row's kind comes from which one of the keys status,
+// notification, response and system_event it carries.
+const (
+	// KindStatus: a message's progress (Row.Status).
+	KindStatus EngageLabKind = "status"
+	// KindNotification: an account notice (Row.Notification).
+	KindNotification EngageLabKind = "notification"
+	// KindResponse: a reply from the recipient (Row.Response).
+	KindResponse EngageLabKind = "response"
+	// KindSystemEvent: an action on the account (Row.SystemEvent).
+	KindSystemEvent EngageLabKind = "system_event"
+	// KindUnknown: a row with none of those keys, more than one, or not an
+	// object at all. Raw holds it.
+	KindUnknown EngageLabKind = "unknown"
+)
+
+// EngageLabEvent is one row of an EngageLab callback.
+type EngageLabEvent struct {
+	Kind EngageLabKind
+	// Row is the row decoded into the spec's type, as far as it fits.
+	// Statuses and events the spec does not list are kept as they came
+	// (their Valid method reports false).
+	Row otp.CallbackRow
+	// Raw is the row's JSON exactly as received, including any field the
+	// spec does not know.
+	Raw json.RawMessage
+	// DecodeErr is non-nil when the row did not fully fit otp.CallbackRow
+	// (a field of an unexpected type, or a row that is not an object);
+	// Row then holds the fields that did.
+	DecodeErr error
+}
+
+// Known reports whether the row is of a known kind with a status or event
+// value the spec lists, and decoded cleanly.
+func (e EngageLabEvent) Known() bool {
+	if e.DecodeErr != nil {
+		return false
+	}
+	r := e.Row
+	switch e.Kind {
+	case KindStatus:
+		return r.Status != nil && r.Status.MessageStatus.Valid()
+	case KindNotification:
+		return r.Notification != nil && r.Notification.Event.Valid()
+	case KindResponse:
+		return r.Response != nil && r.Response.Event.Valid()
+	case KindSystemEvent:
+		return r.SystemEvent != nil && r.SystemEvent.Event.Valid()
+	}
+	return false
+}
+
+// EngageLab receives EngageLab's callbacks: a POST whose JSON body is
+// {"total": n, "rows": [...]}, each row one event (see otp.CallbackPayload).
+//
+// The probe EngageLab sends when the address is saved in its console (an
+// empty body or {}) is answered 200 at once, before any credential check,
+// because EngageLab does not say whether the probe is signed and a refused
+// probe stops the address from being saved; nothing is handed on for it.
+//
+// For any other delivery, in this order: a configured Authorization value
+// must match exactly (constant-time), and with a Secret the X-CALLBACK-ID
+// header must be present, well-formed, correctly signed, from Username if
+// one is set, and no older than MaxAge if one is set (all 401). Then the
+// body must be a JSON object whose rows, if present, are an array (else
+// 400). Every row becomes an [EngageLabEvent]; a row this SDK does not
+// understand is kept as KindUnknown, never a reason to refuse the batch.
+// Handle gets the whole batch at once; its error answers 500 so that
+// EngageLab may deliver the batch again.
+type EngageLab struct {
+	// Secret is the callback secret set in EngageLab's console. When set,
+	// every delivery must carry a valid X-CALLBACK-ID.
+	Secret string
+	// Username, if set, must be the username in X-CALLBACK-ID (it is part
+	// of what is signed). It is only checked when Secret is set.
+	Username string
+	// MaxAge, if positive, bounds how far the X-CALLBACK-ID timestamp may
+	// be from Now. It is only checked when Secret is set, since the
+	// timestamp is only trustworthy when signed. The signature does not
+	// cover the body, so a limit narrows replays.
+	MaxAge time.Duration
+	// Authorization, if set, is the fixed value the Authorization header
+	// must hold, as configured in EngageLab's console.
+	Authorization string
+	// Now is the clock for MaxAge; nil means time.Now.
+	Now func() time.Time
+	// MaxBodyBytes bounds the body; zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Handle receives the events of each delivery that has at least one.
+	// Required.
+	Handle func(context.Context, []EngageLabEvent) error
+	// OnError, if set, is told why a delivery was refused.
+	OnError func(*http.Request, error)
+}
+
+// ServeHTTP implements [http.Handler]. Refusals carry only the status
+// text, so a caller learns nothing about which check failed.
+func (h *EngageLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		refuse(w, r, h.OnError, fmt.Errorf("%w: got %s", ErrMethod, clip(r.Method, 16)), "")
+		return
+	}
+	body, err := readBody(w, r, h.MaxBodyBytes)
+	if err != nil {
+		refuse(w, r, h.OnError, err, "")
+		return
+	}
+	if isProbe(body) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := h.authenticate(r); err != nil {
+		refuse(w, r, h.OnError, err, "")
+		return
+	}
+	events, err := ParseEngageLabPayload(body)
+	if err != nil {
+		refuse(w, r, h.OnError, err, "")
+		return
+	}
+	if len(events) > 0 {
+		if err := call(r.Context(), h.Handle, events); err != nil {
+			refuse(w, r, h.OnError, err, "")
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *EngageLab) authenticate(r *http.Request) error {
+	if h.Authorization != "" {
+		got := r.Header.Values("Authorization")
+		if len(got) != 1 || !equalSecret(got[0], h.Authorization) {
+			return fmt.Errorf("%w: the Authorization header is missing or wrong", ErrUnauthorized)
+		}
+	}
+	if h.Secret == "" {
+		return nil
+	}
+	ids := r.Header.Values(sign.HeaderCallbackID)
+	switch len(ids) {
+	case 0:
+		return fmt.Errorf("%w: %s", sign.ErrMissingHeader, sign.HeaderCallbackID)
+	case 1:
+	default:
+		return fmt.Errorf("%w: %s is given %d times", sign.ErrMalformedHeader, sign.HeaderCallbackID, len(ids))
+	}
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	id, err := sign.VerifyCallbackID(ids[0], h.Secret, h.MaxAge, now())
+	if err != nil {
+		return err
+	}
+	if h.Username != "" && id.Username != h.Username {
+		return fmt.Errorf("%w: the X-CALLBACK-ID username is not the configured one", ErrUnauthorized)
+	}
+	return nil
+}
+
+// equalSecret compares two secrets in constant time, hashing them first so
+// that not even their lengths leak.
+func equalSecret(got, want string) bool {
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// isProbe reports whether body is EngageLab's console probe: empty, or an
+// empty JSON object.
+func isProbe(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 {
+		return true
+	}
+	if b[0] != '{' {
+		return false
+	}
+	var m map[string]json.RawMessage
+	return json.Unmarshal(b, &m) == nil && len(m) == 0
+}
+
+// ParseEngageLabPayload decodes the body of an EngageLab callback into
+// events, one per row. The body must be a JSON object and its rows, if
+// present, an array (else an error wrapping [ErrMalformed]). Rows
+// themselves never make it fail: each is kept, as KindUnknown with
+// DecodeErr when it does not fit. An object without rows that holds
+// anything but total (a shape this SDK does not know) becomes a single
+// KindUnknown event holding the whole body. An empty object yields no
+// events.
+func ParseEngageLabPayload(body []byte) ([]EngageLabEvent, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		return nil, fmt.Errorf("%w: the body is not a JSON object", ErrMalformed)
+	}
+	rawRows, hasRows := top["rows"]
+	if !hasRows || isNull(rawRows) {
+		delete(top, "total")
+		delete(top, "rows")
+		if len(top) == 0 {
+			return nil, nil
+		}
+		return []EngageLabEvent{{
+			Kind:      KindUnknown,
+			Raw:       json.RawMessage(bytes.Clone(body)),
+			DecodeErr: fmt.Errorf("%w: the body has no rows", ErrMalformed),
+		}}, nil
+	}
+	var rows []json.RawMessage
+	if err := json.Unmarshal(rawRows, &rows); err != nil {
+		return nil, fmt.Errorf("%w: rows is not an array", ErrMalformed)
+	}
+	events := make([]EngageLabEvent, 0, len(rows))
+	for _, raw := range rows {
+		events = append(events, parseRow(raw))
+	}
+	return events, nil
+}
+
+// rowKinds are the keys that give a row its kind.
+var rowKinds = [...]EngageLabKind{KindStatus, KindNotification, KindResponse, KindSystemEvent}
+
+func parseRow(raw json.RawMessage) EngageLabEvent {
+	ev := EngageLabEvent{Kind: KindUnknown, Raw: raw}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil || keys == nil {
+		ev.DecodeErr = fmt.Errorf("%w: the row is not a JSON object", ErrMalformed)
+		return ev
+	}
+	found := 0
+	for _, k := range rowKinds {
+		if v, ok := keys[string(k)]; ok && !isNull(v) {
+			ev.Kind = k
+			found++
+			// A part that is not an object ("status": "sent") is a shape
+			// this SDK does not know.
+			if !isObject(v) {
+				found = -1
+				break
+			}
+		}
+	}
+	if found != 1 {
+		ev.Kind = KindUnknown
+	}
+	// encoding/json keeps decoding past a field of the wrong type and
+	// reports the first one, so Row keeps every field that fits.
+	if err := json.Unmarshal(raw, &ev.Row); err != nil {
+		ev.DecodeErr = fmt.Errorf("%w: row: %v", ErrMalformed, err)
+	}
+	return ev
+}
+
+func isObject(raw json.RawMessage) bool {
+	b := bytes.TrimSpace(raw)
+	return len(b) > 0 && b[0] == '{'
+}
+
+func isNull(raw json.RawMessage) bool {
+	return string(bytes.TrimSpace(raw)) == "null"
+}
