@@ -154,11 +154,23 @@ func TestOperationFlagsFollowSpec(t *testing.T) {
 
 			o, found := specs.MustLoad(op.spec).Operation(op.id)
 			require.True(t, found)
-			schema := o.BodySchema()
-			require.NotNil(t, schema)
 			want := map[string]bool{} // flag → required
-			for name := range schema.Properties {
-				want[kebab(name)] = slices.Contains(schema.Required, name)
+			if schema := o.BodySchema(); schema != nil {
+				for name := range schema.Properties {
+					want[kebab(name)] = slices.Contains(schema.Required, name)
+				}
+			}
+			for _, p := range o.Spec.Parameters {
+				if p.Value.In == "path" {
+					want[kebab(p.Value.Name)] = true
+				}
+			}
+			if item := o.Doc.OpenAPI.Paths.Value(o.Path); item != nil {
+				for _, p := range item.Parameters {
+					if p.Value.In == "path" {
+						want[kebab(p.Value.Name)] = true
+					}
+				}
 			}
 			got := map[string]bool{}
 			cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
@@ -230,4 +242,24 @@ func TestBuildBody(t *testing.T) {
 			assert.Equal(t, tt.wantJSON, string(body))
 		})
 	}
+}
+
+// TestEveryOperationHasACommand keeps the operations table complete: each
+// operation of every spec is bound once, and nothing else is.
+func TestEveryOperationHasACommand(t *testing.T) {
+	docs, err := specs.All()
+	require.NoError(t, err)
+	want := map[string]bool{}
+	for _, d := range docs {
+		for _, o := range d.Operations {
+			want[o.FullName()] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, op := range operations {
+		name := op.spec + " " + op.id
+		assert.False(t, got[name], "%s is bound twice", name)
+		got[name] = true
+	}
+	assert.Equal(t, want, got)
 }

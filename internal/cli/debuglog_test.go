@@ -101,6 +101,18 @@ func TestDebugLogKeepsSecretsOutOfTheOutput(t *testing.T) {
 			wantExit: ExitOK, wantStdout: "requestId",
 		},
 		{
+			name: "wa get-code", vars: good, debug: []string{"--debug-bodies"},
+			args: func() []string {
+				return []string{"nxcloud", "wa", "get-code", "--phone-number", "18500000099", "--method", "sms"}
+			},
+			wantExit: ExitOK,
+		},
+		{
+			name: "wa login (no body)", vars: good, debug: []string{"--debug-bodies"},
+			args:     func() []string { return []string{"nxcloud", "wa", "login"} },
+			wantExit: ExitOK, wantStdout: "token",
+		},
+		{
 			name: "wa check-code", vars: good, debug: []string{"--debug-bodies"},
 			args: func() []string {
 				return []string{"nxcloud", "wa", "check-code", "--phone-number", "18500000099", "--code", mock.DefaultWhatsAppCode}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,16 +22,20 @@ import (
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/webhook"
 )
 
 func demoCommand(env Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "Run every operation against an in-process mock (no credentials, no network)",
+		Short: "Run every operation and callback against an in-process mock (no credentials, no network)",
 		Long: `demo starts the mock server on loopback, then calls every operation through
-the generated clients with real signing and authentication, including one
-deliberate failure per vendor to show the typed errors. It prints what
-happened on stderr and exits 1 if anything behaved unexpectedly.`,
+the generated clients with real signing and authentication: OTA login,
+WhatsApp registration (getCode -> checkCode), and EngageLab templates and
+send -> verify. The mock fires an OTA result callback and a signed
+EngageLab status callback at webhook receivers served in-process. A few
+calls fail on purpose to show the typed errors. It prints what happened on
+stderr and exits 1 if anything behaved unexpectedly.`,
 		Example: `  go run ./cmd/verikit demo`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -82,13 +89,20 @@ func runDemo(ctx context.Context, env Env) error {
 		return err
 	}
 
-	const appkey, messageID, otpCode = "pem28kje", "1725407449772531712", "667090"
-	m.AddOTPMessage(messageID, otpCode) // stands in for the send call
-	var requestID string
+	hooks, err := startDemoHooks(ctx)
+	if err != nil {
+		return err
+	}
+	defer hooks.stop()
+
+	const appkey, phone, waPhone, recipient = "pem28kje", "8615800001795", "8618500000099", "+8613800138000"
+	const templateID = "demo-login"
+	var requestID, waAppKey, messageID string
 
 	steps := []demoStep{
+		// NXCloud one-tap login, then its result callback.
 		{what: "nxcloud ota init (MD5-signed)", run: func(ctx context.Context) (string, error) {
-			env, err := verikit.Result(nx.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: appkey, Phone: "8615800001795", UserIP: "203.0.113.7"}))
+			env, err := verikit.Result(nx.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: appkey, Phone: phone, UserIP: "203.0.113.7"}))
 			if err != nil {
 				return "", err
 			}
@@ -102,20 +116,132 @@ func runDemo(ctx context.Context, env Env) error {
 			}
 			return "status=" + string(env.Data.Status), nil
 		}},
-		{what: "nxcloud wa check-code", run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: "8618500000099", Code: mock.DefaultWhatsAppCode}))
+		{what: "nxcloud ota result callback -> webhook", run: func(ctx context.Context) (string, error) {
+			if err := m.SendOTAResult(ctx, hooks.url+"/ota", requestID); err != nil {
+				return "", err
+			}
+			return hooks.last(), nil
+		}},
+		// NXCloud WhatsApp embedded registration.
+		{what: "nxcloud wa login (signed, no body)", run: func(ctx context.Context) (string, error) {
+			env, err := verikit.Result(nx.WhatsApp.LoginWithResponse(ctx))
 			if err != nil {
 				return "", err
 			}
-			return "code accepted", nil
+			return fmt.Sprintf("token of %d characters", len(env.Data.Token)), nil
 		}},
-		{what: "engagelab otp verify (wrong code)", run: otpStep(el, messageID, "000000")},
-		{what: "engagelab otp verify (right code)", run: otpStep(el, messageID, otpCode)},
+		{what: "nxcloud wa get-code (sms)", run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(nx.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: waPhone, Method: waintegrator.CodeMethodSMS}))
+			return "code sent to " + waPhone, err
+		}},
+		{what: "nxcloud wa check-code (right code)", run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: waPhone, Code: mock.DefaultWhatsAppCode}))
+			return "number confirmed", err
+		}},
+		{what: "nxcloud wa create-client", run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(nx.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: waPhone}))
+			return "local client created", err
+		}},
+		{what: "nxcloud wa create-app", run: func(ctx context.Context) (string, error) {
+			env, err := verikit.Result(nx.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "Demo", Webhook: "https://example.com/wa"}))
+			if err != nil {
+				return "", err
+			}
+			waAppKey = env.Data.AppKey
+			return fmt.Sprintf("app_id=%d app_key=%s", env.Data.AppID, env.Data.AppKey), nil
+		}},
+		{what: "nxcloud wa phone-list", run: func(ctx context.Context) (string, error) {
+			env, err := verikit.Result(nx.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: waAppKey}))
+			if err != nil {
+				return "", err
+			}
+			var out []string
+			for _, p := range *env.Data {
+				out = append(out, fmt.Sprintf("%s %s register_status=%d", p.DisplayPhoneNumber, p.Status, p.RegisterStatus))
+			}
+			return strings.Join(out, ", "), nil
+		}},
+		{what: "nxcloud wa check-code (code already used)", wantErr: true, run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: waPhone, Code: mock.DefaultWhatsAppCode}))
+			return "", err
+		}},
 		{what: "nxcloud ota verify (unknown requestId)", wantErr: true, run: func(ctx context.Context) (string, error) {
 			_, err := verikit.Result(nx.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: appkey, RequestID: "00000000000000000000000000000000"}))
 			return "", err
 		}},
-		{what: "engagelab otp verify (again, after success)", wantErr: true, run: otpStep(el, messageID, otpCode)},
+		// EngageLab: a template, a code sent and verified, the status callback.
+		{what: "engagelab otp create-template", run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(el.OTP.CreateTemplateWithResponse(ctx, otp.TemplateConfig{
+				TemplateID:          templateID,
+				SendChannelStrategy: "sms",
+				VerifyCodeConfig:    &otp.VerifyCodeConfig{VerifyCodeType: 1, VerifyCodeLen: 6, VerifyCodeTTL: 5},
+				SmsConfig:           &otp.SMSConfig{TemplateType: otp.SMSConfigTemplateTypeDefault},
+			}))
+			return "template " + templateID + " created", err
+		}},
+		{what: "engagelab otp get-template", run: func(ctx context.Context) (string, error) {
+			t, err := verikit.Result(el.OTP.GetTemplateWithResponse(ctx, templateID))
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s status=%d strategy=%s", t.TemplateID, t.Status, t.SendChannelStrategy), nil
+		}},
+		{what: "engagelab otp send-message", run: func(ctx context.Context) (string, error) {
+			res, err := verikit.Result(el.OTP.SendMessageWithResponse(ctx, otp.SendMessageRequest{To: recipient, Template: otp.MessageTemplate{ID: templateID}}))
+			if err != nil {
+				return "", err
+			}
+			messageID = res.MessageID
+			return fmt.Sprintf("message_id=%s send_channel=%s", res.MessageID, res.SendChannel), nil
+		}},
+		{what: "engagelab otp verify (wrong code)", run: func(ctx context.Context) (string, error) { return otpVerify(ctx, el, messageID, "000000") }},
+		{what: "engagelab otp verify (right code)", run: func(ctx context.Context) (string, error) { return otpVerify(ctx, el, messageID, mock.DefaultOTPCode) }},
+		{what: "engagelab otp verify (again, after success)", wantErr: true, run: func(ctx context.Context) (string, error) {
+			return otpVerify(ctx, el, messageID, mock.DefaultOTPCode)
+		}},
+		{what: "engagelab status callback -> webhook (signed)", run: func(ctx context.Context) (string, error) {
+			row := fmt.Sprintf(`{"total":1,"rows":[{"message_id":%q,"to":%q,"server":"otp","channel":"sms","itime":%d,"status":{"message_status":"verified"}}]}`,
+				messageID, recipient, time.Now().Unix())
+			err := m.SendEngageLabCallback(ctx, hooks.url+"/engagelab", mock.EngageLabCallback{Secret: demoCallbackSecret, Username: "demo", Raw: []byte(row)})
+			if err != nil {
+				return "", err
+			}
+			return hooks.last(), nil
+		}},
+		{what: "engagelab otp send-code (your own code)", run: func(ctx context.Context) (string, error) {
+			res, err := verikit.Result(el.OTP.SendCodeWithResponse(ctx, otp.SendCodeRequest{To: "+8613800138001", Code: "424242", Template: otp.MessageTemplate{ID: templateID}}))
+			if err != nil {
+				return "", err
+			}
+			return "message_id=" + res.MessageID, nil
+		}},
+		{what: "engagelab otp send-custom-message", run: func(ctx context.Context) (string, error) {
+			res, err := verikit.Result(el.OTP.SendCustomMessageWithResponse(ctx, otp.SendCustomMessageRequest{To: "+8613800138002",
+				Template: otp.CustomMessageTemplate{ID: templateID, Params: map[string]string{"code": "515151"}}}))
+			if err != nil {
+				return "", err
+			}
+			return "message_id=" + res.MessageID, nil
+		}},
+		{what: "engagelab otp list-templates", run: func(ctx context.Context) (string, error) {
+			list, err := verikit.Result(el.OTP.ListTemplatesWithResponse(ctx))
+			if err != nil {
+				return "", err
+			}
+			var ids []string
+			for _, t := range *list {
+				ids = append(ids, t.TemplateID)
+			}
+			return strings.Join(ids, ", "), nil
+		}},
+		{what: "engagelab otp delete-template", run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(el.OTP.DeleteTemplateWithResponse(ctx, templateID))
+			return "template " + templateID + " deleted", err
+		}},
+		{what: "engagelab otp get-template (deleted)", wantErr: true, run: func(ctx context.Context) (string, error) {
+			_, err := verikit.Result(el.OTP.GetTemplateWithResponse(ctx, templateID))
+			return "", err
+		}},
 	}
 
 	failures := 0
@@ -132,7 +258,7 @@ func runDemo(ctx context.Context, env Env) error {
 			mark, detail = "FAIL", "succeeded, but should have failed: "+out
 			failures++
 		}
-		fmt.Fprintf(env.Stderr, "  %s %-44s %s\n", mark, s.what, detail)
+		fmt.Fprintf(env.Stderr, "  %s %-46s %s\n", mark, s.what, detail)
 	}
 	invalidMu.Lock()
 	for _, v := range invalid {
@@ -147,14 +273,78 @@ func runDemo(ctx context.Context, env Env) error {
 	return nil
 }
 
-func otpStep(el *engagelab.Client, messageID, code string) func(context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
-		res, err := verikit.Result(el.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: messageID, VerifyCode: code}))
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("verified=%t", res.Verified), nil
+func otpVerify(ctx context.Context, el *engagelab.Client, messageID, code string) (string, error) {
+	res, err := verikit.Result(el.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: messageID, VerifyCode: code}))
+	if err != nil {
+		return "", err
 	}
+	return fmt.Sprintf("verified=%t", res.Verified), nil
+}
+
+// demoCallbackSecret signs the demo's EngageLab callback; it only ever
+// exists inside this process.
+const demoCallbackSecret = "demo-callback-secret"
+
+// demoHooks serves the webhook receivers the demo's callbacks go to, and
+// remembers what the last one received.
+type demoHooks struct {
+	url  string
+	stop func()
+
+	mu      sync.Mutex
+	lastMsg string
+}
+
+func (h *demoHooks) record(s string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lastMsg = s
+}
+
+func (h *demoHooks) last() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return "received " + h.lastMsg
+}
+
+func startDemoHooks(ctx context.Context) (*demoHooks, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo: cannot listen on loopback: %w", err)
+	}
+	h := &demoHooks{url: "http://" + l.Addr().String()}
+	mux := http.NewServeMux()
+	mux.Handle("/ota", webhook.OTAHandler(func(_ context.Context, ev ota.CallbackEvent) error {
+		h.record(fmt.Sprintf("requestId=%s status=%s drTime=%q", ev.RequestID, ev.Status, ev.DrTime))
+		return nil
+	}))
+	mux.Handle("/engagelab", &webhook.EngageLab{
+		Secret:   demoCallbackSecret,
+		Username: "demo",
+		MaxAge:   time.Minute,
+		Handle: func(_ context.Context, events []webhook.EngageLabEvent) error {
+			var out []string
+			for _, e := range events {
+				desc := string(e.Kind)
+				if e.Row.Status != nil {
+					desc += " " + string(e.Row.Status.MessageStatus)
+				}
+				out = append(out, desc)
+			}
+			h.record(fmt.Sprintf("%d event(s): %s, X-CALLBACK-ID verified", len(events), strings.Join(out, ", ")))
+			return nil
+		},
+	})
+	srv := mock.HTTPServer(l.Addr().String(), mux)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	h.stop = func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		<-done
+	}
+	return h, nil
 }
 
 // describeErr shows the typed error a caller would get.

@@ -232,34 +232,123 @@ func TestOTAInitThenVerify(t *testing.T) {
 	}
 }
 
-func TestWhatsAppCheckCode(t *testing.T) {
+// TestWhatsAppRegistration walks the embedded registration: login, a code
+// by SMS (MD5) or voice (SHA-256), a wrong code, the right one, the code
+// used up, then the client, an app and the phone list.
+func TestWhatsAppRegistration(t *testing.T) {
 	m := mock.Start(t)
 	env := nxEnv(m.AccessKey, m.AccessSecret)
-	tests := []struct {
-		name     string
-		global   []string
-		code     string
-		wantCode int
-		wantErr  string
-	}{
-		{name: "right code", code: mock.DefaultWhatsAppCode},
-		{name: "right code, sha256", global: []string{"--sign-algorithm", "sha256"}, code: mock.DefaultWhatsAppCode},
-		{name: "wrong code", code: "0000", wantCode: 1, wantErr: "code -1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, alg := range []string{"md5", "sha256"} {
+		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
-			args := append([]string{"--base-url", m.URL, "nxcloud"}, tt.global...)
-			args = append(args, "wa", "check-code", "--phone-number", "1", "--code", tt.code)
-			r := run(t, env, "", args...)
-			require.Equal(t, tt.wantCode, r.code, r)
-			if tt.wantCode != 0 {
-				assert.Contains(t, r.stderr, tt.wantErr)
-				assert.Empty(t, r.stdout)
-				return
+			phone := map[string]string{"md5": "8618500000001", "sha256": "8618500000002"}[alg]
+			wa := func(args ...string) result {
+				return run(t, env, "", append([]string{"--base-url", m.URL, "nxcloud", "--sign-algorithm", alg, "wa"}, args...)...)
 			}
-			assert.Equal(t, 0, decode[envelope](t, r).Code)
+			r := wa("login")
+			require.Equal(t, 0, r.code, r)
+			assert.Regexp(t, `"token": "[^"]+"`, r.stdout)
+
+			r = wa("check-code", "--phone-number", phone, "--code", mock.DefaultWhatsAppCode)
+			require.Equal(t, 1, r.code, "no code was requested yet: %s", r)
+			assert.Contains(t, r.stderr, "code -1")
+
+			method := map[string]string{"md5": "sms", "sha256": "voice"}[alg]
+			r = wa("get-code", "--phone-number", phone, "--method", method)
+			require.Equal(t, 0, r.code, r)
+
+			steps := []struct {
+				code     string
+				wantExit int
+				wantErr  string
+			}{
+				{code: "0000", wantExit: 1, wantErr: "code -1"},
+				{code: mock.DefaultWhatsAppCode},
+				{code: mock.DefaultWhatsAppCode, wantExit: 1, wantErr: "code -1"}, // used up
+			}
+			for i, s := range steps {
+				r := wa("check-code", "--phone-number", phone, "--code", s.code)
+				require.Equal(t, s.wantExit, r.code, "step %d: %s", i, r)
+				if s.wantExit != 0 {
+					assert.Contains(t, r.stderr, s.wantErr, "step %d", i)
+					assert.Empty(t, r.stdout, "step %d", i)
+					continue
+				}
+				assert.Equal(t, 0, decode[envelope](t, r).Code, "step %d", i)
+			}
+
+			r = wa("create-client", "--phone-number", phone)
+			require.Equal(t, 0, r.code, r)
+			r = wa("create-app", "--app-name", "demo "+alg, "--webhook", "https://example.com/wa")
+			require.Equal(t, 0, r.code, r)
+			app := decode[struct {
+				Data struct {
+					AppKey string `json:"app_key"`
+				} `json:"data"`
+			}](t, r)
+			require.NotEmpty(t, app.Data.AppKey, r)
+			r = wa("phone-list", "--appkey", app.Data.AppKey)
+			require.Equal(t, 0, r.code, r)
+			assert.Contains(t, r.stdout, phone)
+
+			r = wa("phone-list", "--appkey", "no-such-app")
+			require.Equal(t, 1, r.code, r)
+			assert.Contains(t, r.stderr, "code 9008")
 		})
+	}
+}
+
+// TestEngageLabSendVerifyAndTemplates sends a code and verifies it, then
+// runs a template through create, list, get and delete; the template id
+// travels as a path parameter (--template-id).
+func TestEngageLabSendVerifyAndTemplates(t *testing.T) {
+	m := mock.Start(t)
+	env := elEnv(m.DevKey, m.DevSecret)
+	otp := func(args ...string) result {
+		return run(t, env, "", append([]string{"--base-url", m.URL, "engagelab", "otp"}, args...)...)
+	}
+
+	r := otp("send-message", "--to", "+8613800138000", "--template", `{"id":"`+mock.DefaultOTPTemplateID+`"}`)
+	require.Equal(t, 0, r.code, r)
+	sent := decode[struct {
+		MessageID string `json:"message_id"`
+	}](t, r)
+	require.NotEmpty(t, sent.MessageID, r)
+
+	r = otp("send-message", "--to", "+8613800138000", "--template", `{"id":"`+mock.DefaultOTPTemplateID+`"}`)
+	require.Equal(t, 1, r.code, "a live code exists: %s", r)
+	assert.Contains(t, r.stderr, "3004")
+
+	r = otp("verify", "--message-id", sent.MessageID, "--verify-code", mock.DefaultOTPCode)
+	require.Equal(t, 0, r.code, r)
+	assert.Contains(t, r.stdout, `"verified": true`)
+
+	const id = "cli-e2e-template"
+	steps := []struct {
+		args     []string
+		wantExit int
+		want     string // in stdout on success, in stderr on failure
+	}{
+		{[]string{"create-template", "--template-id", id, "--send-channel-strategy", "sms",
+			"--verify-code-config", `{"verify_code_type":1,"verify_code_len":6,"verify_code_ttl":5}`,
+			"--sms-config", `{"template_type":1}`}, 0, `"code": 0`},
+		{[]string{"list-templates"}, 0, `"template_id": "` + id + `"`},
+		{[]string{"get-template", "--template-id", id}, 0, `"template_id": "` + id + `"`},
+		{[]string{"delete-template", "--template-id", id}, 0, `"code": 0`},
+		{[]string{"get-template", "--template-id", id}, 1, "code 4001"},
+		{[]string{"delete-template", "--template-id", id}, 1, "code 4001"},
+		{[]string{"get-template", "--template-id", ""}, 2, "--template-id"},
+		{[]string{"create-template", "--template-id", id, "--send-channel-strategy", "sms",
+			"--verify-code-config", `{"verify_code_type":1,"verify_code_len":11,"verify_code_ttl":5}`}, 2, "verify_code_len: number must be at most 10"},
+	}
+	for i, s := range steps {
+		r := otp(s.args...)
+		require.Equal(t, s.wantExit, r.code, "step %d %v: %s", i, s.args, r)
+		if s.wantExit != 0 {
+			assert.Contains(t, r.stderr, s.want, "step %d", i)
+			continue
+		}
+		assert.Contains(t, r.stdout, s.want, "step %d", i)
 	}
 }
 
@@ -571,7 +660,7 @@ func TestDebugLogsMaskCredentials(t *testing.T) {
 	}{
 		{"nxcloud", initArgs(m.URL, "--debug", "--debug-bodies"), 0},
 		{"nxcloud sha256", []string{"--base-url", m.URL, "--debug-bodies", "nxcloud", "--sign-algorithm", "sha256",
-			"wa", "check-code", "--phone-number", "1", "--code", mock.DefaultWhatsAppCode}, 0},
+			"wa", "get-code", "--phone-number", "1", "--method", "sms"}, 0},
 		{"engagelab", []string{"--base-url", m.URL, "--debug", "--debug-bodies", "engagelab", "otp", "verify",
 			"--message-id", "m1", "--verify-code", "000000"}, 0},
 		{"engagelab failure", []string{"--base-url", m.URL, "--debug", "--debug-bodies", "engagelab", "otp", "verify",
@@ -832,8 +921,9 @@ func TestMockCommand(t *testing.T) {
 			{args: otp, env: defaults, wantExit: 1, want: "code 2001"},
 		}},
 		{name: "flags", args: []string{"--whatsapp-code", "9999", "--ota-status", "PENDING"}, steps: []step{
-			{args: []string{"nxcloud", "wa", "check-code", "--phone-number", "1", "--code", "9999"}, env: defaults, want: `"code": 0`},
+			{args: []string{"nxcloud", "wa", "get-code", "--phone-number", "1", "--method", "sms"}, env: defaults, want: `"code": 0`},
 			{args: []string{"nxcloud", "wa", "check-code", "--phone-number", "1", "--code", mock.DefaultWhatsAppCode}, env: defaults, wantExit: 1, want: "code -1"},
+			{args: []string{"nxcloud", "wa", "check-code", "--phone-number", "1", "--code", "9999"}, env: defaults, want: `"code": 0`},
 			{args: ota, env: defaults, want: `"requestId"`},
 			{args: []string{"nxcloud", "ota", "verify", "--appkey", "a", "--request-id", "{id}"}, env: defaults, want: `"PENDING"`},
 		}},

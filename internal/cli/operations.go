@@ -45,11 +45,47 @@ var operations = []operation{
 	{"nxcloud", "ota", "nxcloud/ota", "verify", func(ctx context.Context, c *clients, in input) (any, error) {
 		return verikit.Result(c.nx.OTA.VerifyWithBodyWithResponse(ctx, jsonType, in.reader()))
 	}},
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "login", func(ctx context.Context, c *clients, _ input) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.LoginWithResponse(ctx))
+	}},
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "getCode", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.GetCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
 	{"nxcloud", "wa", "nxcloud/wa-integrator", "checkCode", func(ctx context.Context, c *clients, in input) (any, error) {
 		return verikit.Result(c.nx.WhatsApp.CheckCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
 	}},
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "createClient", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.CreateClientWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "createApp", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.CreateAppWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"nxcloud", "wa", "nxcloud/wa-integrator", "phoneList", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.nx.WhatsApp.PhoneListWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "sendMessage", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.SendMessageWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "sendCode", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.SendCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
 	{"engagelab", "otp", "engagelab/otp", "verify", func(ctx context.Context, c *clients, in input) (any, error) {
 		return verikit.Result(c.el.OTP.VerifyWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "sendCustomMessage", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.SendCustomMessageWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "createTemplate", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.CreateTemplateWithBodyWithResponse(ctx, jsonType, in.reader()))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "listTemplates", func(ctx context.Context, c *clients, _ input) (any, error) {
+		return verikit.Result(c.el.OTP.ListTemplatesWithResponse(ctx))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "getTemplate", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.GetTemplateWithResponse(ctx, in.path["templateId"]))
+	}},
+	{"engagelab", "otp", "engagelab/otp", "deleteTemplate", func(ctx context.Context, c *clients, in input) (any, error) {
+		return verikit.Result(c.el.OTP.DeleteTemplateWithResponse(ctx, in.path["templateId"]))
 	}},
 }
 
