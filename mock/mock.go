@@ -9,8 +9,11 @@
 //     validation step sees the body;
 //  2. validates the request with kin-openapi's openapi3filter, without
 //     filling in defaults;
-//  3. answers from a stateful handler where the API has state (OTA init →
-//     verify, OTP verify once), or else with the spec's success example.
+//  3. answers from a stateful handler where the API has state, or else
+//     with the spec's success example. The stateful operations are OTA
+//     init → verify; WhatsApp registration (getCode → checkCode →
+//     createClient, createApp → phoneList; see whatsapp.go); and EngageLab
+//     OTP sends, verify (once) and templates (see otp.go).
 //
 // Rejections use the vendor's own shape and codes, read from the spec:
 // NXCloud answers HTTP 200 with a {code, msg|message, data: null} envelope,
@@ -88,9 +91,12 @@ type Server struct {
 	cfg  Config
 	docs []*specs.Document
 
-	mu        sync.Mutex
+	mu        sync.Mutex // guards otaLogins
 	otaLogins map[string]*otaLogin
-	otpMsgs   map[string]*otpMessage
+
+	// Each family below keeps its own lock.
+	wa  *waState  // WhatsApp integrator registration (whatsapp.go)
+	otp *otpState // EngageLab OTP messages and templates (otp.go)
 }
 
 // New returns a Server for every embedded spec.
@@ -124,7 +130,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		docs:      docs,
 		otaLogins: map[string]*otaLogin{},
-		otpMsgs:   map[string]*otpMessage{},
+		wa:        newWAState(),
+		otp:       newOTPState(cfg.Now()),
 	}, nil
 }
 
@@ -206,7 +213,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
 		return
 	}
-	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.Path)}
+	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.EscapedPath())}
 	d := dialectFor(op)
 	rp := s.handle(d, c)
 	status, body := d.write(w, c, rp)
@@ -217,9 +224,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// route finds the request's operation by its escaped path, so that a path
+// parameter holding an escaped "/" is one segment.
 func (s *Server) route(r *http.Request) *specs.Operation {
+	p := r.URL.EscapedPath()
 	for _, d := range s.docs {
-		if op, ok := d.Match(r.Method, r.URL.Path); ok {
+		if op, ok := d.Match(r.Method, p); ok {
 			return op
 		}
 	}

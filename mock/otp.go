@@ -4,13 +4,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 )
 
 // EngageLab OTP in the mock:
@@ -84,36 +82,25 @@ type otpTemplate struct {
 	needCode bool // a verification-code template: custom messages must carry params.code
 }
 
-// otpState is the OTP state besides Server.otpMsgs: templates, and the
-// latest message for each recipient and template.
+// otpState is a Server's EngageLab OTP state.
 type otpState struct {
+	mu        sync.Mutex
+	messages  map[string]*otpMessage // by message_id
 	templates map[string]*otpTemplate
 	latest    map[string]string // otpLiveKey → message_id
 	seq       uint64
 }
 
-// otpStates holds each Server's otpState. It belongs in Server; until
-// Server has a field for it, this side table keeps it, keyed by a weak
-// pointer so that it does not keep a Server alive, and dropped when the
-// Server is collected.
-var otpStates sync.Map // weak.Pointer[Server] → *otpState
-
-// otp returns the Server's OTP state, creating it with the seed template
-// on first use. The caller holds s.mu.
-func (s *Server) otp() *otpState {
-	key := weak.Make(s)
-	if st, found := otpStates.Load(key); found {
-		return st.(*otpState)
-	}
+// newOTPState returns the OTP state of a new Server: no messages, and the
+// seed template, created at now.
+func newOTPState(now time.Time) *otpState {
 	var seed map[string]any
 	_ = json.Unmarshal([]byte(seedTemplate), &seed) // a constant that parses
-	st := &otpState{
-		templates: map[string]*otpTemplate{DefaultOTPTemplateID: newOTPTemplate(seed, s.cfg.Now())},
+	return &otpState{
+		messages:  map[string]*otpMessage{},
+		templates: map[string]*otpTemplate{DefaultOTPTemplateID: newOTPTemplate(seed, now)},
 		latest:    map[string]string{},
 	}
-	otpStates.Store(key, st)
-	runtime.AddCleanup(s, func(k weak.Pointer[Server]) { otpStates.Delete(k) }, key)
-	return st
 }
 
 func newOTPTemplate(fields map[string]any, now time.Time) *otpTemplate {
@@ -142,12 +129,13 @@ func (t *otpTemplate) view() map[string]any {
 
 func otpLiveKey(to, templateID string) string { return to + "\x00" + templateID }
 
-// newMessageID returns the next message ID that no message has.
-func (st *otpState) newMessageID(taken map[string]*otpMessage) string {
+// newMessageID returns the next message ID that no message has (one added
+// with AddOTPMessage may have taken it). st.mu must be held.
+func (st *otpState) newMessageID() string {
 	for {
 		st.seq++
 		id := strconv.FormatUint(firstMessageID+st.seq, 10)
-		if _, clash := taken[id]; !clash {
+		if _, clash := st.messages[id]; !clash {
 			return id
 		}
 	}
@@ -157,9 +145,10 @@ func (st *otpState) newMessageID(taken map[string]*otpMessage) string {
 // send: it never expires and plays no part in 3004. Adding an ID again
 // replaces its message, verified or not.
 func (s *Server) AddOTPMessage(messageID, code string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.otpMsgs[messageID] = &otpMessage{code: code}
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.messages[messageID] = &otpMessage{code: code}
 }
 
 // template is the send request's template object.
@@ -176,20 +165,20 @@ func otpSendCode(s *Server, c *call) reply { return otpSend(s, c, c.str("code"))
 func otpSend(s *Server, c *call, code string) reply {
 	to := c.str("to")
 	templateID, _ := c.template()["id"].(string)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.otp()
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	t, found := st.templates[templateID]
 	if !found {
 		return reject(c.op, http.StatusBadRequest, "NotFound", "template does not exist")
 	}
 	now := s.cfg.Now()
 	key := otpLiveKey(to, templateID)
-	if m := s.otpMsgs[st.latest[key]]; m != nil && m.liveKey == key && m.live(now) {
+	if m := st.messages[st.latest[key]]; m != nil && m.liveKey == key && m.live(now) {
 		return reject(c.op, http.StatusBadRequest, "TooFrequent", "a valid verify code already exists for this recipient and template, retry after it expires")
 	}
-	id := st.newMessageID(s.otpMsgs)
-	s.otpMsgs[id] = &otpMessage{code: code, liveKey: key, expires: now.Add(t.ttl)}
+	id := st.newMessageID()
+	st.messages[id] = &otpMessage{code: code, liveKey: key, expires: now.Add(t.ttl)}
 	st.latest[key] = id
 	return ok(map[string]any{"message_id": id, "send_channel": t.channel})
 }
@@ -200,9 +189,9 @@ func otpSendCustomMessage(s *Server, c *call) reply {
 	templateID, _ := tmpl["id"].(string)
 	params, _ := tmpl["params"].(map[string]any)
 	code, _ := params["code"].(string)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.otp()
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	t, found := st.templates[templateID]
 	switch {
 	case !found:
@@ -210,16 +199,17 @@ func otpSendCustomMessage(s *Server, c *call) reply {
 	case t.needCode && code == "":
 		return reject(c.op, http.StatusBadRequest, "InvalidParameter", "template.params.code is required: the template is a verification-code template")
 	}
-	return ok(map[string]any{"message_id": st.newMessageID(s.otpMsgs), "send_channel": t.channel})
+	return ok(map[string]any{"message_id": st.newMessageID(), "send_channel": t.channel})
 }
 
 // otpVerify verifies a code once: a wrong code is verified=false, and any
 // verify after a success, or after the code expired, is 3003.
 func otpVerify(s *Server, c *call) reply {
 	id, code := c.str("message_id"), c.str("verify_code")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, found := s.otpMsgs[id]
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m, found := st.messages[id]
 	switch {
 	case !found:
 		return reject(c.op, http.StatusBadRequest, "NotFound", "the message does not exist")
@@ -245,9 +235,9 @@ func otpCreateTemplate(s *Server, c *call) reply {
 			fields[name] = v
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.otp()
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if _, taken := st.templates[id]; taken {
 		return reject(c.op, http.StatusBadRequest, "CodeExpiredOrVerified", "template already exists")
 	}
@@ -256,9 +246,9 @@ func otpCreateTemplate(s *Server, c *call) reply {
 }
 
 func otpListTemplates(s *Server, _ *call) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.otp()
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	ids := make([]string, 0, len(st.templates))
 	for id := range st.templates {
 		ids = append(ids, id)
@@ -272,9 +262,10 @@ func otpListTemplates(s *Server, _ *call) reply {
 }
 
 func otpGetTemplate(s *Server, c *call) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, found := s.otp().templates[c.params["templateId"]]
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	t, found := st.templates[c.params["templateId"]]
 	if !found {
 		return reject(c.op, http.StatusBadRequest, "NotFound", "template does not exist")
 	}
@@ -283,9 +274,9 @@ func otpGetTemplate(s *Server, c *call) reply {
 
 func otpDeleteTemplate(s *Server, c *call) reply {
 	id := c.params["templateId"]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.otp()
+	st := s.otp
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if _, found := st.templates[id]; !found {
 		return reject(c.op, http.StatusBadRequest, "NotFound", "template does not exist")
 	}

@@ -3,12 +3,18 @@ package mock_test
 import (
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/verikit/verikit"
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/engagelab"
+	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/option"
 )
 
 // getTemplate and deleteTemplate over raw HTTP: the template ID comes from
@@ -63,4 +69,63 @@ func TestOTPDeleteSeedTemplate(t *testing.T) {
 
 	_, v = otpRaw(t, m, http.MethodGet, "/v1/template-configs", "", true)
 	assert.Equal(t, []any{}, v, "an empty list is [], not null")
+}
+
+// pathRecorder records the escaped path of every request it passes on.
+type pathRecorder struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (p *pathRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	p.mu.Lock()
+	p.paths = append(p.paths, r.URL.EscapedPath())
+	p.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A template ID holding "/" and a space, through the real EngageLab client:
+// the client escapes it into one path segment (%2F, %20), and both the
+// client's spec check and the mock's router take that segment as one
+// templateId.
+func TestOTPTemplateIDWithSlashThroughClient(t *testing.T) {
+	m := mock.Start(t)
+	rec := &pathRecorder{}
+	c, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL),
+		option.WithHTTPClient(&http.Client{Transport: rec}), option.WithoutRetries())
+	require.NoError(t, err)
+	ctx := t.Context()
+	const id = "login/eu west"
+
+	_, err = verikit.Result(c.OTP.CreateTemplateWithResponse(ctx, otp.TemplateConfig{TemplateID: id, SendChannelStrategy: "sms"}))
+	require.NoError(t, err)
+
+	got, err := verikit.Result(c.OTP.GetTemplateWithResponse(ctx, id))
+	require.NoError(t, err)
+	assert.Equal(t, id, got.TemplateID)
+	assert.Equal(t, "sms", got.SendChannelStrategy)
+
+	// Only the new template's ID was taken: the seed is still there.
+	_, err = verikit.Result(c.OTP.GetTemplateWithResponse(ctx, mock.DefaultOTPTemplateID))
+	require.NoError(t, err)
+
+	res, err := verikit.Result(c.OTP.DeleteTemplateWithResponse(ctx, id))
+	require.NoError(t, err)
+	assert.Zero(t, res.Code)
+
+	for _, call := range []func() error{
+		func() error { _, err := verikit.Result(c.OTP.GetTemplateWithResponse(ctx, id)); return err },
+		func() error { _, err := verikit.Result(c.OTP.DeleteTemplateWithResponse(ctx, id)); return err },
+	} {
+		var ae *apierror.Error
+		require.ErrorAs(t, call(), &ae, "the template is gone")
+		assert.Equal(t, int(otp.ErrorCodeNotFound), ae.Code)
+	}
+
+	escaped := "/v1/template-configs/login%2Feu%20west"
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Equal(t, []string{
+		"/v1/template-configs", escaped, "/v1/template-configs/" + mock.DefaultOTPTemplateID, escaped, escaped, escaped,
+	}, rec.paths, "the ID went out as one escaped segment")
 }

@@ -4,9 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"net/http"
-	"runtime"
 	"sync"
-	"weak"
 
 	"github.com/verikit/verikit/sign"
 )
@@ -49,7 +47,8 @@ const (
 	WhatsAppFirstAppID = 1000
 )
 
-// waState is the WhatsApp integrator state of one Server.
+// waState is the WhatsApp integrator state of one Server, guarded by its
+// own lock.
 type waState struct {
 	mu        sync.Mutex
 	codes     map[waPhone]string     // pending codes: the method they were sent by
@@ -76,39 +75,15 @@ type waApp struct {
 	webhook string
 }
 
-// waStates holds each Server's WhatsApp state beside the Server (Server has
-// no field for it), keyed weakly so that a Server that is no longer used is
-// collected with its state.
-var waStates struct {
-	sync.Mutex
-	m map[weak.Pointer[Server]]*waState
-}
-
-// whatsApp returns the Server's WhatsApp integrator state.
-func (s *Server) whatsApp() *waState {
-	key := weak.Make(s)
-	waStates.Lock()
-	defer waStates.Unlock()
-	if st, found := waStates.m[key]; found {
-		return st
-	}
-	if waStates.m == nil {
-		waStates.m = map[weak.Pointer[Server]]*waState{}
-	}
-	st := &waState{
+// newWAState returns the WhatsApp integrator state of a new Server.
+func newWAState() *waState {
+	return &waState{
 		codes:     map[waPhone]string{},
 		numbers:   map[string][]*waNumber{},
 		apps:      map[string]*waApp{},
 		appCount:  map[string]int{},
 		nextAppID: WhatsAppFirstAppID,
 	}
-	waStates.m[key] = st
-	runtime.AddCleanup(s, func(key weak.Pointer[Server]) {
-		waStates.Lock()
-		defer waStates.Unlock()
-		delete(waStates.m, key)
-	}, key)
-	return st
 }
 
 // account is the NXCloud account a request was signed for; authentication
@@ -132,7 +107,7 @@ func waLogin(*Server, *call) reply {
 }
 
 func waGetCode(s *Server, c *call) reply {
-	st := s.whatsApp()
+	st := s.wa
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.codes[waPhone{account(c), c.str("phone_number")}] = c.str("method")
@@ -142,7 +117,7 @@ func waGetCode(s *Server, c *call) reply {
 func waCheckCode(s *Server, c *call) reply {
 	acct, phone := account(c), c.str("phone_number")
 	key := waPhone{acct, phone}
-	st := s.whatsApp()
+	st := s.wa
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if _, pending := st.codes[key]; !pending {
@@ -159,7 +134,7 @@ func waCheckCode(s *Server, c *call) reply {
 }
 
 func waCreateClient(s *Server, c *call) reply {
-	st := s.whatsApp()
+	st := s.wa
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	n := st.number(account(c), c.str("phone_number"))
@@ -172,7 +147,7 @@ func waCreateClient(s *Server, c *call) reply {
 
 func waCreateApp(s *Server, c *call) reply {
 	acct := account(c)
-	st := s.whatsApp()
+	st := s.wa
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.appCount[acct] >= WhatsAppMaxApps {
@@ -191,7 +166,7 @@ func waCreateApp(s *Server, c *call) reply {
 
 func waPhoneList(s *Server, c *call) reply {
 	acct := account(c)
-	st := s.whatsApp()
+	st := s.wa
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	app := st.apps[c.str("appkey")]

@@ -240,8 +240,7 @@ var fuzzParsers = []fuzzParser{
 }
 
 func init() {
-	// Appended, so that the seeds' parser numbers (which % len) stay put:
-	// 4 login, 5 getCode, 6 createClient, 7 createApp, 8 phoneList.
+	// The WhatsApp integrator's parsers, built alike.
 	fuzzParsers = append(fuzzParsers,
 		fuzzWAParser("login", waintegrator.ParseLoginResponse, func(c *Client) (*waintegrator.LoginResponse, error) {
 			return c.WhatsApp.LoginWithResponse(context.Background())
@@ -349,8 +348,21 @@ func (f fuzzRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// FuzzParseResponses feeds arbitrary status, Content-Type and body to each
-// generated Parse*Response (which selects the parser):
+// fuzzParsersNamed returns the parser of the operation name (a FullName,
+// such as "nxcloud/ota init"), or every parser for a name that has none,
+// so that a mutated name still exercises them.
+func fuzzParsersNamed(name string) []fuzzParser {
+	for _, p := range fuzzParsers {
+		if p.name == name {
+			return []fuzzParser{p}
+		}
+	}
+	return fuzzParsers
+}
+
+// FuzzParseResponses feeds arbitrary status, Content-Type and body to a
+// generated Parse*Response, chosen by its operation's FullName (every one
+// of them for a name none has):
 //
 //   - a parser never panics and always closes the body;
 //   - without an error it keeps the exact body and the *http.Response, and
@@ -364,75 +376,99 @@ func (f fuzzRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 // is set (for NXCloud, with code 0, and with data where the operation
 // promises it: OTA init and verify, WhatsApp login, createApp, phoneList).
 func FuzzParseResponses(f *testing.F) {
-	f.Add(uint8(0), 200, "application/json", []byte(`{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","url":"https://api.xxxxx.com/auth?response_type=code&client_id=xxx"}}`))
-	f.Add(uint8(1), 200, "application/json", []byte(`{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","status":"SUCCESS"}}`))
-	f.Add(uint8(1), 200, "application/json;charset=UTF-8", []byte(`{"code":88,"msg":"Request failed","data":null}`))
-	f.Add(uint8(2), 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
-	f.Add(uint8(2), 200, "text/plain", []byte(`{"code":-1,"message":"Request failed","data":null}`))
-	f.Add(uint8(3), 200, "application/json", []byte(`{"message_id":"1725407449772531712","verify_code":"667090","verified":true}`))
-	f.Add(uint8(3), 400, "application/json", []byte(`{"code":3003,"message":"verify code has expired"}`))
-	f.Add(uint8(3), 401, "application/json", []byte(`{"code":2001,"message":"authentication failed"}`))
-	f.Add(uint8(3), 403, "application/json", []byte(`{"code":2004,"message":"no permission"}`))
-	f.Add(uint8(3), 500, "application/json", []byte(`{"code":1000,"message":"internal error"}`))
-	f.Add(uint8(3), 502, "text/html", []byte("<html>Bad Gateway</html>"))
-	f.Add(uint8(0), 200, "application/json", []byte(`{"code":"0","msg":"Request successful","data":{"requestId":"x","url":"y"}}`))
-	f.Add(uint8(0), 200, "application/json", []byte(`{"code":0,"msg":"ok","data":"not an object"}`))
-	f.Add(uint8(0), 200, "application/json", []byte(`{"code":4294967296,"msg":"x"}`))
-	f.Add(uint8(4), 200, "application/json", []byte(`{"code":0,"data":{"token":"50abe943xxxe26128e56b08"},"message":"Request successful"}`))
-	f.Add(uint8(5), 200, "application/json", []byte(`{"code":0,"data":{},"message":"Request successful"}`))
-	f.Add(uint8(6), 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
-	f.Add(uint8(7), 200, "application/json", []byte(`{"code":0,"data":{"app_id":1000,"app_name":"Whatsapp","app_key":"KI92cew9"},"message":"Request successful"}`))
-	f.Add(uint8(8), 200, "application/json", []byte(`{"code":0,"data":[],"message":"Request successful"}`))
-	f.Add(uint8(8), 200, "application/json", []byte(`{"code":0,"data":{},"message":"Request successful"}`))
-	f.Add(uint8(8), 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
+	const (
+		otaInit   = "nxcloud/ota init"
+		otaVerify = "nxcloud/ota verify"
+		wa        = "nxcloud/wa-integrator "
+		otpVerify = "engagelab/otp verify"
+	)
+	f.Add(otaInit, 200, "application/json", []byte(`{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","url":"https://api.xxxxx.com/auth?response_type=code&client_id=xxx"}}`))
+	f.Add(otaVerify, 200, "application/json", []byte(`{"code":0,"msg":"Request successful","data":{"requestId":"989d535f78338411f7de07c028ddee4b","status":"SUCCESS"}}`))
+	f.Add(otaVerify, 200, "application/json;charset=UTF-8", []byte(`{"code":88,"msg":"Request failed","data":null}`))
+	f.Add(wa+"checkCode", 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
+	f.Add(wa+"checkCode", 200, "text/plain", []byte(`{"code":-1,"message":"Request failed","data":null}`))
+	f.Add(otpVerify, 200, "application/json", []byte(`{"message_id":"1725407449772531712","verify_code":"667090","verified":true}`))
+	f.Add(otpVerify, 400, "application/json", []byte(`{"code":3003,"message":"verify code has expired"}`))
+	f.Add(otpVerify, 401, "application/json", []byte(`{"code":2001,"message":"authentication failed"}`))
+	f.Add(otpVerify, 403, "application/json", []byte(`{"code":2004,"message":"no permission"}`))
+	f.Add(otpVerify, 500, "application/json", []byte(`{"code":1000,"message":"internal error"}`))
+	f.Add(otpVerify, 502, "text/html", []byte("<html>Bad Gateway</html>"))
+	f.Add(otaInit, 200, "application/json", []byte(`{"code":"0","msg":"Request successful","data":{"requestId":"x","url":"y"}}`))
+	f.Add(otaInit, 200, "application/json", []byte(`{"code":0,"msg":"ok","data":"not an object"}`))
+	f.Add(otaInit, 200, "application/json", []byte(`{"code":4294967296,"msg":"x"}`))
+	f.Add(wa+"login", 200, "application/json", []byte(`{"code":0,"data":{"token":"50abe943xxxe26128e56b08"},"message":"Request successful"}`))
+	f.Add(wa+"getCode", 200, "application/json", []byte(`{"code":0,"data":{},"message":"Request successful"}`))
+	f.Add(wa+"createClient", 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
+	f.Add(wa+"createApp", 200, "application/json", []byte(`{"code":0,"data":{"app_id":1000,"app_name":"Whatsapp","app_key":"KI92cew9"},"message":"Request successful"}`))
+	f.Add(wa+"phoneList", 200, "application/json", []byte(`{"code":0,"data":[],"message":"Request successful"}`))
+	f.Add(wa+"phoneList", 200, "application/json", []byte(`{"code":0,"data":{},"message":"Request successful"}`))
+	f.Add(wa+"phoneList", 200, "application/json", []byte(`{"code":0,"data":null,"message":"Request successful"}`))
 
-	f.Fuzz(func(t *testing.T, which uint8, status int, contentType string, body []byte) {
-		p := fuzzParsers[int(which)%len(fuzzParsers)]
-		h := http.Header{}
-		if contentType != "" {
-			h.Set("Content-Type", contentType)
-		}
-		rb := &fuzzBody{Reader: bytes.NewReader(body)}
-		resp := &http.Response{StatusCode: status, Header: h, Body: rb}
-		gotBody, hr, json200, other, err := p.parse(resp)
-		if !rb.closed {
-			t.Fatalf("%s: the body was not closed", p.name)
-		}
-		decoded := false
-		if strings.Contains(contentType, "json") {
-			for _, s := range p.decodes {
-				decoded = decoded || s == status
-			}
-		}
+	// The names are the corpus files' keys: each must stay an operation's.
+	for _, p := range fuzzParsers {
+		doc, id, _ := strings.Cut(p.name, " ")
+		d, err := specs.Load(doc)
 		if err != nil {
-			if !decoded {
-				t.Fatalf("%s: error without a body to decode (HTTP %d, %q): %v", p.name, status, contentType, err)
-			}
-		} else {
-			if !bytes.Equal(gotBody, body) || hr != resp {
-				t.Fatalf("%s: Body or HTTPResponse not kept", p.name)
-			}
-			if want := decoded && status == http.StatusOK; json200 != want {
-				t.Fatalf("%s: JSON200 set = %v, want %v (HTTP %d, %q)", p.name, json200, want, status, contentType)
-			}
-			if want := decoded && status != http.StatusOK; other != want {
-				t.Fatalf("%s: other JSONnnn set = %v, want %v (HTTP %d, %q)", p.name, other, want, status, contentType)
-			}
+			f.Fatalf("parser %q: %v", p.name, err)
 		}
+		if _, ok := d.Operation(id); !ok {
+			f.Fatalf("parser %q names no operation of %s", p.name, doc)
+		}
+	}
 
-		if status < 100 || status > 999 {
-			return // not a status an HTTP/1.1 response can carry
-		}
-		ok, clientJSON200, err := p.call(t, fuzzRoundTripper{status: status, contentType: contentType, body: body})
-		if !ok {
-			var ve *apierror.ValidationError
-			if errors.As(err, &ve) {
-				t.Fatalf("%s: the documented example request was refused: %v", p.name, err)
-			}
-			return
-		}
-		if !clientJSON200 {
-			t.Fatalf("%s: the client returned a nil error without a JSON200 (for NXCloud: with code 0, and the data it promises) for HTTP %d, Content-Type %q, body %q", p.name, status, contentType, body)
+	f.Fuzz(func(t *testing.T, name string, status int, contentType string, body []byte) {
+		for _, p := range fuzzParsersNamed(name) {
+			fuzzParseResponse(t, p, status, contentType, body)
 		}
 	})
+}
+
+// fuzzParseResponse is FuzzParseResponses for one parser.
+func fuzzParseResponse(t *testing.T, p fuzzParser, status int, contentType string, body []byte) {
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	rb := &fuzzBody{Reader: bytes.NewReader(body)}
+	resp := &http.Response{StatusCode: status, Header: h, Body: rb}
+	gotBody, hr, json200, other, err := p.parse(resp)
+	if !rb.closed {
+		t.Fatalf("%s: the body was not closed", p.name)
+	}
+	decoded := false
+	if strings.Contains(contentType, "json") {
+		for _, s := range p.decodes {
+			decoded = decoded || s == status
+		}
+	}
+	if err != nil {
+		if !decoded {
+			t.Fatalf("%s: error without a body to decode (HTTP %d, %q): %v", p.name, status, contentType, err)
+		}
+	} else {
+		if !bytes.Equal(gotBody, body) || hr != resp {
+			t.Fatalf("%s: Body or HTTPResponse not kept", p.name)
+		}
+		if want := decoded && status == http.StatusOK; json200 != want {
+			t.Fatalf("%s: JSON200 set = %v, want %v (HTTP %d, %q)", p.name, json200, want, status, contentType)
+		}
+		if want := decoded && status != http.StatusOK; other != want {
+			t.Fatalf("%s: other JSONnnn set = %v, want %v (HTTP %d, %q)", p.name, other, want, status, contentType)
+		}
+	}
+
+	if status < 100 || status > 999 {
+		return // not a status an HTTP/1.1 response can carry
+	}
+	ok, clientJSON200, err := p.call(t, fuzzRoundTripper{status: status, contentType: contentType, body: body})
+	if !ok {
+		var ve *apierror.ValidationError
+		if errors.As(err, &ve) {
+			t.Fatalf("%s: the documented example request was refused: %v", p.name, err)
+		}
+		return
+	}
+	if !clientJSON200 {
+		t.Fatalf("%s: the client returned a nil error without a JSON200 (for NXCloud: with code 0, and the data it promises) for HTTP %d, Content-Type %q, body %q", p.name, status, contentType, body)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -311,9 +312,16 @@ func usesScheme(t *openapi3.T, op *openapi3.Operation, scheme string) bool {
 }
 
 // Match finds the operation for a method and a path relative to the server
-// URL (e.g. "/api/ota/init"). Path parameters match any one segment.
+// URL (e.g. "/api/ota/init"). The path is taken as it is sent, escaped (what
+// url.URL.EscapedPath returns), and compared segment by segment, each one
+// unescaped first: so a path parameter's value may hold an escaped "/"
+// ("a%2Fb" is one segment), and a path with an invalid escape matches no
+// operation. Path parameters match any one non-empty segment.
 func (d *Document) Match(method, p string) (*Operation, bool) {
-	segs := strings.Split(strings.Trim(p, "/"), "/")
+	segs, ok := splitEscaped(p)
+	if !ok {
+		return nil, false
+	}
 	for _, o := range d.Operations {
 		if o.Method == method && matchSegments(o.segments, segs) {
 			return o, true
@@ -322,12 +330,28 @@ func (d *Document) Match(method, p string) (*Operation, bool) {
 	return nil, false
 }
 
+// splitEscaped splits an escaped path into its unescaped segments; it
+// reports false for a path with an invalid escape.
+func splitEscaped(p string) ([]string, bool) {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for i, s := range segs {
+		// Splitting first, unescaping after: an escaped "/" stays inside
+		// its segment.
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, false
+		}
+		segs[i] = u
+	}
+	return segs, true
+}
+
 func matchSegments(tmpl, segs []string) bool {
 	if len(tmpl) != len(segs) {
 		return false
 	}
 	for i, t := range tmpl {
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+		if isParam(t) {
 			if segs[i] == "" {
 				return false
 			}
@@ -338,6 +362,11 @@ func matchSegments(tmpl, segs []string) bool {
 		}
 	}
 	return true
+}
+
+// isParam reports whether a path template segment is a parameter: {name}.
+func isParam(seg string) bool {
+	return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
 }
 
 // Operation returns the operation with the given operationId.
@@ -385,18 +414,19 @@ func SignedConstants(r *http.Request) (bizType, action string, err error) {
 	return o.BizType, o.Action, nil
 }
 
-// PathParams extracts the path parameters of a path this operation matches:
-// for /v1/template-configs/{templateId} and /v1/template-configs/abc,
-// {"templateId": "abc"}.
+// PathParams extracts the path parameters of a path this operation matches,
+// unescaped: for /v1/template-configs/{templateId} and
+// /v1/template-configs/a%2Fb%20c, {"templateId": "a/b c"}. The path is
+// escaped, as for Match; nil when the operation does not match it.
 func (o *Operation) PathParams(p string) map[string]string {
-	segs := strings.Split(strings.Trim(p, "/"), "/")
-	if !matchSegments(o.segments, segs) {
+	segs, ok := splitEscaped(p)
+	if !ok || !matchSegments(o.segments, segs) {
 		return nil
 	}
 	params := map[string]string{}
 	for i, t := range o.segments {
-		if name, ok := strings.CutPrefix(t, "{"); ok {
-			params[strings.TrimSuffix(name, "}")] = segs[i]
+		if isParam(t) {
+			params[t[1:len(t)-1]] = segs[i]
 		}
 	}
 	return params

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -741,4 +742,86 @@ func TestPathParams(t *testing.T) {
 
 	init, _ := specs.MustLoad("nxcloud/ota").Operation("init")
 	assert.Equal(t, map[string]string{}, init.PathParams("/api/ota/init"))
+}
+
+// Match and PathParams take the escaped path, as sent: segments are split
+// first and unescaped after, so an escaped "/" stays in its parameter.
+func TestMatchEscapedSegments(t *testing.T) {
+	d, err := specs.Parse("test/params", []byte(specWithParams))
+	require.NoError(t, err)
+	o, ok := d.Operation("getTemplate")
+	require.True(t, ok)
+	tests := []struct {
+		name, path string
+		want       string // the templateId; "" = no match
+	}{
+		{"plain", "/v1/templates/abc", "abc"},
+		{"escaped slash", "/v1/templates/a%2Fb", "a/b"},
+		{"lower-case escape", "/v1/templates/a%2fb", "a/b"},
+		{"slash and space", "/v1/templates/a%2Fb%20c", "a/b c"},
+		{"query and fragment characters", "/v1/templates/a%3Fb%23c", "a?b#c"},
+		{"escaped percent", "/v1/templates/100%25", "100%"},
+		{"plus is not a space in a path", "/v1/templates/a+b", "a+b"},
+		{"unicode", "/v1/templates/%C3%BC", "ü"},
+		{"escaped braces", "/v1/templates/%7BtemplateId%7D", "{templateId}"},
+		{"escaped literal segment", "/v1/%74emplates/abc", "abc"},
+		{"unescaped slash", "/v1/templates/a/b", ""},
+		{"escaped slash in a literal segment", "/v1%2Ftemplates/abc", ""},
+		{"invalid escape", "/v1/templates/%zz", ""},
+		{"truncated escape", "/v1/templates/100%", ""},
+		{"invalid escape in a literal segment", "/v1/templates%/abc", ""},
+		{"empty parameter", "/v1/templates/", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := d.Match(http.MethodGet, tt.path)
+			params := o.PathParams(tt.path)
+			if tt.want == "" {
+				assert.False(t, ok)
+				assert.Nil(t, got)
+				assert.Nil(t, params)
+				return
+			}
+			require.True(t, ok)
+			assert.Same(t, o, got)
+			assert.Equal(t, map[string]string{"templateId": tt.want}, params)
+		})
+	}
+}
+
+// Every embedded operation with path parameters matches its path with any
+// value escaped into them, and PathParams gives the value back.
+func TestPathParamsRoundTrip(t *testing.T) {
+	docs, err := specs.All()
+	require.NoError(t, err)
+	values := []string{"abc", "a/b c", "../x", "100%", "?#&=+", "ü"}
+	n := 0
+	for _, d := range docs {
+		for _, o := range d.Operations {
+			if !strings.Contains(o.Path, "{") {
+				continue
+			}
+			n++
+			for _, v := range values {
+				var names []string
+				segs := strings.Split(o.Path, "/")
+				for i, seg := range segs {
+					if name, ok := strings.CutPrefix(seg, "{"); ok {
+						names = append(names, strings.TrimSuffix(name, "}"))
+						segs[i] = url.PathEscape(v)
+					}
+				}
+				p := strings.Join(segs, "/")
+				got, ok := d.Match(o.Method, p)
+				require.True(t, ok, "%s: %s", o.FullName(), p)
+				assert.Same(t, o, got, p)
+				want := map[string]string{}
+				for _, name := range names {
+					want[name] = v
+				}
+				assert.Equal(t, want, o.PathParams(p), p)
+			}
+		}
+	}
+	assert.NotZero(t, n, "no embedded operation has a path parameter")
 }

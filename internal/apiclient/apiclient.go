@@ -119,7 +119,7 @@ func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
 	hc.Transport = v.Auth(base)
 	return &Doer{
 		doc:       doc,
-		basePath:  strings.TrimSuffix(u.Path, "/"),
+		basePath:  strings.TrimSuffix(u.EscapedPath(), "/"), // compared with escaped request paths
 		client:    hc,
 		timeout:   cfg.Timeout,
 		maxBody:   cfg.MaxResponseBytes,
@@ -133,11 +133,14 @@ func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
 // Do sends one request built by a generated client: it checks the request
 // against the spec, then makes up to the policy's number of attempts.
 func (d *Doer) Do(req *http.Request) (*http.Response, error) {
-	rel, inBase := strings.CutPrefix(req.URL.Path, d.basePath)
+	// The escaped path, as it goes on the wire: a path parameter escaped by
+	// the generated client (a "/" as %2F) stays within its segment.
+	p := req.URL.EscapedPath()
+	rel, inBase := strings.CutPrefix(p, d.basePath)
 	op, ok := d.doc.Match(req.Method, rel)
 	if !inBase || !strings.HasPrefix(rel, "/") || !ok {
 		closeBody(req)
-		return nil, fmt.Errorf("%s: %s %s is not an operation of this spec", d.doc.Name, req.Method, req.URL.Path)
+		return nil, fmt.Errorf("%s: %s %s is not an operation of this spec", d.doc.Name, req.Method, p)
 	}
 	body, err := bodyBytes(req)
 	if err != nil {

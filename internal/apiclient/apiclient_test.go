@@ -35,7 +35,7 @@ type fake struct {
 	mu       sync.Mutex
 	requests int
 	bodies   []string
-	paths    []string
+	paths    []string // escaped, as sent
 
 	status int
 	reply  string
@@ -51,7 +51,7 @@ func newFake(t *testing.T) *fake {
 		f.mu.Lock()
 		f.requests++
 		f.bodies = append(f.bodies, string(body))
-		f.paths = append(f.paths, r.URL.Path)
+		f.paths = append(f.paths, r.URL.EscapedPath())
 		status, reply, block := f.status, f.reply, f.block
 		f.mu.Unlock()
 		if block {
@@ -371,6 +371,52 @@ func TestNewKeepsTheBasePath(t *testing.T) {
 			assert.Equal(t, before+1, f.count())
 			paths := f.sentPaths()
 			assert.Equal(t, "/prefix/api/ota/init", paths[len(paths)-1])
+		})
+	}
+}
+
+// The Doer matches the escaped path, as it is sent: a path parameter may
+// hold an escaped "/", and the base path is compared escaped too.
+func TestDoMatchesTheEscapedPath(t *testing.T) {
+	f := newFake(t)
+	tests := []struct {
+		name, base, target string
+		sent               bool
+	}{
+		{"escaped slash in a parameter", "", "/v1/template-configs/a%2Fb", true},
+		{"escaped slash and space", "", "/v1/template-configs/a%2Fb%20c", true},
+		{"escaped percent", "", "/v1/template-configs/100%25", true},
+		{"unescaped slash", "", "/v1/template-configs/a/b", false},
+		{"escaped slash between literal segments", "", "/v1%2Ftemplate-configs/a", false},
+		{"escaped base path", "/pre%20fix", "/pre%20fix/v1/template-configs/a", true},
+		{"base path with an escaped slash", "/pre%2Ffix", "/pre%2Ffix/v1/template-configs/a", true},
+		{"outside a base path with an escaped slash", "/pre%2Ffix", "/pre/fix/v1/template-configs/a", false},
+		{"outside the base path", "/prefix", "/v1/template-configs/a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ct *countingTransport
+			d, _, err := apiclient.New(config(t, f.srv.URL+tt.base), "engagelab/otp", vendor(&ct))
+			require.NoError(t, err)
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, f.srv.URL+tt.target, nil)
+			require.NoError(t, err)
+			before := f.count()
+			resp, err := d.Do(req)
+			if !tt.sent {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "is not an operation of this spec")
+				assert.Contains(t, err.Error(), tt.target, "the error shows the path as it would be sent")
+				assert.Equal(t, before, f.count(), "nothing reached the server")
+				assert.Zero(t, ct.n.Load(), "nothing reached the transport")
+				return
+			}
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, before+1, f.count())
+			paths := f.sentPaths()
+			assert.Equal(t, tt.target, paths[len(paths)-1], "the path is sent as it was escaped")
+			require.Len(t, ct.ops, 1)
+			assert.Equal(t, "engagelab/otp getTemplate", ct.ops[0].FullName())
 		})
 	}
 }
