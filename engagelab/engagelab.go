@@ -62,9 +62,10 @@ func NewClient(devKey, devSecret string, opts ...option.Option) (*Client, error)
 // the operation's success (see fitsSuccess); anything else is an error
 // carrying EngageLab's {code, message} when the body has them.
 func checkStatus(op *specs.Operation, resp *http.Response, body []byte) error {
-	// AcceptJSON may rewrite the Content-Type, so it runs only once the
+	// MarkJSON may rewrite the Content-Type, so it runs only once the
 	// answer is known to be a success.
-	if resp.StatusCode == http.StatusOK && json.Valid(body) && fitsSuccess(op, body) && apiclient.AcceptJSON(resp, body) {
+	if resp.StatusCode == http.StatusOK && json.Valid(body) && fitsSuccess(op, body) {
+		apiclient.MarkJSON(resp)
 		return nil
 	}
 	return apierror.FromResponse(op.FullName(), resp, body)

@@ -70,6 +70,10 @@ func NewClient(accessKey, accessSecret string, opts ...option.Option) (*Client, 
 // checkEnvelope accepts only HTTP 200 with result code 0: every NXCloud
 // product answers in a {code, msg|message, data} envelope.
 func checkEnvelope(op *specs.Operation, resp *http.Response, body []byte) error {
+	if isSuccess(op, resp, body) {
+		apiclient.MarkJSON(resp)
+		return nil
+	}
 	e := apierror.FromResponse(op.FullName(), resp, body)
 	if resp.StatusCode != http.StatusOK || !e.HasCode || e.Code != 0 {
 		return e
@@ -82,6 +86,28 @@ func checkEnvelope(op *specs.Operation, resp *http.Response, body []byte) error 
 		return e
 	}
 	return nil
+}
+
+// isSuccess is the common case in one decode: HTTP 200, a JSON object whose
+// code is exactly 0, and data if the operation promises it. Anything else,
+// including an unusual spelling of zero, takes the full path above, which
+// decides the same way and builds the error.
+func isSuccess(op *specs.Operation, resp *http.Response, body []byte) bool {
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	// The same fields as apierror.FromResponse decodes, so that a body it
+	// cannot read (a msg that is not a string) is not a success here either.
+	var env struct {
+		Code    json.RawMessage `json:"code"`
+		Msg     string          `json:"msg"`
+		Message string          `json:"message"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(body, &env) != nil || string(env.Code) != "0" {
+		return false
+	}
+	return !promisesData(op) || (len(env.Data) > 0 && string(env.Data) != "null")
 }
 
 // promisesData reports whether the operation's success envelope must carry

@@ -349,15 +349,21 @@ func Build[C, O, D any](cfg *Config, specName string, v Vendor, newClient func(s
 }
 
 // AcceptJSON reports whether body is JSON, and if so makes sure the
-// response's Content-Type says so in the form the generated parsers look
-// for: they decode JSON200 only when the header contains "json" (case
-// matters to them), and some servers omit it or write "Application/JSON".
+// response's Content-Type says so (see MarkJSON).
 func AcceptJSON(resp *http.Response, body []byte) bool {
 	if !json.Valid(body) {
 		return false
 	}
+	MarkJSON(resp)
+	return true
+}
+
+// MarkJSON makes sure the Content-Type of a response whose body is known to
+// be JSON says so in the form the generated parsers look for: they decode
+// JSON200 only when the header contains "json" (case matters to them), and
+// some servers omit it or write "Application/JSON".
+func MarkJSON(resp *http.Response) {
 	if ct := resp.Header.Get("Content-Type"); !IsJSON(ct) || !strings.Contains(ct, "json") {
 		resp.Header.Set("Content-Type", "application/json")
 	}
-	return true
 }
