@@ -83,10 +83,11 @@ func HTTPServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
-// Serve serves s on the listener until ctx is done, then shuts down
-// gracefully (in-flight requests get up to 5 seconds).
-func Serve(ctx context.Context, l net.Listener, s *Server) error {
-	srv := HTTPServer(l.Addr().String(), s)
+// Serve serves h (a *Server, or any handler such as webhook receivers
+// beside it) on the listener with HTTPServer's limits until ctx is done,
+// then shuts down gracefully (in-flight requests get up to 5 seconds).
+func Serve(ctx context.Context, l net.Listener, h http.Handler) error {
+	srv := HTTPServer(l.Addr().String(), h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -138,7 +137,7 @@ Credentials come from the environment:
 			default:
 				logf("callbacks: EngageLab callbacks on POST %s", PathEngageLabCallback)
 			}
-			return failed(serveUntilDone(cmd.Context(), l, mux))
+			return failed(mock.Serve(cmd.Context(), l, mux))
 		},
 	}
 	f := cmd.Flags()
@@ -181,24 +180,4 @@ func (lw *lineWriter) print(lines ...callbackLine) error {
 	defer lw.mu.Unlock()
 	_, err := lw.w.Write(buf)
 	return err
-}
-
-// serveUntilDone serves h on l until ctx is done, then shuts down
-// gracefully, giving in-flight callbacks up to 5 seconds.
-func serveUntilDone(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := mock.HTTPServer(l.Addr().String(), h)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := srv.Shutdown(shutdownCtx)
-		if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-			err = serr
-		}
-		return err
-	}
 }

@@ -335,15 +335,10 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 			return nil
 		},
 	})
-	srv := mock.HTTPServer(l.Addr().String(), mux)
+	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(l) }()
-	h.stop = func() {
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-		<-done
-	}
+	go func() { defer close(done); _ = mock.Serve(serveCtx, l, mux) }()
+	h.stop = func() { stop(); <-done }
 	return h, nil
 }
 
