@@ -126,12 +126,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.OTPCode == "" {
 		cfg.OTPCode = DefaultOTPCode
 	}
+	otp, err := newOTPState(cfg.Now())
+	if err != nil {
+		return nil, err
+	}
 	return &Server{
 		cfg:       cfg,
 		docs:      docs,
 		otaLogins: map[string]*otaLogin{},
 		wa:        newWAState(),
-		otp:       newOTPState(cfg.Now()),
+		otp:       otp,
 	}, nil
 }
 

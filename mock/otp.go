@@ -3,12 +3,15 @@ package mock
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/verikit/verikit/specs"
 )
 
 // EngageLab OTP in the mock:
@@ -34,25 +37,40 @@ const (
 	// Config.OTPCode says otherwise.
 	DefaultOTPCode = "123456"
 	// DefaultOTPTemplateID is the template a new Server already has, so
-	// that a send works out of the box: approved, WhatsApp then SMS,
-	// 6-digit codes valid for 5 minutes. It is the ID the spec's examples
-	// use.
+	// that a send works out of the box: the spec's createTemplate example
+	// (WhatsApp then SMS, 6-digit codes valid for 5 minutes), approved.
 	DefaultOTPTemplateID = "verify-login"
 	// DefaultOTPTTL is how long a code lives when its template has no
 	// verify_code_config.
 	DefaultOTPTTL = 5 * time.Minute
 )
 
-// seedTemplate is the body DefaultOTPTemplateID was "created" with.
-const seedTemplate = `{
-	"template_id": "` + DefaultOTPTemplateID + `",
-	"description": "Seeded by the mock: login code, WhatsApp first, SMS as fallback",
-	"send_channel_strategy": "whatsapp|sms",
-	"brand_name": "Verikit",
-	"verify_code_config": {"verify_code_type": 1, "verify_code_len": 6, "verify_code_ttl": 5},
-	"whatsapp_config": {"template_type": 1, "template_default_config": {"contain_security": true, "contain_expire": true}},
-	"sms_config": {"template_type": 1, "template_default_config": {"contain_security": true, "contain_expire": true}}
-}`
+// seedTemplate is the body the seed template was "created" with: the
+// spec's createTemplate request example, so the spec says it once.
+func seedTemplate() (map[string]any, error) {
+	op, found := specs.MustLoad("engagelab/otp").Operation("createTemplate")
+	if !found || op.Spec.RequestBody == nil || op.Spec.RequestBody.Value == nil {
+		return nil, fmt.Errorf("mock: the EngageLab spec has no createTemplate request")
+	}
+	mt := op.Spec.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || len(examples(mt)) == 0 {
+		return nil, fmt.Errorf("mock: createTemplate has no request example to seed the mock with")
+	}
+	// A JSON round trip gives the mock its own copy, typed as a decoded
+	// request body is.
+	raw, err := json.Marshal(examples(mt)[0])
+	if err != nil {
+		return nil, err
+	}
+	var seed map[string]any
+	if err := json.Unmarshal(raw, &seed); err != nil {
+		return nil, err
+	}
+	if seed["template_id"] != DefaultOTPTemplateID {
+		return nil, fmt.Errorf("mock: createTemplate's example template_id is %v, not DefaultOTPTemplateID %q", seed["template_id"], DefaultOTPTemplateID)
+	}
+	return seed, nil
+}
 
 // firstMessageID is the docs' example message ID; generated IDs follow it,
 // so that they look like EngageLab's.
@@ -93,14 +111,16 @@ type otpState struct {
 
 // newOTPState returns the OTP state of a new Server: no messages, and the
 // seed template, created at now.
-func newOTPState(now time.Time) *otpState {
-	var seed map[string]any
-	_ = json.Unmarshal([]byte(seedTemplate), &seed) // a constant that parses
+func newOTPState(now time.Time) (*otpState, error) {
+	seed, err := seedTemplate()
+	if err != nil {
+		return nil, err
+	}
 	return &otpState{
 		messages:  map[string]*otpMessage{},
 		templates: map[string]*otpTemplate{DefaultOTPTemplateID: newOTPTemplate(seed, now)},
 		latest:    map[string]string{},
-	}
+	}, nil
 }
 
 func newOTPTemplate(fields map[string]any, now time.Time) *otpTemplate {
