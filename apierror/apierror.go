@@ -73,6 +73,10 @@ type Error struct {
 	Kind error
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// Reason says why the SDK took the answer for a failure when the
+	// vendor's own code did not say so: a redirect it refused to follow,
+	// or a body that breaks the operation's success schema.
+	Reason string
 }
 
 // Is makes errors.Is(err, ErrTooFrequent) and the like work.
@@ -82,6 +86,10 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Operation)
 	b.WriteString(": ")
+	if e.Reason != "" {
+		b.WriteString(e.Reason)
+		b.WriteString("; ")
+	}
 	if e.HasCode {
 		fmt.Fprintf(&b, "code %d", e.Code)
 		if e.Message != "" {

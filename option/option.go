@@ -1,14 +1,19 @@
-// Package option configures the SDK's clients, in the style of
-// functional options:
+// Package option configures the SDK's clients and their calls, in the
+// style of functional options. An Option sets up a client:
 //
 //	client, err := nxcloud.NewClient(key, secret,
 //		option.WithBaseURL("http://127.0.0.1:8080"),
 //		option.WithTimeout(10*time.Second),
 //	)
+//
+// A RequestOption changes one call only:
+//
+//	var raw option.RawResponse
+//	res, err := client.OTA.Verify(ctx, params,
+//		option.WithCallMaxAttempts(1), option.WithRawResponse(&raw))
 package option
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -125,14 +130,6 @@ func WithRetryBackoff(base, maxDelay time.Duration) Option {
 	}
 }
 
-// WithCallMaxAttempts returns a context that overrides the client's
-// WithMaxAttempts for the calls made with it:
-//
-//	res, err := c.OTA.VerifyWithResponse(option.WithCallMaxAttempts(ctx, 1), body)
-func WithCallMaxAttempts(ctx context.Context, n int) context.Context {
-	return apiclient.WithMaxAttempts(ctx, n)
-}
-
 // WithLogger logs one debug record per attempt — operation, method, path,
 // status, attempt, duration, error — to l. Credentials and bodies are never
 // logged, unless WithLogBodies asks for bodies.
@@ -149,6 +146,58 @@ func WithLogger(l *slog.Logger) Option {
 func WithLogBodies() Option {
 	return func(c *apiclient.Config) error {
 		c.LogBodies = true
+		return nil
+	}
+}
+
+// RequestOption changes one setting of a single call; every generated
+// method takes them last.
+type RequestOption = apiclient.RequestOption
+
+// RawResponse is the last answer a call received: status, header and body
+// as read (see WithRawResponse).
+type RawResponse = apiclient.RawResponse
+
+// WithCallMaxAttempts overrides the client's WithMaxAttempts for one call;
+// it must be at least 1.
+func WithCallMaxAttempts(n int) RequestOption {
+	return func(c *apiclient.CallConfig) error {
+		if n < 1 {
+			return fmt.Errorf("option: max attempts must be at least 1, got %d", n)
+		}
+		c.MaxAttempts = n
+		return nil
+	}
+}
+
+// WithCallTimeout overrides the client's WithTimeout for one call whose
+// context has no deadline; 0 means no SDK-imposed bound.
+func WithCallTimeout(d time.Duration) RequestOption {
+	return func(c *apiclient.CallConfig) error {
+		if d < 0 {
+			return fmt.Errorf("option: negative timeout %s", d)
+		}
+		c.Timeout = d
+		return nil
+	}
+}
+
+// WithHeader adds a header to one call. The vendor's authentication
+// headers (NXCloud's signature headers, EngageLab's Authorization) are set
+// after it and always win; Content-Type is the spec's.
+func WithHeader(key, value string) RequestOption {
+	return func(c *apiclient.CallConfig) error { return c.SetHeader(key, value) }
+}
+
+// WithRawResponse stores the call's last answer in dst: its status, header
+// and body as received, for a success and for a vendor failure alike. It is
+// left zero when no answer arrived.
+func WithRawResponse(dst *RawResponse) RequestOption {
+	return func(c *apiclient.CallConfig) error {
+		if dst == nil {
+			return fmt.Errorf("option: nil *RawResponse")
+		}
+		c.Raw = dst
 		return nil
 	}
 }

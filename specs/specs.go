@@ -72,8 +72,12 @@ type Document struct {
 	OpenAPI *openapi3.T
 	// Operations lists every operation, in path then method order.
 	Operations []*Operation
+	// SDK names the Go package, client field and CLI command (info.x-sdk).
+	SDK SDK
 
-	kinds map[int]ErrorKind // from the code catalogue's x-error-kinds
+	kinds   map[int]ErrorKind // from the code catalogue's x-error-kinds
+	success Success           // the root x-success
+	byID    map[string]*Operation
 }
 
 // Operation is one operation of a spec with the metadata the SDK uses.
@@ -87,6 +91,8 @@ type Operation struct {
 	BizType string
 	Action  string
 	Retry   RetryClass
+	// Success is what a successful answer looks like (x-success).
+	Success Success
 	Spec    *openapi3.Operation
 
 	segments []string
@@ -192,7 +198,13 @@ func parse(name string, raw []byte) (*Document, error) {
 	if err := t.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("specs: %s: invalid OpenAPI: %w", name, err)
 	}
-	d := &Document{Name: name, OpenAPI: t, kinds: map[int]ErrorKind{}}
+	d := &Document{Name: name, OpenAPI: t, kinds: map[int]ErrorKind{}, byID: map[string]*Operation{}}
+	if d.SDK, err = parseSDK(name, t.Info); err != nil {
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
+	}
+	if d.success, err = parseSuccess(t.Extensions, Success{Status: http.StatusOK}); err != nil {
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
+	}
 	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
 		if ref := schema(t, schemaName); ref != nil && ref.Value != nil {
 			if err := parseKinds(ref.Value.Extensions, d.kinds); err != nil {
@@ -207,6 +219,10 @@ func parse(name string, raw []byte) (*Document, error) {
 			if err != nil {
 				return nil, fmt.Errorf("specs: %s: %s %s: %w", name, method, p, err)
 			}
+			if d.byID[o.ID] != nil {
+				return nil, fmt.Errorf("specs: %s: operationId %q is used twice", name, o.ID)
+			}
+			d.byID[o.ID] = o
 			d.Operations = append(d.Operations, o)
 		}
 	}
@@ -235,6 +251,10 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 	}
 	if o.ID == "" {
 		return nil, fmt.Errorf("no operationId")
+	}
+	var err error
+	if o.Success, err = parseSuccess(op.Extensions, d.success); err != nil {
+		return nil, err
 	}
 	switch rc := RetryClass(stringExt(op.Extensions, ExtRetryClass)); rc {
 	case Safe, Unsafe:
@@ -371,12 +391,8 @@ func isParam(seg string) bool {
 
 // Operation returns the operation with the given operationId.
 func (d *Document) Operation(id string) (*Operation, bool) {
-	for _, o := range d.Operations {
-		if o.ID == id {
-			return o, true
-		}
-	}
-	return nil, false
+	o, ok := d.byID[id]
+	return o, ok
 }
 
 // ServerURL is the first `servers` entry: the vendor's production base URL.

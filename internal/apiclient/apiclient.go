@@ -1,10 +1,15 @@
-// Package apiclient is the request pipeline shared by the vendor packages.
-// It stands between a generated client (gen/…) and the network as its
-// HttpRequestDoer: it finds the request's operation in the spec, checks the
-// body against the operation's schema before anything is sent, bounds the
-// call with the default timeout, sends it through the vendor's
-// authenticating transport, and turns a failed answer into an error, so
-// that a generated client's JSON200 is set whenever the error is nil.
+// Package apiclient is the request pipeline behind every generated product
+// client (gen/…). A generated method hands it an operationId, the path
+// parameters, the typed params and a place for the typed result; the
+// pipeline does the rest, for every vendor alike:
+//
+//   - it finds the operation in its spec (parsed when the product is first
+//     used) and refuses, before anything is sent, params that break the
+//     operation's schema;
+//   - it sends the request through the vendor's authenticating transport,
+//     never following a redirect, with retries by the operation's class;
+//   - it judges the answer by the operation's success rule (x-success) and
+//     success schema, and decodes the result into the caller's type.
 package apiclient
 
 import (
@@ -69,44 +74,27 @@ func NewConfig[O ~func(*Config) error](opts []O) (*Config, error) {
 	return c, nil
 }
 
-// Vendor is what differs between vendors: how a request is authenticated
-// and how a response says it failed.
-type Vendor struct {
-	// Auth wraps the base transport with the vendor's authentication.
-	Auth func(base http.RoundTripper) http.RoundTripper
-	// Check returns nil for a successful response and the error to return
-	// otherwise. body is the whole response body.
-	Check func(op *specs.Operation, resp *http.Response, body []byte) error
+// Auth wraps a base transport with a vendor's authentication.
+type Auth func(base http.RoundTripper) http.RoundTripper
+
+// Service calls the operations of one spec. Each generated product client
+// holds one; the vendor package makes them (see the vendor's NewClient).
+// A Service is safe for concurrent use.
+type Service struct {
+	spec   string
+	cfg    *Config
+	client *http.Client
+
+	once sync.Once
+	err  error
+	doc  *specs.Document
+	base string // the server URL without a trailing "/"
 }
 
-// Doer implements the generated clients' HttpRequestDoer for one spec.
-type Doer struct {
-	doc       *specs.Document
-	basePath  string
-	client    *http.Client
-	timeout   time.Duration
-	maxBody   int64
-	retry     Retry
-	log       *slog.Logger
-	logBodies bool
-	check     func(*specs.Operation, *http.Response, []byte) error
-}
-
-// New returns the Doer for the named spec and the server URL to give the
-// generated client.
-func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
-	doc, err := specs.Load(specName)
-	if err != nil {
-		return nil, "", err
-	}
-	server := cfg.BaseURL
-	if server == "" {
-		server = doc.ServerURL()
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: base URL: %w", specName, err)
-	}
+// NewService returns the Service for the named spec. The spec itself is
+// parsed on the first call, so that a client costs nothing for the
+// products it does not use.
+func NewService(cfg *Config, spec string, auth Auth) *Service {
 	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
 		copied := *cfg.HTTPClient // never modify the caller's client
@@ -116,120 +104,199 @@ func New(cfg *Config, specName string, v Vendor) (*Doer, string, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = v.Auth(base)
-	return &Doer{
-		doc:       doc,
-		basePath:  strings.TrimSuffix(u.EscapedPath(), "/"), // compared with escaped request paths
-		client:    hc,
-		timeout:   cfg.Timeout,
-		maxBody:   cfg.MaxResponseBytes,
-		retry:     cfg.Retry,
-		log:       cfg.Logger,
-		logBodies: cfg.LogBodies && cfg.Logger != nil,
-		check:     v.Check,
-	}, server, nil
+	hc.Transport = auth(base)
+	// Credentials go to the configured origin only: a redirect is never
+	// followed (whatever the caller's CheckRedirect says), and comes back
+	// as an error naming its target.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Service{spec: spec, cfg: cfg, client: hc}
 }
 
-// Do sends one request built by a generated client: it checks the request
-// against the spec, then makes up to the policy's number of attempts.
-func (d *Doer) Do(req *http.Request) (*http.Response, error) {
-	// The escaped path, as it goes on the wire: a path parameter escaped by
-	// the generated client (a "/" as %2F) stays within its segment.
-	p := req.URL.EscapedPath()
-	rel, inBase := strings.CutPrefix(p, d.basePath)
-	op, ok := d.doc.Match(req.Method, rel)
-	if !inBase || !strings.HasPrefix(rel, "/") || !ok {
-		closeBody(req)
-		return nil, fmt.Errorf("%s: %s %s is not an operation of this spec", d.doc.Name, req.Method, p)
-	}
-	body, err := bodyBytes(req)
-	if err != nil {
-		closeBody(req)
-		return nil, fmt.Errorf("%s: reading request body: %w", op.FullName(), err)
-	}
-	if problems := checkRequest(op, req, body); len(problems) > 0 {
-		closeBody(req)
-		return nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
-	}
+func (s *Service) load() error {
+	s.once.Do(func() {
+		doc, err := specs.Load(s.spec)
+		if err != nil {
+			s.err = err
+			return
+		}
+		server := s.cfg.BaseURL
+		if server == "" {
+			server = doc.ServerURL()
+		}
+		if _, err := url.Parse(server); err != nil {
+			s.err = fmt.Errorf("%s: base URL: %w", s.spec, err)
+			return
+		}
+		s.doc, s.base = doc, strings.TrimSuffix(server, "/")
+	})
+	return s.err
+}
 
-	ctx := req.Context()
-	if _, ok := ctx.Deadline(); !ok && d.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d.timeout)
-		// Response bodies are read in full before Do returns, so
-		// cancelling on return is safe.
-		defer cancel()
+// Call sends the operation opID. path holds the values of its path
+// parameters in the order the path names them; params is the typed request
+// (nil when the operation takes none); out receives the typed result (nil
+// when the operation returns nothing).
+func (s *Service) Call(ctx context.Context, opID string, path []string, params, out any, opts []RequestOption) error {
+	if ctx == nil {
+		return fmt.Errorf("%s %s: nil context", s.spec, opID)
+	}
+	if err := s.load(); err != nil {
+		return err
+	}
+	op, ok := s.doc.Operation(opID)
+	if !ok {
+		return fmt.Errorf("%s: no operation %q", s.spec, opID)
+	}
+	call := CallConfig{MaxAttempts: s.cfg.Retry.MaxAttempts, Timeout: s.cfg.Timeout}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&call); err != nil {
+			return fmt.Errorf("%s: %w", op.FullName(), err)
+		}
+	}
+	req, body, err := s.newRequest(ctx, op, path, params, call.Header)
+	if err != nil {
+		return err
+	}
+	if call.Timeout > 0 {
+		if _, has := ctx.Deadline(); !has {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, call.Timeout)
+			// Response bodies are read in full before Call returns.
+			defer cancel()
+		}
 	}
 	ctx = specs.WithOperation(ctx, op)
-	limit := d.maxAttempts(ctx)
 	for n := 1; ; n++ {
-		o := d.attempt(ctx, op, req, body, n)
-		if o.err == nil {
-			return o.resp, nil
+		o := s.attempt(ctx, op, req, body, n, out)
+		if call.Raw != nil && o.resp != nil {
+			call.Raw.StatusCode, call.Raw.Header, call.Raw.Body = o.resp.StatusCode, o.resp.Header, o.raw
 		}
-		if n >= limit || !retryable(ctx, op, o) || !sleep(ctx, d.delay(n, o)) {
-			return nil, d.final(op, o, n)
+		if o.err == nil {
+			return nil
+		}
+		if n >= call.MaxAttempts || !retryable(ctx, op, o) || !sleep(ctx, s.delay(n, o)) {
+			return s.final(op, o, n)
 		}
 	}
+}
+
+// newRequest builds the request once: the URL with its escaped path
+// parameters, and the encoded, checked body. Every attempt sends a copy.
+func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, []byte, error) {
+	p, problems := expandPath(op.Path, path)
+	if len(problems) > 0 {
+		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	}
+	var body []byte
+	if op.Spec.RequestBody != nil && params != nil {
+		var err error
+		if body, err = json.Marshal(params); err != nil {
+			return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{"the params cannot be encoded as JSON: " + err.Error()}}
+		}
+	}
+	if problems := op.ValidateBody(body); len(problems) > 0 {
+		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	}
+	req, err := http.NewRequestWithContext(ctx, op.Method, s.base+p, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", op.FullName(), err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.ContentLength = int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req, body, nil
+}
+
+// expandPath fills a path template's {parameters} in order, each escaped
+// as one segment. A value that is empty or a dot segment is refused: the
+// path would name another operation ("" turns getTemplate into the list).
+func expandPath(tmpl string, values []string) (string, []string) {
+	var b strings.Builder
+	i := 0
+	for seg := range strings.SplitSeq(strings.TrimPrefix(tmpl, "/"), "/") {
+		b.WriteByte('/')
+		if !strings.HasPrefix(seg, "{") || !strings.HasSuffix(seg, "}") {
+			b.WriteString(seg)
+			continue
+		}
+		name := seg[1 : len(seg)-1]
+		if i >= len(values) {
+			return "", []string{fmt.Sprintf("path parameter %s: missing", name)}
+		}
+		v := values[i]
+		i++
+		if v == "" || v == "." || v == ".." {
+			return "", []string{fmt.Sprintf(`path parameter %s: must not be empty, "." or ".."`, name)}
+		}
+		b.WriteString(url.PathEscape(v))
+	}
+	return b.String(), nil
 }
 
 // attempt sends the request once. Each attempt gets a fresh copy of the
 // body, so the signing transport below signs it afresh with a new ts.
-func (d *Doer) attempt(ctx context.Context, op *specs.Operation, req *http.Request, body []byte, n int) outcome {
+func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Request, body []byte, n int, out any) outcome {
 	start := time.Now()
+	logBodies := s.cfg.LogBodies && s.cfg.Logger != nil
 	var reached atomic.Bool
 	var sent sentHeaders // what went on the wire, for body logging
 	// Whether a connection was made only changes the outcome of an unsafe
 	// operation (a safe one is retried either way), so only those pay for
 	// the trace — and body logging, which records the headers sent.
-	if op.Retry != specs.Safe || d.logBodies {
+	if op.Retry != specs.Safe || logBodies {
 		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { reached.Store(true) }}
-		if d.logBodies {
+		if logBodies {
 			trace.WroteHeaderField = sent.add
 		}
 		ctx = httptrace.WithClientTrace(ctx, trace)
 	}
-	// A shallow copy is enough: the signing transport clones the request
-	// before it sets any header.
+	// A shallow copy is enough: the transports clone the request before
+	// they set any header.
 	r := req.WithContext(ctx)
-	if len(body) > 0 {
+	if body != nil {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	resp, err := d.client.Do(r)
-	if d.logBodies { // the headers are on the wire by now
-		d.logBody(ctx, op, n, "request", sent.snapshot(), body)
+	resp, err := s.client.Do(r)
+	if logBodies { // the headers are on the wire by now
+		s.logBody(ctx, op, n, "request", sent.snapshot(), body)
 	}
 	var o outcome
 	switch {
 	case err != nil:
 		o = outcome{err: err, reached: reached.Load()}
 	default:
-		raw, rerr := readCapped(resp.Body, d.maxBody)
+		raw, rerr := readCapped(resp.Body, s.cfg.MaxResponseBytes)
 		resp.Body.Close()
-		o = outcome{resp: resp, reached: true}
+		o = outcome{resp: resp, raw: raw, reached: true}
 		if rerr != nil {
 			o.err = fmt.Errorf("reading response: %w", rerr)
 			break
 		}
-		if cerr := d.check(op, resp, raw); cerr != nil {
+		if cerr := judge(op, resp, raw, out); cerr != nil {
 			var ae *apierror.Error
 			if errors.As(cerr, &ae) {
 				ae.Kind = kindOf(op, ae)
 			}
 			o.err = cerr
-		} else {
-			resp.Body = io.NopCloser(bytes.NewReader(raw))
 		}
-		if d.logBodies {
-			d.logBody(ctx, op, n, "response", resp.Header, raw)
+		if logBodies {
+			s.logBody(ctx, op, n, "response", resp.Header, raw)
 		}
 	}
-	d.logAttempt(ctx, op, n, o, time.Since(start))
+	s.logAttempt(ctx, op, n, o, time.Since(start))
 	return o
 }
 
-// final turns the last attempt's failure into the error Do returns.
-func (d *Doer) final(op *specs.Operation, o outcome, attempts int) error {
+// final turns the last attempt's failure into the error Call returns.
+func (s *Service) final(op *specs.Operation, o outcome, attempts int) error {
 	var ae *apierror.Error
 	if errors.As(o.err, &ae) {
 		ae.Attempts = attempts
@@ -240,51 +307,6 @@ func (d *Doer) final(op *specs.Operation, o outcome, attempts int) error {
 		Attempts:       attempts,
 		OutcomeUnknown: o.reached && op.Retry != specs.Safe,
 		Err:            o.err,
-	}
-}
-
-// checkRequest applies the spec to the outgoing request: JSON bodies must be
-// sent as application/json (NXCloud answers a wrong Content-Type with a
-// signature error) and must satisfy the operation's schema.
-func checkRequest(op *specs.Operation, req *http.Request, body []byte) []string {
-	if op.BodySchema() != nil && len(body) > 0 {
-		mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-		if mt != "application/json" {
-			return []string{fmt.Sprintf("Content-Type must be application/json, not %q", req.Header.Get("Content-Type"))}
-		}
-	}
-	return op.ValidateBody(body)
-}
-
-// bodyBytes returns the request body without consuming it. Requests built by
-// the generated clients carry GetBody; any other body is read once and put
-// back as a replayable one.
-func bodyBytes(req *http.Request) ([]byte, error) {
-	if req.Body == nil || req.Body == http.NoBody {
-		return nil, nil
-	}
-	if req.GetBody != nil {
-		r, err := req.GetBody()
-		if err != nil {
-			return nil, err
-		}
-		defer r.Close()
-		return io.ReadAll(r)
-	}
-	b, err := io.ReadAll(req.Body)
-	req.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	req.Body = io.NopCloser(bytes.NewReader(b))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	req.ContentLength = int64(len(b))
-	return b, nil
-}
-
-func closeBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
 	}
 }
 
@@ -330,40 +352,4 @@ func (s *sentHeaders) snapshot() http.Header {
 func IsJSON(contentType string) bool {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
-}
-
-// Build makes a generated client whose requests go through a Doer for the
-// named spec. newClient and withDoer are the generated package's
-// NewClientWithResponses and WithHTTPClient.
-func Build[C, O, D any](cfg *Config, specName string, v Vendor, newClient func(string, ...O) (C, error), withDoer func(D) O) (C, error) {
-	var zero C
-	doer, server, err := New(cfg, specName, v)
-	if err != nil {
-		return zero, err
-	}
-	d, ok := any(doer).(D)
-	if !ok {
-		return zero, fmt.Errorf("%s: the generated client's doer type %T is not satisfied by *apiclient.Doer", specName, zero)
-	}
-	return newClient(server, withDoer(d))
-}
-
-// AcceptJSON reports whether body is JSON, and if so makes sure the
-// response's Content-Type says so (see MarkJSON).
-func AcceptJSON(resp *http.Response, body []byte) bool {
-	if !json.Valid(body) {
-		return false
-	}
-	MarkJSON(resp)
-	return true
-}
-
-// MarkJSON makes sure the Content-Type of a response whose body is known to
-// be JSON says so in the form the generated parsers look for: they decode
-// JSON200 only when the header contains "json" (case matters to them), and
-// some servers omit it or write "Application/JSON".
-func MarkJSON(resp *http.Response) {
-	if ct := resp.Header.Get("Content-Type"); !IsJSON(ct) || !strings.Contains(ct, "json") {
-		resp.Header.Set("Content-Type", "application/json")
-	}
 }

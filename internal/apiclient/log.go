@@ -16,8 +16,8 @@ var maskedHeaders = []string{"sign", "accesskey", "authorization", "proxy-author
 // logBodyLimit caps how much of a body one log record carries.
 const logBodyLimit = 4 << 10
 
-func (d *Doer) logAttempt(ctx context.Context, op *specs.Operation, n int, o outcome, took time.Duration) {
-	if d.log == nil || !d.log.Enabled(ctx, slog.LevelDebug) {
+func (s *Service) logAttempt(ctx context.Context, op *specs.Operation, n int, o outcome, took time.Duration) {
+	if s.cfg.Logger == nil || !s.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
@@ -33,17 +33,17 @@ func (d *Doer) logAttempt(ctx context.Context, op *specs.Operation, n int, o out
 	if o.err != nil {
 		attrs = append(attrs, slog.String("error", o.err.Error()))
 	}
-	d.log.LogAttrs(ctx, slog.LevelDebug, "verikit call", attrs...)
+	s.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "verikit call", attrs...)
 }
 
-func (d *Doer) logBody(ctx context.Context, op *specs.Operation, n int, what string, h http.Header, body []byte) {
-	if !d.log.Enabled(ctx, slog.LevelDebug) {
+func (s *Service) logBody(ctx context.Context, op *specs.Operation, n int, what string, h http.Header, body []byte) {
+	if !s.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	if len(body) > logBodyLimit {
 		body = body[:logBodyLimit]
 	}
-	d.log.LogAttrs(ctx, slog.LevelDebug, "verikit "+what,
+	s.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "verikit "+what,
 		slog.String("op", op.FullName()),
 		slog.Int("attempt", n),
 		slog.Any("header", MaskHeaders(h)),

@@ -35,25 +35,10 @@ type Retry struct {
 // DefaultRetry is the policy of a client given no retry option.
 var DefaultRetry = Retry{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
 
-type attemptsKey struct{}
-
-// WithMaxAttempts overrides the client's MaxAttempts for calls made with
-// the returned context.
-func WithMaxAttempts(ctx context.Context, n int) context.Context {
-	return context.WithValue(ctx, attemptsKey{}, n)
-}
-
-func (d *Doer) maxAttempts(ctx context.Context) int {
-	n := d.retry.MaxAttempts
-	if v, ok := ctx.Value(attemptsKey{}).(int); ok {
-		n = v
-	}
-	return max(n, 1)
-}
-
 // outcome is the result of one attempt.
 type outcome struct {
 	resp    *http.Response
+	raw     []byte // the response body as read
 	err     error // *apierror.Error, or a transport failure
 	reached bool  // a connection was made: the request may have reached the server
 	wait    time.Duration
@@ -80,15 +65,15 @@ func retryable(ctx context.Context, op *specs.Operation, o outcome) bool {
 // delay is the wait before attempt n+1: the server's Retry-After when it
 // gave one, else capped exponential backoff with jitter (between half and
 // all of the step).
-func (d *Doer) delay(n int, o outcome) time.Duration {
+func (s *Service) delay(n int, o outcome) time.Duration {
 	if o.resp != nil {
 		if ra, ok := retryAfter(o.resp.Header.Get("Retry-After"), time.Now()); ok {
-			return min(ra, d.retry.MaxDelay)
+			return min(ra, s.cfg.Retry.MaxDelay)
 		}
 	}
-	step := d.retry.BaseDelay << (n - 1)
-	if step <= 0 || step > d.retry.MaxDelay {
-		step = d.retry.MaxDelay
+	step := s.cfg.Retry.BaseDelay << (n - 1)
+	if step <= 0 || step > s.cfg.Retry.MaxDelay {
+		step = s.cfg.Retry.MaxDelay
 	}
 	if step <= 1 {
 		return step

@@ -77,7 +77,10 @@ func failed(err error) error {
 
 // Run executes the command line args and returns the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
-	root := newRoot(env)
+	root, lazy := newRoot(env)
+	if cmd, _, err := root.Find(args); err == nil {
+		lazy.prepare(cmd)
+	}
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
@@ -119,8 +122,9 @@ type globals struct {
 	stderr      io.Writer
 }
 
-func newRoot(env Env) *cobra.Command {
+func newRoot(env Env) (*cobra.Command, lazyFlags) {
 	g := &globals{stderr: env.Stderr}
+	lazy := lazyFlags{}
 	root := &cobra.Command{
 		Use:   "verikit",
 		Short: "Call NXCloud and EngageLab verification APIs, or a local mock of them",
@@ -148,15 +152,15 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 	root.PersistentFlags().BoolVar(&g.debugBodies, "debug-bodies", false, "like --debug, and also log bodies and the headers sent, credentials masked")
 
 	root.AddCommand(
-		vendorCommand(env, g, "nxcloud", "Call NXCloud APIs (signed with NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET)"),
-		vendorCommand(env, g, "engagelab", "Call EngageLab APIs (authenticated with ENGAGELAB_DEV_KEY / ENGAGELAB_DEV_SECRET)"),
+		vendorCommand(env, g, lazy, "nxcloud", "Call NXCloud APIs (signed with NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET)"),
+		vendorCommand(env, g, lazy, "engagelab", "Call EngageLab APIs (authenticated with ENGAGELAB_DEV_KEY / ENGAGELAB_DEV_SECRET)"),
 		signCommand(env),
 		mockCommand(env),
 		callbacksCommand(env),
 		demoCommand(env),
 		specsCommand(env),
 	)
-	return root
+	return root, lazy
 }
 
 // clientOptions turns the global flags into client options.
@@ -206,8 +210,8 @@ func credentials(env Env, keyVar, secretVar string) (string, string, error) {
 
 // clients builds the client a vendor's commands need.
 type clients struct {
-	nx *nxcloud.Client
-	el *engagelab.Client
+	nxcloud   *nxcloud.Client
+	engagelab *engagelab.Client
 }
 
 func newClients(env Env, g *globals, vendor string) (*clients, error) {
@@ -222,14 +226,14 @@ func newClients(env Env, g *globals, vendor string) (*clients, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.nx, err = nxcloud.NewClient(key, secret, opts...)
+		c.nxcloud, err = nxcloud.NewClient(key, secret, opts...)
 		return c, err
 	default:
 		key, secret, err := credentials(env, EnvDevKey, EnvDevSecret)
 		if err != nil {
 			return nil, err
 		}
-		c.el, err = engagelab.NewClient(key, secret, opts...)
+		c.engagelab, err = engagelab.NewClient(key, secret, opts...)
 		return c, err
 	}
 }

@@ -13,19 +13,23 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/spf13/cobra"
 
-	"github.com/verikit/verikit"
+	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/specs"
 )
 
-const jsonType = "application/json"
+// product is one spec's command below its vendor's (operations.gen.go).
+type product struct {
+	vendor, command, spec, title string
+}
 
-// operation binds one spec operation to a command and to its generated
-// client method. Everything else — flags, help, required fields, examples —
-// is read from the spec.
+// operation binds one spec operation to a command and to the typed method
+// users call (operations.gen.go). Everything else — flags, help, required
+// fields, examples — is read from the spec when the command is used.
 type operation struct {
-	vendor, product string // command path: verikit <vendor> <product> <kebab(operationId)>
-	spec, id        string // the spec and operationId
-	call            func(ctx context.Context, c *clients, in input) (any, error)
+	vendor, product  string // command path: verikit <vendor> <product> <command>
+	spec, id         string // the spec and operationId
+	command, summary string
+	call             func(ctx context.Context, c *clients, in input) (any, error)
 }
 
 // input is what the flags of an operation command built: the JSON body
@@ -35,80 +39,51 @@ type input struct {
 	path map[string]string
 }
 
-// reader is the body for a generated *WithBody method.
-func (in input) reader() *bytes.Reader { return bytes.NewReader(in.body) }
+// decode fills an operation's typed params from the body the flags built.
+func (in input) decode(dst any) error {
+	if in.body == nil {
+		return nil
+	}
+	if err := json.Unmarshal(in.body, dst); err != nil {
+		return usagef("the flags do not make valid params: %v", err)
+	}
+	return nil
+}
 
-var operations = []operation{
-	{"nxcloud", "ota", "nxcloud/ota", "init", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.OTA.InitWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"nxcloud", "ota", "nxcloud/ota", "verify", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.OTA.VerifyWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "login", func(ctx context.Context, c *clients, _ input) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.LoginWithResponse(ctx))
-	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "getCode", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.GetCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "checkCode", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.CheckCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "createClient", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.CreateClientWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "createApp", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.CreateAppWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"nxcloud", "wa", "nxcloud/wa-integrator", "phoneList", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.nx.WhatsApp.PhoneListWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "sendMessage", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.SendMessageWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "sendCode", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.SendCodeWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "verify", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.VerifyWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "sendCustomMessage", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.SendCustomMessageWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "createTemplate", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.CreateTemplateWithBodyWithResponse(ctx, jsonType, in.reader()))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "listTemplates", func(ctx context.Context, c *clients, _ input) (any, error) {
-		return verikit.Result(c.el.OTP.ListTemplatesWithResponse(ctx))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "getTemplate", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.GetTemplateWithResponse(ctx, in.path["templateId"]))
-	}},
-	{"engagelab", "otp", "engagelab/otp", "deleteTemplate", func(ctx context.Context, c *clients, in input) (any, error) {
-		return verikit.Result(c.el.OTP.DeleteTemplateWithResponse(ctx, in.path["templateId"]))
-	}},
+// done is what an operation that returns nothing prints.
+var done = struct{}{}
+
+// lazyFlags holds, per operation command, the function that reads its spec
+// and defines its flags. Run calls it for the one command being run, so
+// that start-up parses no spec the command line does not need.
+type lazyFlags map[*cobra.Command]func()
+
+// prepare defines the flags of cmd, if it is an operation command.
+func (l lazyFlags) prepare(cmd *cobra.Command) {
+	if f := l[cmd]; f != nil {
+		f()
+		delete(l, cmd)
+	}
 }
 
 // vendorCommand builds `verikit <vendor>` with a child per product and a
 // grandchild per operation.
-func vendorCommand(env Env, g *globals, vendor, short string) *cobra.Command {
+func vendorCommand(env Env, g *globals, lazy lazyFlags, vendor, short string) *cobra.Command {
 	cmd := group(vendor, short)
 	if vendor == "nxcloud" {
 		cmd.PersistentFlags().StringVar(&g.algorithm, "sign-algorithm", "md5", "signature hash: md5 or sha256")
 	}
-	products := map[string]*cobra.Command{}
+	groups := map[string]*cobra.Command{}
+	for _, p := range products {
+		if p.vendor == vendor {
+			groups[p.command] = group(p.command, p.title)
+			cmd.AddCommand(groups[p.command])
+		}
+	}
 	for _, op := range operations {
-		if op.vendor != vendor {
-			continue
+		if op.vendor == vendor {
+			groups[op.product].AddCommand(operationCommand(env, g, lazy, op))
 		}
-		p := products[op.product]
-		if p == nil {
-			doc := specs.MustLoad(op.spec)
-			p = group(op.product, doc.OpenAPI.Info.Title)
-			products[op.product] = p
-			cmd.AddCommand(p)
-		}
-		p.AddCommand(operationCommand(env, g, op))
 	}
 	return cmd
 }
@@ -132,25 +107,31 @@ func group(use, short string) *cobra.Command {
 	}
 }
 
-func operationCommand(env Env, g *globals, op operation) *cobra.Command {
-	spec := specs.MustLoad(op.spec)
-	o, found := spec.Operation(op.id)
-	if !found {
-		panic(fmt.Sprintf("cli: %s has no operation %s", op.spec, op.id)) // caught by the CLI tests
-	}
-	params, fields := pathFields(o), bodyFields(o)
+func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     kebab(op.id),
-		Short:   o.Spec.Summary,
-		Long:    strings.TrimSpace(o.Spec.Summary + "\n\n" + o.Spec.Description),
-		Example: exampleLine(op, append(params, fields...)),
-		Args:    noArgs,
+		Use:   op.command,
+		Short: op.summary,
+		Args:  noArgs,
 	}
-	values := map[string]*string{}
-	for _, f := range append(params, fields...) {
-		values[f.flag] = cmd.Flags().String(f.flag, "", f.help)
-		if f.required {
-			_ = cmd.MarkFlagRequired(f.flag)
+	var (
+		o              *specs.Operation
+		params, fields []field
+		values         = map[string]*string{}
+	)
+	lazy[cmd] = func() {
+		spec := specs.MustLoad(op.spec)
+		var found bool
+		if o, found = spec.Operation(op.id); !found {
+			panic(fmt.Sprintf("cli: %s has no operation %s", op.spec, op.id)) // caught by the CLI tests
+		}
+		params, fields = pathFields(o), bodyFields(o)
+		cmd.Long = strings.TrimSpace(o.Spec.Summary + "\n\n" + o.Spec.Description)
+		cmd.Example = exampleLine(op, append(params, fields...))
+		for _, f := range append(params, fields...) {
+			values[f.flag] = cmd.Flags().String(f.flag, "", f.help)
+			if f.required {
+				_ = cmd.MarkFlagRequired(f.flag)
+			}
 		}
 	}
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -164,6 +145,10 @@ func operationCommand(env Env, g *globals, op operation) *cobra.Command {
 			var err error
 			if in.body, err = buildBody(cmd, fields, values); err != nil {
 				return usageError{err}
+			}
+			// The spec's own messages, before the flags become typed params.
+			if problems := o.ValidateBody(in.body); len(problems) > 0 {
+				return &apierror.ValidationError{Operation: o.FullName(), Problems: problems}
 			}
 		}
 		c, err := newClients(env, g, op.vendor)
@@ -289,7 +274,7 @@ func typeName(s *openapi3.Schema) string {
 // exampleLine shows the command with each required flag set to its example.
 func exampleLine(op operation, fields []field) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  verikit %s %s %s", op.vendor, op.product, kebab(op.id))
+	fmt.Fprintf(&b, "  verikit %s %s %s", op.vendor, op.product, op.command)
 	for _, f := range fields {
 		if f.required && f.schema.Example != nil {
 			fmt.Fprintf(&b, " --%s %v", f.flag, f.schema.Example)

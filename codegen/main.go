@@ -1,0 +1,445 @@
+// Command codegen turns the specs in specs/ into Go; `go generate ./...`
+// runs it from the module root. For each spec it writes, with nothing
+// written by hand per product or per operation:
+//
+//   - gen/<vendor>/<package>/models.gen.go: the types, by oapi-codegen;
+//   - gen/<vendor>/<package>/client.gen.go: one typed method per operation;
+//   - gen/<vendor>/<package>/doc.gen.go: the package documentation;
+//
+// and for each vendor <vendor>/client.gen.go (the vendor Client with a
+// field per product), and once internal/cli/operations.gen.go (the CLI's
+// table of commands). What it needs beyond the OpenAPI text comes from the
+// specs' own extensions, through package specs: x-sdk (names), x-success
+// (what a method returns) and x-retry-class.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
+
+	"github.com/verikit/verikit/specs"
+)
+
+const module = "github.com/verikit/verikit"
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "codegen:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	docs, err := specs.All()
+	if err != nil {
+		return err
+	}
+	var products []*product
+	for _, d := range docs {
+		p, err := generateProduct(d)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+		products = append(products, p)
+	}
+	if err := checkNames(products); err != nil {
+		return err
+	}
+	if err := removeStale(products); err != nil {
+		return err
+	}
+	byVendor := map[string][]*product{}
+	for _, p := range products {
+		byVendor[p.Vendor] = append(byVendor[p.Vendor], p)
+	}
+	for vendor, ps := range byVendor {
+		if err := write(filepath.Join(vendor, "client.gen.go"), vendorTmpl, map[string]any{"Vendor": vendor, "Products": ps}); err != nil {
+			return err
+		}
+	}
+	return write(filepath.Join("internal", "cli", "operations.gen.go"), cliTmpl, products)
+}
+
+// product is one spec, as the templates see it.
+type product struct {
+	specs.SDK
+	Spec       string // nxcloud/ota
+	Title      string
+	Doc        string // the package doc, as comment lines
+	ImportPath string
+	Ops        []*operation
+}
+
+// operation is one spec operation, as the templates see it.
+type operation struct {
+	ID, Method, Name, Command string
+	Summary                   string
+	Doc                       string // comment lines
+	PathParams                []pathParam
+	Params                    string // Go type of the request, "" for none
+	Result                    string // Go type of the payload, "" for none
+	ResultIsSlice             bool
+}
+
+type pathParam struct{ Name, Go string }
+
+func generateProduct(d *specs.Document) (*product, error) {
+	p := &product{
+		SDK:        d.SDK,
+		Spec:       d.Name,
+		Title:      d.OpenAPI.Info.Title,
+		ImportPath: module + "/gen/" + d.SDK.Vendor + "/" + d.SDK.Package,
+	}
+	dir := filepath.Join("gen", d.SDK.Vendor, d.SDK.Package)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	models, err := generateModels(d)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "models.gen.go"), models, 0o644); err != nil {
+		return nil, err
+	}
+	p.Doc = comment(fmt.Sprintf("Package %s is %s, generated from specs/%s.yaml.\n\n%s\n\nGet a %s.Client from %s.NewClient, which adds the credentials; each method\ntakes a context, the typed params and per-call options (package option),\nand returns the typed result or an error from package apierror.",
+		d.SDK.Package, d.OpenAPI.Info.Title, d.Name, strings.TrimSpace(d.OpenAPI.Info.Description), d.SDK.Package, d.SDK.Vendor))
+	for _, o := range d.Operations {
+		op, err := newOperation(d, o)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.ID, err)
+		}
+		p.Ops = append(p.Ops, op)
+	}
+	sort.Slice(p.Ops, func(i, j int) bool { return p.Ops[i].Name < p.Ops[j].Name })
+	if err := write(filepath.Join(dir, "doc.gen.go"), docTmpl, p); err != nil {
+		return nil, err
+	}
+	return p, write(filepath.Join(dir, "client.gen.go"), clientTmpl, p)
+}
+
+// generateModels runs oapi-codegen for the types only: the typed methods
+// come from clientTmpl, so its HTTP client is never generated.
+func generateModels(d *specs.Document) ([]byte, error) {
+	raw, err := specs.Raw(d.Name)
+	if err != nil {
+		return nil, err
+	}
+	// oapi-codegen changes the document it is given: parse a fresh one.
+	t, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		return nil, err
+	}
+	version := oapiCodegenVersion()
+	src, err := codegen.Generate(t, codegen.Configuration{
+		PackageName:   d.SDK.Package,
+		Generate:      codegen.GenerateOptions{Models: true},
+		Compatibility: codegen.CompatibilityOptions{AlwaysPrefixEnumValues: true},
+		OutputOptions: codegen.OutputOptions{
+			// The code enums are not referenced by an operation, but
+			// their constants are the point: keep every schema.
+			SkipPrune:      true,
+			NameNormalizer: string(codegen.NameNormalizerFunctionToCamelCaseWithInitialisms),
+			// Optional fields are values unless a schema asks for a
+			// pointer (x-go-type-skip-optional-pointer: false), where
+			// absence and zero differ.
+			PreferSkipOptionalPointer:                 true,
+			PreferSkipOptionalPointerWithOmitzero:     true,
+			PreferSkipOptionalPointerOnContainerTypes: true,
+		},
+		NoVCSVersionOverride: &version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The package doc is doc.gen.go's; drop oapi-codegen's stock line.
+	stock := fmt.Sprintf("// Package %s provides primitives to interact with the openapi HTTP API.\n//\n", d.SDK.Package)
+	if !strings.Contains(src, stock) {
+		return nil, fmt.Errorf("oapi-codegen's header changed; update codegen to drop its package doc")
+	}
+	return []byte(strings.Replace(src, stock, "", 1)), nil
+}
+
+func oapiCodegenVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "github.com/oapi-codegen/oapi-codegen/v2" {
+				return m.Version
+			}
+		}
+	}
+	return "unknown"
+}
+
+func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
+	op := &operation{
+		ID:      o.ID,
+		Method:  o.Method,
+		Name:    codegen.ToCamelCaseWithInitialisms(o.ID),
+		Command: kebab(o.ID),
+		Summary: strings.TrimSpace(o.Spec.Summary),
+	}
+	for _, seg := range strings.Split(o.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			name := seg[1 : len(seg)-1]
+			op.PathParams = append(op.PathParams, pathParam{Name: name, Go: lowerFirst(codegen.ToCamelCaseWithInitialisms(name))})
+		}
+	}
+	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil {
+		mt := rb.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil {
+			return nil, fmt.Errorf("the request body has no application/json schema")
+		}
+		name, slice, err := goType(mt.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("request body: %w", err)
+		}
+		if slice {
+			return nil, fmt.Errorf("request body: an array body is not supported")
+		}
+		op.Params = name
+	}
+	if ref := o.PayloadSchema(); ref != nil && !emptyObject(ref) {
+		name, slice, err := goType(ref)
+		if err != nil {
+			return nil, fmt.Errorf("success payload: %w", err)
+		}
+		op.Result, op.ResultIsSlice = name, slice
+	} else if ref == nil && !o.Success.Empty {
+		return nil, fmt.Errorf("no success payload schema; declare x-success payload: null if the success carries nothing")
+	}
+	op.Doc = comment(operationDoc(d, o, op))
+	return op, nil
+}
+
+// goType is the Go type of a schema that names a component, directly, as
+// the one member of an allOf (the nullable-envelope idiom), or as the items
+// of an array.
+func goType(ref *openapi3.SchemaRef) (string, bool, error) {
+	if name, ok := component(ref); ok {
+		return name, false, nil
+	}
+	if ref.Value != nil && ref.Value.Type.Is(openapi3.TypeArray) && ref.Value.Items != nil {
+		if name, ok := component(ref.Value.Items); ok {
+			return name, true, nil
+		}
+	}
+	return "", false, fmt.Errorf("the schema must be a $ref to a component schema (or an array of one)")
+}
+
+func component(ref *openapi3.SchemaRef) (string, bool) {
+	if name, ok := strings.CutPrefix(ref.Ref, "#/components/schemas/"); ok {
+		return codegen.SchemaNameToTypeName(name), true
+	}
+	if ref.Value != nil && len(ref.Value.AllOf) == 1 {
+		return component(ref.Value.AllOf[0])
+	}
+	return "", false
+}
+
+// emptyObject reports whether a payload schema has nothing to return.
+func emptyObject(ref *openapi3.SchemaRef) bool {
+	v := ref.Value
+	return ref.Ref == "" && v != nil && v.Type.Is(openapi3.TypeObject) && len(v.Properties) == 0 && len(v.AllOf) == 0
+}
+
+func operationDoc(d *specs.Document, o *specs.Operation, op *operation) string {
+	var b strings.Builder
+	summary := strings.TrimSuffix(strings.TrimSpace(o.Spec.Summary), ".")
+	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.Path)
+	if desc := strings.TrimSpace(o.Spec.Description); desc != "" {
+		b.WriteString("\n" + desc + "\n")
+	}
+	switch o.Retry {
+	case specs.Safe:
+		b.WriteString("\nRetry class: safe. It only reads, so a failed attempt may be sent again.\n")
+	default:
+		b.WriteString("\nRetry class: unsafe. It is never sent again once the request may have\nreached the server; such a failure is apierror.ErrOutcomeUnknown.\n")
+	}
+	if codes := resultCodes(d); codes != "" {
+		b.WriteString("\nA failure the vendor reports is an *apierror.Error whose Code may be\n" + wrap(codes+".", 72) + "\n")
+	}
+	var failures []string
+	for _, status := range sortedStatuses(o.Spec.Responses) {
+		if status == fmt.Sprint(o.Success.Status) {
+			continue
+		}
+		if r := o.Spec.Responses.Value(status); r != nil && r.Value != nil && r.Value.Description != nil {
+			failures = append(failures, fmt.Sprintf("  - HTTP %s: %s", status, firstLine(*r.Value.Description)))
+		}
+	}
+	if len(failures) > 0 {
+		b.WriteString("\nFailures by HTTP status:\n\n" + strings.Join(failures, "\n") + "\n")
+	}
+	return b.String()
+}
+
+// resultCodes lists the spec's code catalogue as its Go constants.
+func resultCodes(d *specs.Document) string {
+	for _, name := range []string{"ResultCode", "ErrorCode"} {
+		ref := d.OpenAPI.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		names, _ := ref.Value.Extensions["x-enum-varnames"].([]any)
+		var out []string
+		for i, n := range names {
+			if i < len(ref.Value.Enum) && n != "Success" {
+				out = append(out, fmt.Sprintf("%s%v (%v)", name, n, ref.Value.Enum[i]))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	return ""
+}
+
+func sortedStatuses(r *openapi3.Responses) []string {
+	var out []string
+	for k := range r.Map() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// wrap breaks text into lines of at most width characters, at spaces.
+func wrap(text string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\n"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// comment turns text into Go comment lines, wrapping nothing: the specs'
+// descriptions are already wrapped.
+func comment(text string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		line = strings.TrimRight(line, " \t")
+		if line == "" {
+			b.WriteString("//\n")
+			continue
+		}
+		b.WriteString("// " + line + "\n")
+	}
+	return b.String()
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	// Keep initialisms whole: URL stays URL, but IDs become iDs no more.
+	i := 0
+	for i < len(s) && s[i] >= 'A' && s[i] <= 'Z' {
+		i++
+	}
+	switch {
+	case i == 0:
+		return s
+	case i == 1 || i == len(s):
+		return strings.ToLower(s[:i]) + s[i:]
+	default:
+		return strings.ToLower(s[:i-1]) + s[i-1:]
+	}
+}
+
+// kebab turns an operationId into a command name: checkCode → check-code.
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '_':
+			b.WriteByte('-')
+		case r >= 'A' && r <= 'Z':
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r + ('a' - 'A'))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// checkNames refuses two specs that would generate the same package, field
+// or command.
+func checkNames(ps []*product) error {
+	seen := map[string]string{}
+	for _, p := range ps {
+		for _, key := range []string{"package " + p.Vendor + "/" + p.Package, "field " + p.Vendor + "." + p.Field, "command " + p.Vendor + " " + p.Command} {
+			if other, dup := seen[key]; dup {
+				return fmt.Errorf("%s and %s both generate %s; set info.x-sdk in one of them", other, p.Spec, key)
+			}
+			seen[key] = p.Spec
+		}
+	}
+	return nil
+}
+
+// removeStale deletes generated packages whose spec is gone, so a removed
+// or renamed spec leaves nothing behind.
+func removeStale(ps []*product) error {
+	want := map[string]bool{}
+	for _, p := range ps {
+		want[filepath.Join("gen", p.Vendor, p.Package)] = true
+	}
+	dirs, _ := filepath.Glob(filepath.Join("gen", "*", "*"))
+	for _, dir := range dirs {
+		if !want[dir] {
+			if _, err := os.Stat(filepath.Join(dir, "doc.gen.go")); err == nil {
+				if err := os.RemoveAll(dir); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var funcs = template.FuncMap{
+	"join": strings.Join,
+	"quote": func(s string) string {
+		return fmt.Sprintf("%q", s)
+	},
+}
+
+// write executes a template and writes the gofmt-ed result.
+func write(path string, tmpl *template.Template, data any) error {
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, data); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	src, err := format.Source(buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("%s: generated code does not parse: %w\n%s", path, err, buf.Bytes())
+	}
+	return os.WriteFile(path, src, 0o644)
+}

@@ -1,0 +1,234 @@
+package specs
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Extensions that say what a success is and how a spec reaches users.
+const (
+	// ExtSuccess declares what a successful answer looks like. At the root
+	// of a spec it holds for every operation; an operation's own
+	// x-success overrides the keys it names:
+	//
+	//	x-success:
+	//	  status: 200                    # the only HTTP status of a success
+	//	  code: {field: code, values: [0]}  # the result code and the JSON values that mean success
+	//	  payload: data                  # the field holding the result; absent = the whole body
+	//
+	// An operation whose success carries nothing sets `payload: null`.
+	// A success must also satisfy the operation's response schema for that
+	// status, and carry a non-null payload when one is declared.
+	ExtSuccess = "x-success"
+	// ExtSDK, under info, names what a spec becomes: its Go package, the
+	// vendor client's field and the CLI command. Each key is optional and
+	// defaults from the file name (ota → package ota, field OTA, command ota).
+	ExtSDK = "x-sdk"
+)
+
+// Success is an operation's success rule (ExtSuccess, the root's merged
+// with the operation's).
+type Success struct {
+	Status int
+	// CodeField names the result code's field; "" when the status alone
+	// decides.
+	CodeField string
+	// CodeValues are the JSON texts of the codes that mean success
+	// ("0", `"0"`, `"success"`): the JSON type matters.
+	CodeValues []string
+	// Payload names the field holding the result ("data"); "" means the
+	// whole body.
+	Payload string
+	// Empty is set when a success carries nothing to return.
+	Empty bool
+
+	values []any // CodeValues decoded
+}
+
+// CodeMatches reports whether a decoded JSON code value is one of the
+// success values: 0 and "0" differ, 0 and 0.0 do not.
+func (s *Success) CodeMatches(v any) bool {
+	for _, w := range s.values {
+		if v == w {
+			return true
+		}
+	}
+	return false
+}
+
+// IsSuccessCode reports whether a raw JSON code value is one of the
+// success values.
+func (s *Success) IsSuccessCode(raw json.RawMessage) bool {
+	v := strings.TrimSpace(string(raw))
+	for _, c := range s.CodeValues {
+		if v == c {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSuccess merges an x-success extension over base.
+func parseSuccess(ext map[string]any, base Success) (Success, error) {
+	raw, present := ext[ExtSuccess]
+	if !present {
+		return base, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return base, fmt.Errorf("%s must be an object", ExtSuccess)
+	}
+	s := base
+	for k, v := range m {
+		switch k {
+		case "status":
+			n, ok := v.(float64)
+			if !ok || n < 100 || n > 599 || n != float64(int(n)) {
+				return base, fmt.Errorf("%s.status must be an HTTP status, got %v", ExtSuccess, v)
+			}
+			s.Status = int(n)
+		case "code":
+			c, ok := v.(map[string]any)
+			field, _ := c["field"].(string)
+			values, _ := c["values"].([]any)
+			if !ok || field == "" || len(values) == 0 {
+				return base, fmt.Errorf("%s.code must have a field and a non-empty list of values", ExtSuccess)
+			}
+			s.CodeField, s.CodeValues, s.values = field, nil, nil
+			for _, val := range values {
+				switch val.(type) {
+				case float64, string, bool:
+				default:
+					return base, fmt.Errorf("%s.code.values: %v is not a number, string or boolean", ExtSuccess, val)
+				}
+				s.values = append(s.values, val)
+				b, err := json.Marshal(val)
+				if err != nil {
+					return base, fmt.Errorf("%s.code.values: %w", ExtSuccess, err)
+				}
+				s.CodeValues = append(s.CodeValues, string(b))
+			}
+		case "payload":
+			if v == nil {
+				s.Payload, s.Empty = "", true
+				continue
+			}
+			p, ok := v.(string)
+			if !ok || p == "" {
+				return base, fmt.Errorf("%s.payload must be a field name or null", ExtSuccess)
+			}
+			s.Payload, s.Empty = p, false
+		default:
+			return base, fmt.Errorf("%s: unknown key %q", ExtSuccess, k)
+		}
+	}
+	if s.Status == 0 {
+		s.Status = http.StatusOK
+	}
+	return s, nil
+}
+
+// SuccessSchema is the schema a successful answer's body must satisfy: the
+// response schema for the success status.
+func (o *Operation) SuccessSchema() *openapi3.Schema { return o.ResponseSchema(o.Success.Status) }
+
+// PayloadSchema is the schema of what a success returns to the caller: the
+// payload field of the success schema, or the whole of it; nil when the
+// operation returns nothing.
+func (o *Operation) PayloadSchema() *openapi3.SchemaRef {
+	if o.Success.Empty {
+		return nil
+	}
+	resp := o.Spec.Responses.Status(o.Success.Status)
+	if resp == nil || resp.Value == nil {
+		return nil
+	}
+	mt := resp.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	if o.Success.Payload == "" {
+		return mt.Schema
+	}
+	if mt.Schema.Value == nil {
+		return nil
+	}
+	return mt.Schema.Value.Properties[o.Success.Payload]
+}
+
+// SDK names what a spec becomes in Go and in the CLI (ExtSDK).
+type SDK struct {
+	Vendor  string // the spec's directory: nxcloud
+	Package string // the generated Go package: waintegrator
+	Field   string // the vendor client's field: WhatsApp
+	Command string // the CLI command below the vendor: wa
+}
+
+func parseSDK(name string, info *openapi3.Info) (SDK, error) {
+	vendor, file, _ := strings.Cut(name, "/")
+	s := SDK{Vendor: vendor, Package: goPackage(file), Field: GoName(file), Command: file}
+	if info == nil {
+		return s, nil
+	}
+	raw, present := info.Extensions[ExtSDK]
+	if !present {
+		return s, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return s, fmt.Errorf("info.%s must be an object", ExtSDK)
+	}
+	for k, v := range m {
+		str, ok := v.(string)
+		if !ok || str == "" {
+			return s, fmt.Errorf("info.%s.%s must be a non-empty string", ExtSDK, k)
+		}
+		switch k {
+		case "package":
+			s.Package = str
+		case "field":
+			s.Field = str
+		case "command":
+			s.Command = str
+		default:
+			return s, fmt.Errorf("info.%s: unknown key %q", ExtSDK, k)
+		}
+	}
+	return s, nil
+}
+
+// goPackage turns a file name into a Go package name: wa-integrator →
+// waintegrator.
+func goPackage(file string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(file) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9' && b.Len() > 0) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// initialisms are the words GoName writes in capitals, as Go style does.
+var initialisms = map[string]bool{
+	"api": true, "cdr": true, "did": true, "id": true, "ip": true, "nxcc": true, "ota": true,
+	"otp": true, "pns": true, "sip": true, "sms": true, "url": true, "wa": true,
+}
+
+// GoName turns a kebab-, snake- or camel-case name into an exported Go
+// name: ota → OTA, wa-integrator → WAIntegrator, sendCode → SendCode.
+func GoName(s string) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' || r == '.' }) {
+		if initialisms[strings.ToLower(w)] {
+			b.WriteString(strings.ToUpper(w))
+			continue
+		}
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}
