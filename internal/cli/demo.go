@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
@@ -102,19 +101,19 @@ func runDemo(ctx context.Context, env Env) error {
 	steps := []demoStep{
 		// NXCloud one-tap login, then its result callback.
 		{what: "nxcloud ota init (MD5-signed)", run: func(ctx context.Context) (string, error) {
-			env, err := verikit.Result(nx.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: appkey, Phone: phone, UserIP: "203.0.113.7"}))
+			link, err := nx.OTA.Init(ctx, ota.InitParams{Appkey: appkey, Phone: phone, UserIP: "203.0.113.7"})
 			if err != nil {
 				return "", err
 			}
-			requestID = env.Data.RequestID
-			return fmt.Sprintf("requestId=%s url=%s", env.Data.RequestID, env.Data.URL), nil
+			requestID = link.RequestID
+			return fmt.Sprintf("requestId=%s url=%s", link.RequestID, link.URL), nil
 		}},
 		{what: "nxcloud ota verify (SHA-256-signed)", run: func(ctx context.Context) (string, error) {
-			env, err := verikit.Result(nxSHA.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: appkey, RequestID: requestID}))
+			res, err := nxSHA.OTA.Verify(ctx, ota.VerifyParams{Appkey: appkey, RequestID: requestID})
 			if err != nil {
 				return "", err
 			}
-			return "status=" + string(env.Data.Status), nil
+			return "status=" + string(res.Status), nil
 		}},
 		{what: "nxcloud ota result callback -> webhook", run: func(ctx context.Context) (string, error) {
 			if err := m.SendOTAResult(ctx, hooks.url+"/ota", requestID); err != nil {
@@ -124,70 +123,70 @@ func runDemo(ctx context.Context, env Env) error {
 		}},
 		// NXCloud WhatsApp embedded registration.
 		{what: "nxcloud wa login (signed, no body)", run: func(ctx context.Context) (string, error) {
-			env, err := verikit.Result(nx.WhatsApp.LoginWithResponse(ctx))
+			login, err := nx.WhatsApp.Login(ctx)
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("token of %d characters", len(env.Data.Token)), nil
+			return fmt.Sprintf("token of %d characters", len(login.Token)), nil
 		}},
 		{what: "nxcloud wa get-code (sms)", run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(nx.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: waPhone, Method: waintegrator.CodeMethodSMS}))
+			err := nx.WhatsApp.GetCode(ctx, waintegrator.GetCodeParams{PhoneNumber: waPhone, Method: waintegrator.CodeMethodSMS})
 			return "code sent to " + waPhone, err
 		}},
 		{what: "nxcloud wa check-code (right code)", run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: waPhone, Code: mock.DefaultWhatsAppCode}))
+			err := nx.WhatsApp.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: waPhone, Code: mock.DefaultWhatsAppCode})
 			return "number confirmed", err
 		}},
 		{what: "nxcloud wa create-client", run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(nx.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: waPhone}))
+			err := nx.WhatsApp.CreateClient(ctx, waintegrator.CreateClientParams{PhoneNumber: waPhone})
 			return "local client created", err
 		}},
 		{what: "nxcloud wa create-app", run: func(ctx context.Context) (string, error) {
-			env, err := verikit.Result(nx.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "Demo", Webhook: "https://example.com/wa"}))
+			app, err := nx.WhatsApp.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "Demo", Webhook: "https://example.com/wa"})
 			if err != nil {
 				return "", err
 			}
-			waAppKey = env.Data.AppKey
-			return fmt.Sprintf("app_id=%d app_key=%s", env.Data.AppID, env.Data.AppKey), nil
+			waAppKey = app.AppKey
+			return fmt.Sprintf("app_id=%d app_key=%s", app.AppID, app.AppKey), nil
 		}},
 		{what: "nxcloud wa phone-list", run: func(ctx context.Context) (string, error) {
-			env, err := verikit.Result(nx.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: waAppKey}))
+			phones, err := nx.WhatsApp.PhoneList(ctx, waintegrator.PhoneListParams{Appkey: waAppKey})
 			if err != nil {
 				return "", err
 			}
 			var out []string
-			for _, p := range *env.Data {
+			for _, p := range phones {
 				out = append(out, fmt.Sprintf("%s %s register_status=%d", p.DisplayPhoneNumber, p.Status, p.RegisterStatus))
 			}
 			return strings.Join(out, ", "), nil
 		}},
 		{what: "nxcloud wa check-code (code already used)", wantErr: true, run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: waPhone, Code: mock.DefaultWhatsAppCode}))
+			err := nx.WhatsApp.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: waPhone, Code: mock.DefaultWhatsAppCode})
 			return "", err
 		}},
 		{what: "nxcloud ota verify (unknown requestId)", wantErr: true, run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(nx.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: appkey, RequestID: "00000000000000000000000000000000"}))
+			_, err := nx.OTA.Verify(ctx, ota.VerifyParams{Appkey: appkey, RequestID: "00000000000000000000000000000000"})
 			return "", err
 		}},
 		// EngageLab: a template, a code sent and verified, the status callback.
 		{what: "engagelab otp create-template", run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(el.OTP.CreateTemplateWithResponse(ctx, otp.TemplateConfig{
+			err := el.OTP.CreateTemplate(ctx, otp.TemplateConfig{
 				TemplateID:          templateID,
 				SendChannelStrategy: "sms",
-				VerifyCodeConfig:    &otp.VerifyCodeConfig{VerifyCodeType: 1, VerifyCodeLen: 6, VerifyCodeTTL: 5},
-				SmsConfig:           &otp.SMSConfig{TemplateType: otp.SMSConfigTemplateTypeDefault},
-			}))
+				VerifyCodeConfig:    otp.VerifyCodeConfig{VerifyCodeType: 1, VerifyCodeLen: 6, VerifyCodeTTL: 5},
+				SmsConfig:           otp.SMSConfig{TemplateType: otp.SMSConfigTemplateTypeDefault},
+			})
 			return "template " + templateID + " created", err
 		}},
 		{what: "engagelab otp get-template", run: func(ctx context.Context) (string, error) {
-			t, err := verikit.Result(el.OTP.GetTemplateWithResponse(ctx, templateID))
+			t, err := el.OTP.GetTemplate(ctx, templateID)
 			if err != nil {
 				return "", err
 			}
 			return fmt.Sprintf("%s status=%d strategy=%s", t.TemplateID, t.Status, t.SendChannelStrategy), nil
 		}},
 		{what: "engagelab otp send-message", run: func(ctx context.Context) (string, error) {
-			res, err := verikit.Result(el.OTP.SendMessageWithResponse(ctx, otp.SendMessageRequest{To: recipient, Template: otp.MessageTemplate{ID: templateID}}))
+			res, err := el.OTP.SendMessage(ctx, otp.SendMessageParams{To: recipient, Template: otp.MessageTemplate{ID: templateID}})
 			if err != nil {
 				return "", err
 			}
@@ -209,37 +208,37 @@ func runDemo(ctx context.Context, env Env) error {
 			return hooks.last(), nil
 		}},
 		{what: "engagelab otp send-code (your own code)", run: func(ctx context.Context) (string, error) {
-			res, err := verikit.Result(el.OTP.SendCodeWithResponse(ctx, otp.SendCodeRequest{To: "+8613800138001", Code: "424242", Template: otp.MessageTemplate{ID: templateID}}))
+			res, err := el.OTP.SendCode(ctx, otp.SendCodeParams{To: "+8613800138001", Code: "424242", Template: otp.MessageTemplate{ID: templateID}})
 			if err != nil {
 				return "", err
 			}
 			return "message_id=" + res.MessageID, nil
 		}},
 		{what: "engagelab otp send-custom-message", run: func(ctx context.Context) (string, error) {
-			res, err := verikit.Result(el.OTP.SendCustomMessageWithResponse(ctx, otp.SendCustomMessageRequest{To: "+8613800138002",
-				Template: otp.CustomMessageTemplate{ID: templateID, Params: map[string]string{"code": "515151"}}}))
+			res, err := el.OTP.SendCustomMessage(ctx, otp.SendCustomMessageParams{To: "+8613800138002",
+				Template: otp.CustomMessageTemplate{ID: templateID, Params: map[string]string{"code": "515151"}}})
 			if err != nil {
 				return "", err
 			}
 			return "message_id=" + res.MessageID, nil
 		}},
 		{what: "engagelab otp list-templates", run: func(ctx context.Context) (string, error) {
-			list, err := verikit.Result(el.OTP.ListTemplatesWithResponse(ctx))
+			list, err := el.OTP.ListTemplates(ctx)
 			if err != nil {
 				return "", err
 			}
 			var ids []string
-			for _, t := range *list {
+			for _, t := range list {
 				ids = append(ids, t.TemplateID)
 			}
 			return strings.Join(ids, ", "), nil
 		}},
 		{what: "engagelab otp delete-template", run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(el.OTP.DeleteTemplateWithResponse(ctx, templateID))
+			err := el.OTP.DeleteTemplate(ctx, templateID)
 			return "template " + templateID + " deleted", err
 		}},
 		{what: "engagelab otp get-template (deleted)", wantErr: true, run: func(ctx context.Context) (string, error) {
-			_, err := verikit.Result(el.OTP.GetTemplateWithResponse(ctx, templateID))
+			_, err := el.OTP.GetTemplate(ctx, templateID)
 			return "", err
 		}},
 	}
@@ -274,7 +273,7 @@ func runDemo(ctx context.Context, env Env) error {
 }
 
 func otpVerify(ctx context.Context, el *engagelab.Client, messageID, code string) (string, error) {
-	res, err := verikit.Result(el.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: messageID, VerifyCode: code}))
+	res, err := el.OTP.Verify(ctx, otp.VerifyParams{MessageID: messageID, VerifyCode: code})
 	if err != nil {
 		return "", err
 	}

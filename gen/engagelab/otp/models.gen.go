@@ -1019,12 +1019,12 @@ type TemplateDefaultConfig struct {
 	// ContainExpire Say how long the code stays valid.
 	//
 	// Example: true
-	ContainExpire bool `json:"contain_expire,omitempty,omitzero"`
+	ContainExpire *bool `json:"contain_expire,omitempty"`
 
 	// ContainSecurity Add a warning not to share the code with anyone.
 	//
 	// Example: true
-	ContainSecurity bool `json:"contain_security,omitempty,omitzero"`
+	ContainSecurity *bool `json:"contain_security,omitempty"`
 }
 
 // TemplateState What EngageLab adds to a template it keeps.
