@@ -39,8 +39,8 @@ var DefaultRetry = Retry{MaxAttempts: 3, BaseDelay: 250 * time.Millisecond, MaxD
 type outcome struct {
 	resp    *http.Response
 	raw     []byte // the response body as read
-	err     error // *apierror.Error, or a transport failure
-	reached bool  // a connection was made: the request may have reached the server
+	err     error  // *apierror.Error, or a transport failure
+	reached bool   // a connection was made: the request may have reached the server
 	wait    time.Duration
 }
 
