@@ -2,30 +2,131 @@ package mock
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
 )
 
-// TestExampleFallback removes every stateful handler, so that each
+// withoutHandlers removes every stateful handler for the test, so that each
 // operation is answered from its spec's examples, as a newly added
-// operation would be: the answer must satisfy the spec (Start fails the
-// test otherwise) and the real clients must take it as a success.
-// Not parallel: it swaps the package's handler table.
-func TestExampleFallback(t *testing.T) {
+// operation would be. Tests that use it are not parallel: it swaps the
+// package's handler table.
+func withoutHandlers(t *testing.T) {
+	t.Helper()
 	saved := handlers
 	handlers = map[string]func(*Server, *call) reply{}
 	t.Cleanup(func() { handlers = saved })
+}
 
+// requestExample is the first example of an operation's JSON request body
+// (the media type's, then the schema's), or nil when it takes none.
+func requestExample(t *testing.T, op *specs.Operation) any {
+	t.Helper()
+	if op.Spec.RequestBody == nil || op.Spec.RequestBody.Value == nil {
+		return nil
+	}
+	mt := op.Spec.RequestBody.Value.Content.Get("application/json")
+	require.NotNil(t, mt, "%s: a request body that is not JSON", op.FullName())
+	if ex := examples(mt); len(ex) > 0 {
+		return ex[0]
+	}
+	require.NotNil(t, mt.Schema, "%s: a request body without a schema", op.FullName())
+	require.NotNil(t, mt.Schema.Value.Example, "%s: a request body without an example", op.FullName())
+	return mt.Schema.Value.Example
+}
+
+// pathExamples are the examples of an operation's path parameters, in the
+// order its path names them.
+func pathExamples(t *testing.T, op *specs.Operation) []string {
+	t.Helper()
+	item := op.Doc.OpenAPI.Paths.Value(op.Path)
+	var values []string
+	for seg := range strings.SplitSeq(op.Path, "/") {
+		if !strings.HasPrefix(seg, "{") || !strings.HasSuffix(seg, "}") {
+			continue
+		}
+		name := seg[1 : len(seg)-1]
+		p := op.Spec.Parameters.GetByInAndName("path", name)
+		if p == nil {
+			p = item.Parameters.GetByInAndName("path", name)
+		}
+		require.NotNil(t, p, "%s: path parameter %s is not declared", op.FullName(), name)
+		ex, _ := p.Example.(string)
+		require.NotEmpty(t, ex, "%s: path parameter %s has no example", op.FullName(), name)
+		values = append(values, ex)
+	}
+	return values
+}
+
+// TestExampleFallbackThroughThePipeline sends every operation of every
+// spec, with its spec's request example, through the SDK's pipeline
+// (apiclient.Service, with the vendor's authentication) to a mock that has
+// no stateful handler: the answer must satisfy the spec (Start fails the
+// test otherwise), and the pipeline's success rule (x-success) and success
+// schema must take it as a success.
+func TestExampleFallbackThroughThePipeline(t *testing.T) {
+	withoutHandlers(t)
+	m := Start(t)
+	cfg, err := apiclient.NewConfig([]option.Option{option.WithBaseURL(m.URL), option.WithoutRetries()})
+	require.NoError(t, err)
+	nxAuth := func(base http.RoundTripper) http.RoundTripper {
+		return &sign.NXCloudTransport{Base: base, AccessKey: m.AccessKey, AccessSecret: m.AccessSecret, Operation: specs.SignedConstants}
+	}
+	elAuth := func(base http.RoundTripper) http.RoundTripper {
+		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret}
+	}
+
+	docs, err := specs.All()
+	require.NoError(t, err)
+	require.NotEmpty(t, docs)
+	for _, d := range docs {
+		require.NotEmpty(t, d.Operations, d.Name)
+		auth := elAuth
+		if d.Operations[0].Signed() {
+			auth = nxAuth
+		}
+		svc := apiclient.NewService(cfg, d.Name, auth)
+		for _, op := range d.Operations {
+			t.Run(op.FullName(), func(t *testing.T) {
+				require.Equal(t, d.Operations[0].Signed(), op.Signed(), "one authentication per spec")
+				var out any
+				var dst any = &out // an untyped nil when the success carries nothing
+				if op.Success.Empty {
+					dst = nil
+				}
+				var raw option.RawResponse
+				err := svc.Call(context.Background(), op.ID, pathExamples(t, op), requestExample(t, op), dst,
+					[]apiclient.RequestOption{option.WithRawResponse(&raw)})
+				require.NoError(t, err, "answer: %s", raw.Body)
+				assert.Equal(t, op.Success.Status, raw.StatusCode)
+				if !op.Success.Empty {
+					assert.NotNil(t, out, "a success carries the payload its spec promises")
+				}
+			})
+		}
+	}
+}
+
+// TestExampleFallback answers every operation from its spec's examples, as
+// TestExampleFallbackThroughThePipeline does, and calls each through its
+// typed method on the real vendor clients: the example must decode into
+// the generated result types. Every operation of the specs needs its entry
+// in the table.
+func TestExampleFallback(t *testing.T) {
+	withoutHandlers(t)
 	m := Start(t)
 	ctx := context.Background()
 	nx, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, option.WithBaseURL(m.URL), option.WithoutRetries())
@@ -33,36 +134,96 @@ func TestExampleFallback(t *testing.T) {
 	el, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL), option.WithoutRetries())
 	require.NoError(t, err)
 
-	initEnv, err := verikit.Result(nx.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: "a", Phone: "8615800001795", UserIP: "203.0.113.7"}))
-	require.NoError(t, err)
-	assert.NotEmpty(t, initEnv.Data.URL, "init's success example carries a link")
+	typed := map[string]func(t *testing.T){
+		"nxcloud/ota init": func(t *testing.T) {
+			res, err := nx.OTA.Init(ctx, ota.InitParams{Appkey: "a", Phone: "8615800001795", UserIP: "203.0.113.7"})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.URL, "init's success example carries a link")
+			assert.NotEmpty(t, res.RequestID)
+		},
+		"nxcloud/ota verify": func(t *testing.T) {
+			res, err := nx.OTA.Verify(ctx, ota.VerifyParams{Appkey: "a", RequestID: "unknown-to-any-handler"})
+			require.NoError(t, err)
+			assert.Equal(t, ota.VerificationStatusSuccess, res.Status)
+		},
+		"nxcloud/wa-integrator checkCode": func(t *testing.T) {
+			require.NoError(t, nx.WhatsApp.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: "1", Code: "wrong-for-the-handler"}))
+		},
+		"nxcloud/wa-integrator login": func(t *testing.T) {
+			res, err := nx.WhatsApp.Login(ctx)
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.Token, "login's success example carries a token")
+		},
+		"nxcloud/wa-integrator getCode": func(t *testing.T) {
+			require.NoError(t, nx.WhatsApp.GetCode(ctx, waintegrator.GetCodeParams{PhoneNumber: "1", Method: waintegrator.CodeMethodVoice}))
+		},
+		"nxcloud/wa-integrator createClient": func(t *testing.T) {
+			require.NoError(t, nx.WhatsApp.CreateClient(ctx, waintegrator.CreateClientParams{PhoneNumber: "never-confirmed"}))
+		},
+		"nxcloud/wa-integrator createApp": func(t *testing.T) {
+			res, err := nx.WhatsApp.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "a", Webhook: "https://hooks.example/wa"})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.AppKey, "createApp's success example carries an app_key")
+		},
+		"nxcloud/wa-integrator phoneList": func(t *testing.T) {
+			list, err := nx.WhatsApp.PhoneList(ctx, waintegrator.PhoneListParams{Appkey: "never-created"})
+			require.NoError(t, err)
+			assert.Len(t, list, 2, "phoneList's success example lists two numbers")
+		},
+		"engagelab/otp verify": func(t *testing.T) {
+			res, err := el.OTP.Verify(ctx, otp.VerifyParams{MessageID: "never-sent", VerifyCode: "1"})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.MessageID)
+		},
+		"engagelab/otp sendMessage": func(t *testing.T) {
+			res, err := el.OTP.SendMessage(ctx, otp.SendMessageParams{To: "+1", Template: otp.MessageTemplate{ID: "never-created"}})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.MessageID)
+		},
+		"engagelab/otp sendCode": func(t *testing.T) {
+			res, err := el.OTP.SendCode(ctx, otp.SendCodeParams{To: "+1", Code: "1234", Template: otp.MessageTemplate{ID: "never-created"}})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.MessageID)
+		},
+		"engagelab/otp sendCustomMessage": func(t *testing.T) {
+			res, err := el.OTP.SendCustomMessage(ctx, otp.SendCustomMessageParams{To: "+1",
+				Template: otp.CustomMessageTemplate{ID: "never-created", Params: map[string]string{"code": "1234"}}})
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.MessageID)
+		},
+		"engagelab/otp createTemplate": func(t *testing.T) {
+			require.NoError(t, el.OTP.CreateTemplate(ctx, otp.TemplateConfig{TemplateID: "t", SendChannelStrategy: "sms"}))
+		},
+		"engagelab/otp listTemplates": func(t *testing.T) {
+			list, err := el.OTP.ListTemplates(ctx)
+			require.NoError(t, err)
+			assert.NotNil(t, list, "listTemplates' success example is a list")
+		},
+		"engagelab/otp getTemplate": func(t *testing.T) {
+			res, err := el.OTP.GetTemplate(ctx, "never-created")
+			require.NoError(t, err)
+			assert.NotEmpty(t, res.TemplateID)
+		},
+		"engagelab/otp deleteTemplate": func(t *testing.T) {
+			require.NoError(t, el.OTP.DeleteTemplate(ctx, "never-created"))
+		},
+	}
 
-	verifyEnv, err := verikit.Result(nx.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "a", RequestID: "unknown-to-any-handler"}))
+	docs, err := specs.All()
 	require.NoError(t, err)
-	assert.Equal(t, ota.VerificationStatusSuccess, verifyEnv.Data.Status)
-
-	_, err = verikit.Result(nx.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: "1", Code: "wrong-for-the-handler"}))
-	require.NoError(t, err)
-
-	loginEnv, err := verikit.Result(nx.WhatsApp.LoginWithResponse(ctx))
-	require.NoError(t, err)
-	assert.NotEmpty(t, loginEnv.Data.Token, "login's success example carries a token")
-
-	_, err = verikit.Result(nx.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: "1", Method: waintegrator.CodeMethodVoice}))
-	require.NoError(t, err)
-
-	_, err = verikit.Result(nx.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: "never-confirmed"}))
-	require.NoError(t, err)
-
-	appEnv, err := verikit.Result(nx.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "a", Webhook: "https://hooks.example/wa"}))
-	require.NoError(t, err)
-	assert.NotEmpty(t, appEnv.Data.AppKey, "createApp's success example carries an app_key")
-
-	listEnv, err := verikit.Result(nx.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: "never-created"}))
-	require.NoError(t, err)
-	require.NotNil(t, listEnv.Data)
-	assert.Len(t, *listEnv.Data, 2, "phoneList's success example lists two numbers")
-
-	_, err = verikit.Result(el.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: "never-sent", VerifyCode: "1"}))
-	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, d := range docs {
+		for _, op := range d.Operations {
+			name := op.FullName()
+			seen[name] = true
+			t.Run(name, func(t *testing.T) {
+				call, ok := typed[name]
+				require.True(t, ok, "no typed call for %s in the table: add one", name)
+				call(t)
+			})
+		}
+	}
+	for name := range typed {
+		assert.True(t, seen[name], "the table names %q, which no spec has", name)
+	}
 }

@@ -2,6 +2,7 @@ package mock_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -45,31 +46,40 @@ func apiError(t *testing.T, err error) *apierror.Error {
 	return e
 }
 
+// otaInit starts a login and checks the mock's whole answer: the method
+// returns the envelope's data, and the raw envelope around it has code 0
+// and a message.
 func otaInit(t *testing.T, c *nxcloud.Client, appkey string) string {
 	t.Helper()
-	resp, err := c.OTA.InitWithResponse(context.Background(), ota.InitRequest{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
+	var raw option.RawResponse
+	res, err := c.OTA.Init(context.Background(), ota.InitParams{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"},
+		option.WithRawResponse(&raw))
 	require.NoError(t, err)
-	require.NotNil(t, resp.JSON200)
-	require.NotNil(t, resp.JSON200.Data)
-	assert.EqualValues(t, 0, resp.JSON200.Code)
-	assert.NotEmpty(t, resp.JSON200.Msg)
-	assert.NotEmpty(t, resp.JSON200.Data.URL)
-	require.NotEmpty(t, resp.JSON200.Data.RequestID)
-	return resp.JSON200.Data.RequestID
+	require.NotNil(t, res)
+	assert.NotEmpty(t, res.URL)
+	require.NotEmpty(t, res.RequestID)
+
+	assert.Equal(t, http.StatusOK, raw.StatusCode)
+	var env ota.InitEnvelope
+	require.NoError(t, json.Unmarshal(raw.Body, &env), "body: %s", raw.Body)
+	assert.EqualValues(t, ota.ResultCodeSuccess, env.Code)
+	assert.NotEmpty(t, env.Msg)
+	assert.Equal(t, *res, env.Data, "the method returns the envelope's data")
+	return res.RequestID
 }
 
 func otaVerify(c *nxcloud.Client, appkey, id string) (ota.VerificationStatus, error) {
-	resp, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: appkey, RequestID: id})
+	res, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: appkey, RequestID: id})
 	if err != nil {
 		return "", err
 	}
-	if resp.JSON200 == nil || resp.JSON200.Data == nil {
-		return "", fmt.Errorf("verify answered without data: %s", resp.Body)
+	if res == nil {
+		return "", errors.New("verify returned neither a result nor an error")
 	}
-	if resp.JSON200.Data.RequestID != id {
-		return "", fmt.Errorf("verify answered for %q, asked for %q", resp.JSON200.Data.RequestID, id)
+	if res.RequestID != id {
+		return "", fmt.Errorf("verify answered for %q, asked for %q", res.RequestID, id)
 	}
-	return resp.JSON200.Data.Status, nil
+	return res.Status, nil
 }
 
 func TestFlowOTA(t *testing.T) {
@@ -136,19 +146,26 @@ func TestFlowOTAVerifyRejected(t *testing.T) {
 }
 
 func waGetCode(c *nxcloud.Client, phone string) error {
-	_, err := c.WhatsApp.GetCodeWithResponse(context.Background(),
-		waintegrator.GetCodeRequest{PhoneNumber: phone, Method: waintegrator.CodeMethodSMS})
-	return err
+	return c.WhatsApp.GetCode(context.Background(),
+		waintegrator.GetCodeParams{PhoneNumber: phone, Method: waintegrator.CodeMethodSMS})
 }
 
+// waCheckCode checks a code. Its success carries nothing, so the raw
+// answer is checked too: code 0, a message, and data null.
 func waCheckCode(c *nxcloud.Client, phone, code string) error {
-	resp, err := c.WhatsApp.CheckCodeWithResponse(context.Background(),
-		waintegrator.CheckCodeRequest{PhoneNumber: phone, Code: code})
+	var raw option.RawResponse
+	err := c.WhatsApp.CheckCode(context.Background(),
+		waintegrator.CheckCodeParams{PhoneNumber: phone, Code: code}, option.WithRawResponse(&raw))
 	if err != nil {
 		return err
 	}
-	if resp.JSON200 == nil || resp.JSON200.Code != 0 || resp.JSON200.Message == "" || resp.JSON200.Data != nil {
-		return fmt.Errorf("checkCode answered an unexpected success: %s", resp.Body)
+	var env struct {
+		Code    *int            `json:"code"`
+		Message string          `json:"message"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(raw.Body, &env) != nil || env.Code == nil || *env.Code != 0 || env.Message == "" || string(env.Data) != "null" {
+		return fmt.Errorf("checkCode answered an unexpected success: %s", raw.Body)
 	}
 	return nil
 }
@@ -252,14 +269,14 @@ func TestConcurrentWhatsAppSharedCode(t *testing.T) {
 }
 
 func elVerify(c *engagelab.Client, id, code string) (*otp.VerifyResult, error) {
-	resp, err := c.OTP.VerifyWithResponse(context.Background(), otp.VerifyRequest{MessageID: id, VerifyCode: code})
+	res, err := c.OTP.Verify(context.Background(), otp.VerifyParams{MessageID: id, VerifyCode: code})
 	if err != nil {
 		return nil, err
 	}
-	if resp.JSON200 == nil {
-		return nil, fmt.Errorf("verify answered without a result: %s", resp.Body)
+	if res == nil {
+		return nil, errors.New("verify returned neither a result nor an error")
 	}
-	return resp.JSON200, nil
+	return res, nil
 }
 
 func TestFlowEngageLabVerifyOnce(t *testing.T) {
@@ -328,7 +345,7 @@ func TestFlowCustomCredentials(t *testing.T) {
 		t.Run("nxcloud "+tc.name, func(t *testing.T) {
 			c, err := nxcloud.NewClient(tc.key, tc.secret, option.WithBaseURL(m.URL))
 			require.NoError(t, err)
-			_, err = c.OTA.InitWithResponse(context.Background(), ota.InitRequest{Appkey: "app1", Phone: "8613800000000", UserIP: "10.0.0.1"})
+			_, err = c.OTA.Init(context.Background(), ota.InitParams{Appkey: "app1", Phone: "8613800000000", UserIP: "10.0.0.1"})
 			if tc.wantCode == 0 {
 				assert.NoError(t, err)
 				return
@@ -380,11 +397,11 @@ func TestConcurrentOTA(t *testing.T) {
 		wg.Go(func() {
 			appkey := fmt.Sprintf("app-%d", w)
 			for range rounds {
-				resp, err := c.OTA.InitWithResponse(context.Background(), ota.InitRequest{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
-				if !assert.NoError(t, err) || !assert.NotNil(t, resp.JSON200) || !assert.NotNil(t, resp.JSON200.Data) {
+				res, err := c.OTA.Init(context.Background(), ota.InitParams{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
+				if !assert.NoError(t, err) || !assert.NotNil(t, res) || !assert.NotEmpty(t, res.RequestID) {
 					continue
 				}
-				id := resp.JSON200.Data.RequestID
+				id := res.RequestID
 				st, err := otaVerify(c, appkey, id)
 				if !assert.NoError(t, err) || !assert.Equal(t, ota.VerificationStatusSuccess, st) {
 					continue

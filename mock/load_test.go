@@ -179,22 +179,22 @@ func loadWorker(w, iterations, nShared int, nx *nxcloud.Client, el *engagelab.Cl
 	for i := range iterations {
 		switch i % 3 {
 		case 0: // OTA init → verify
-			ir, err := nx.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
+			ir, err := nx.OTA.Init(ctx, ota.InitParams{Appkey: appkey, Phone: "8613800000000", UserIP: "10.0.0.1"})
 			l.record(err)
-			if err != nil || ir.JSON200 == nil || ir.JSON200.Data == nil || ir.JSON200.Data.RequestID == "" {
-				l.problem("iteration %d: init: %v", i, err)
+			if err != nil || ir == nil || ir.RequestID == "" {
+				l.problem("iteration %d: init: %+v, %v", i, ir, err)
 				continue
 			}
-			id := ir.JSON200.Data.RequestID
-			vr, err := nx.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: appkey, RequestID: id})
+			id := ir.RequestID
+			vr, err := nx.OTA.Verify(ctx, ota.VerifyParams{Appkey: appkey, RequestID: id})
 			l.record(err)
 			switch {
 			case err != nil:
 				l.problem("iteration %d: verify %s: %v", i, id, err)
-			case vr.JSON200 == nil || vr.JSON200.Data == nil:
-				l.problem("iteration %d: verify %s: no data", i, id)
-			case vr.JSON200.Data.RequestID != id || vr.JSON200.Data.Status != ota.VerificationStatusSuccess:
-				l.problem("iteration %d: verify %s answered %+v", i, id, *vr.JSON200.Data)
+			case vr == nil:
+				l.problem("iteration %d: verify %s: no result", i, id)
+			case vr.RequestID != id || vr.Status != ota.VerificationStatusSuccess:
+				l.problem("iteration %d: verify %s answered %+v", i, id, *vr)
 			default:
 				l.otaFlows++
 			}
@@ -236,12 +236,12 @@ func loadWorker(w, iterations, nShared int, nx *nxcloud.Client, el *engagelab.Cl
 }
 
 func loadVerify(ctx context.Context, el *engagelab.Client, id, code string) (*otp.VerifyResult, error) {
-	resp, err := el.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: id, VerifyCode: code})
+	res, err := el.OTP.Verify(ctx, otp.VerifyParams{MessageID: id, VerifyCode: code})
 	if err != nil {
 		return nil, err
 	}
-	if resp.JSON200 == nil {
-		return nil, fmt.Errorf("verify answered without a result: %s", resp.Body)
+	if res == nil {
+		return nil, errors.New("verify returned neither a result nor an error")
 	}
-	return resp.JSON200, nil
+	return res, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
 )
 
 // fixedNow is the mock's clock in the raw-HTTP tests, so that ts offsets
@@ -103,6 +104,50 @@ var nxOps = []nxOp{
 		missing: `{"app_key":"no-such-app"}`,
 		empty:   `{"appkey":""}`, invalidCode: 9000,
 	},
+}
+
+// waLoginPath is WhatsApp login, the NXCloud operation without a request
+// body: TestNXCloudBodilessLogin covers it instead of nxOps.
+const waLoginPath = "/api/wa/integrator/embedded/register/login"
+
+// TestNXOpsCoverTheSpecs keeps nxOps honest both ways. The table restates
+// the path, bizType and action NXCloud documents for each operation, so a
+// spec that drifts from them is caught here; and every signed operation of
+// the specs must have its entry, so that a new one gets the signing-layer
+// cases of TestNXCloudAuthentication.
+func TestNXOpsCoverTheSpecs(t *testing.T) {
+	byPath := map[string]nxOp{}
+	for _, o := range nxOps {
+		require.NotContains(t, byPath, o.path, "%s is listed twice", o.path)
+		byPath[o.path] = o
+	}
+	docs, err := specs.All()
+	require.NoError(t, err)
+	signed := 0
+	for _, d := range docs {
+		for _, op := range d.Operations {
+			if !op.Signed() {
+				continue
+			}
+			signed++
+			t.Run(op.FullName(), func(t *testing.T) {
+				assert.Equal(t, http.MethodPost, op.Method, "NXCloud takes POST only")
+				if op.BodySchema() == nil {
+					assert.Equal(t, waLoginPath, op.Path, "a signed operation without a body that TestNXCloudBodilessLogin does not cover")
+					assert.Equal(t, "2", op.BizType)
+					assert.Equal(t, "login", op.Action)
+					return
+				}
+				o, ok := byPath[op.Path]
+				require.True(t, ok, "%s (%s) has no entry in nxOps", op.FullName(), op.Path)
+				assert.Equal(t, o.bizType, op.BizType, "bizType")
+				assert.Equal(t, o.action, op.Action, "action")
+				assert.True(t, strings.HasSuffix(op.FullName(), " "+o.action), "%q names another operation than %s", o.name, op.FullName())
+				assert.NotEqual(t, o.action, o.otherAction)
+			})
+		}
+	}
+	assert.Equal(t, len(nxOps)+1, signed, "every nxOps entry is an operation of the specs, plus login")
 }
 
 // spelling is how the NXCloud header names are written on the request.
@@ -596,7 +641,7 @@ func TestNXCloudBodilessLogin(t *testing.T) {
 	m := mock.Start(t, mock.Config{Now: fixedClock})
 	ts := strconv.FormatInt(fixedNow.UnixMilli(), 10)
 	login := nxRequest{
-		path:          "/api/wa/integrator/embedded/register/login",
+		path:          waLoginPath,
 		accessKey:     mock.DefaultAccessKey,
 		secret:        mock.DefaultAccessSecret,
 		ts:            ts,

@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"sync"
@@ -9,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
@@ -97,29 +97,44 @@ func TestOTPTemplateIDWithSlashThroughClient(t *testing.T) {
 	ctx := t.Context()
 	const id = "login/eu west"
 
-	_, err = verikit.Result(c.OTP.CreateTemplateWithResponse(ctx, otp.TemplateConfig{TemplateID: id, SendChannelStrategy: "sms"}))
-	require.NoError(t, err)
+	require.NoError(t, c.OTP.CreateTemplate(ctx, otp.TemplateConfig{TemplateID: id, SendChannelStrategy: "sms"}))
 
-	got, err := verikit.Result(c.OTP.GetTemplateWithResponse(ctx, id))
+	got, err := c.OTP.GetTemplate(ctx, id)
 	require.NoError(t, err)
 	assert.Equal(t, id, got.TemplateID)
 	assert.Equal(t, "sms", got.SendChannelStrategy)
 
 	// Only the new template's ID was taken: the seed is still there.
-	_, err = verikit.Result(c.OTP.GetTemplateWithResponse(ctx, mock.DefaultOTPTemplateID))
+	seed, err := c.OTP.GetTemplate(ctx, mock.DefaultOTPTemplateID)
 	require.NoError(t, err)
+	assert.Equal(t, mock.DefaultOTPTemplateID, seed.TemplateID)
 
-	res, err := verikit.Result(c.OTP.DeleteTemplateWithResponse(ctx, id))
-	require.NoError(t, err)
-	assert.Zero(t, res.Code)
+	var raw option.RawResponse
+	require.NoError(t, c.OTP.DeleteTemplate(ctx, id, option.WithRawResponse(&raw)))
+	var done otp.OperationResult
+	require.NoError(t, json.Unmarshal(raw.Body, &done), "body: %s", raw.Body)
+	assert.Zero(t, done.Code, "the delete answered code 0")
 
 	for _, call := range []func() error{
-		func() error { _, err := verikit.Result(c.OTP.GetTemplateWithResponse(ctx, id)); return err },
-		func() error { _, err := verikit.Result(c.OTP.DeleteTemplateWithResponse(ctx, id)); return err },
+		func() error { _, err := c.OTP.GetTemplate(ctx, id); return err },
+		func() error { return c.OTP.DeleteTemplate(ctx, id) },
 	} {
 		var ae *apierror.Error
 		require.ErrorAs(t, call(), &ae, "the template is gone")
 		assert.Equal(t, int(otp.ErrorCodeNotFound), ae.Code)
+	}
+
+	// An ID that would name another path once escaped is refused before
+	// anything is sent: "" would turn getTemplate into the list, "." and
+	// ".." would climb out of /v1/template-configs/.
+	for _, bad := range []string{"", ".", ".."} {
+		for name, call := range map[string]func() error{
+			"get":    func() error { _, err := c.OTP.GetTemplate(ctx, bad); return err },
+			"delete": func() error { return c.OTP.DeleteTemplate(ctx, bad) },
+		} {
+			var ve *apierror.ValidationError
+			assert.ErrorAs(t, call(), &ve, "%s %q", name, bad)
+		}
 	}
 
 	escaped := "/v1/template-configs/login%2Feu%20west"

@@ -150,9 +150,16 @@ func TestOnInvalidResponse(t *testing.T) {
 			if tc.status != "" {
 				require.True(t, s.SetOTAStatus(id, tc.status))
 			}
-			resp, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: "app1", RequestID: id})
-			require.NoError(t, err, "the client does not check statuses; the mock reports them")
-			require.NotNil(t, resp.JSON200)
+			// Both sides check the answer against the spec: the mock
+			// reports it, and the client refuses a "success" that breaks the
+			// operation's success schema.
+			res, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "app1", RequestID: id})
+			assert.Nil(t, res)
+			e := apiError(t, err)
+			assert.Equal(t, http.StatusOK, e.StatusCode)
+			assert.Contains(t, e.Reason, "success schema")
+			assert.Contains(t, e.Reason, "allowed values")
+			assert.Equal(t, 1, e.Attempts, "a refused success is not sent again")
 			calls := log.get()
 			require.Len(t, calls, i+1)
 			assert.Contains(t, calls[i], "nxcloud/ota verify")
@@ -198,8 +205,8 @@ func TestStartReportsInvalidResponses(t *testing.T) {
 		c := nxClient(t, m)
 		id := otaInit(t, c, "app1")
 		require.Empty(t, rec.got())
-		_, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: "app1", RequestID: id})
-		require.NoError(t, err)
+		_, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "app1", RequestID: id})
+		assert.Contains(t, apiError(t, err).Reason, "success schema", "the client refuses it too")
 		errs := rec.got()
 		require.Len(t, errs, 1)
 		assert.Contains(t, errs[0], "nxcloud/ota verify")
@@ -209,8 +216,8 @@ func TestStartReportsInvalidResponses(t *testing.T) {
 		var log invalidLog
 		m := mock.Start(rec, mock.Config{OTAStatus: "NOT-A-STATUS", OnInvalidResponse: log.record})
 		c := nxClient(t, m)
-		_, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: "app1", RequestID: otaInit(t, c, "app1")})
-		require.NoError(t, err)
+		_, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "app1", RequestID: otaInit(t, c, "app1")})
+		assert.Contains(t, apiError(t, err).Reason, "success schema", "the client refuses it too")
 		assert.Empty(t, rec.got())
 		assert.Len(t, log.get(), 1)
 	})

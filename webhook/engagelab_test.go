@@ -180,8 +180,9 @@ func TestEngageLabWithoutCredentials(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, webhook.KindResponse, got[0].Kind)
 	require.NotNil(t, got[0].Row.Response)
-	require.NotNil(t, got[0].Row.Response.ResponseData)
 	assert.Equal(t, otp.ResponseEventUplinkMessage, got[0].Row.Response.Event)
+	assert.Equal(t, otp.UplinkMessage{MessageSid: "SM0001", AccountSid: "AC0001", From: "+8613800138000", To: "+12025550123", Body: "STOP"},
+		got[0].Row.Response.ResponseData, "the uplink message is decoded")
 }
 
 func TestEngageLabWithoutHandle(t *testing.T) {
@@ -216,12 +217,12 @@ func TestParseEngageLabPayload(t *testing.T) {
 				assert.Equal(t, map[string]any{"order": "A-1001"}, r.CustomArgs)
 				require.NotNil(t, r.Status)
 				assert.Equal(t, otp.MessageStatusDelivered, r.Status.MessageStatus)
-				require.NotNil(t, r.Status.StatusData)
-				require.NotNil(t, r.Status.StatusData.TemplateKey)
-				assert.Equal(t, "verify-login", *r.Status.StatusData.TemplateKey)
-				require.NotNil(t, r.Status.Billing)
-				require.NotNil(t, r.Status.Billing.Currency)
-				assert.Equal(t, "USD", *r.Status.Billing.Currency)
+				assert.Equal(t, otp.CallbackStatusData{
+					MsgTime: 1712458844, MessageID: "1725407449772531712", CurrentSendChannel: "sms",
+					TemplateKey: "verify-login", BusinessID: "1001",
+				}, r.Status.StatusData)
+				assert.Equal(t, otp.CallbackBilling{Cost: 0.0132, Currency: "USD"}, r.Status.Billing)
+				assert.Zero(t, r.Status.ErrorCode)
 				assert.JSONEq(t, rowStatus, string(evs[0].Raw))
 			},
 		},
@@ -333,10 +334,30 @@ func TestParseEngageLabPayloadRejects(t *testing.T) {
 }
 
 func TestEngageLabEventMarshalsTheSpecsShape(t *testing.T) {
-	// A row decoded and encoded again keeps the spec's field names.
-	evs, err := webhook.ParseEngageLabPayload([]byte(batch(rowStatus)))
-	require.NoError(t, err)
-	b, err := json.Marshal(evs[0].Row)
-	require.NoError(t, err)
-	assert.JSONEq(t, rowStatus, string(b))
+	// A row decoded and encoded again keeps the spec's field names. An
+	// optional field is a plain value tagged omitzero (only the fields the
+	// spec marks x-go-type-skip-optional-pointer: false are pointers), so a
+	// zero error_code is left out on the way back; a non-zero one is kept.
+	withoutZeroErrorCode := strings.Replace(rowStatus, `,"error_code":0`, ``, 1)
+	require.NotEqual(t, rowStatus, withoutZeroErrorCode, "the fixture carries error_code 0")
+	failed := strings.Replace(rowStatus, `"error_code":0`, `"error_code":4001`, 1)
+	tests := []struct {
+		name, row, want string
+	}{
+		{"zero error_code omitted", rowStatus, withoutZeroErrorCode},
+		{"non-zero error_code kept", failed, failed},
+		{"notification", rowNotification, rowNotification},
+		{"response", rowResponse, rowResponse},
+		{"system event", rowSystem, rowSystem},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, err := webhook.ParseEngageLabPayload([]byte(batch(tt.row)))
+			require.NoError(t, err)
+			require.Len(t, evs, 1)
+			b, err := json.Marshal(evs[0].Row)
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.want, string(b))
+		})
+	}
 }
