@@ -139,39 +139,71 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
-// TestOperationFlagsFollowSpec checks that each operation command has one
-// flag per top-level body property, named in kebab case, required exactly
-// when the spec requires the property, and that its example sets every
-// required flag.
-func TestOperationFlagsFollowSpec(t *testing.T) {
-	root := newRoot((&fakeEnv{}).env(""))
-	require.NotEmpty(t, operations)
-	for _, op := range operations {
-		t.Run(op.spec+" "+op.id, func(t *testing.T) {
-			cmd, _, err := root.Find([]string{op.vendor, op.product, kebab(op.id)})
-			require.NoError(t, err)
-			require.Equal(t, kebab(op.id), cmd.Name())
+// specOperations lists every operation of every embedded spec.
+func specOperations(t *testing.T) []*specs.Operation {
+	t.Helper()
+	docs, err := specs.All()
+	require.NoError(t, err)
+	var ops []*specs.Operation
+	for _, d := range docs {
+		ops = append(ops, d.Operations...)
+	}
+	require.NotEmpty(t, ops, "no operations in the embedded specs")
+	return ops
+}
 
-			o, found := specs.MustLoad(op.spec).Operation(op.id)
-			require.True(t, found)
-			want := map[string]bool{} // flag → required
-			if schema := o.BodySchema(); schema != nil {
-				for name := range schema.Properties {
-					want[kebab(name)] = slices.Contains(schema.Required, name)
-				}
-			}
-			for _, p := range o.Spec.Parameters {
-				if p.Value.In == "path" {
-					want[kebab(p.Value.Name)] = true
-				}
-			}
-			if item := o.Doc.OpenAPI.Paths.Value(o.Path); item != nil {
-				for _, p := range item.Parameters {
-					if p.Value.In == "path" {
-						want[kebab(p.Value.Name)] = true
-					}
-				}
-			}
+// commandPath is where the spec says an operation's command is: verikit
+// <vendor> <product> <operation>, from the spec's x-sdk and operationId.
+func commandPath(o *specs.Operation) []string {
+	return []string{o.Doc.SDK.Vendor, o.Doc.SDK.Command, kebab(o.ID)}
+}
+
+// specFlags are the flags the spec gives an operation's command, each with
+// whether it is required: one per top-level body property and per path
+// parameter (on the operation or its path item).
+func specFlags(o *specs.Operation) map[string]bool {
+	want := map[string]bool{}
+	if schema := o.BodySchema(); schema != nil {
+		for name := range schema.Properties {
+			want[kebab(name)] = slices.Contains(schema.Required, name)
+		}
+	}
+	params := o.Spec.Parameters
+	if item := o.Doc.OpenAPI.Paths.Value(o.Path); item != nil {
+		params = append(append(openapi3.Parameters{}, params...), item.Parameters...)
+	}
+	for _, p := range params {
+		if p.Value.In == openapi3.ParameterInPath {
+			want[kebab(p.Value.Name)] = true
+		}
+	}
+	return want
+}
+
+// findOperationCommand finds an operation's command in root's tree, which
+// must be one of lazy's operation commands, and prepares it.
+func findOperationCommand(t *testing.T, root *cobra.Command, lazy lazyFlags, o *specs.Operation) *cobra.Command {
+	t.Helper()
+	cmd, rest, err := root.Find(commandPath(o))
+	require.NoError(t, err)
+	require.Empty(t, rest)
+	require.Equal(t, commandPath(o), strings.Fields(cmd.CommandPath())[1:])
+	require.Contains(t, lazy, cmd, "%s is not an operation command, or was prepared already", cmd.CommandPath())
+	lazy.prepare(cmd)
+	return cmd
+}
+
+// TestOperationFlagsFollowSpec checks that each operation command has one
+// flag per top-level body property and path parameter, named in kebab case,
+// required exactly when the spec requires the property (a path parameter
+// always), that its example sets every required flag, and that its help is
+// the spec's summary and description.
+func TestOperationFlagsFollowSpec(t *testing.T) {
+	root, lazy := newRoot((&fakeEnv{}).env(""))
+	for _, o := range specOperations(t) {
+		t.Run(o.FullName(), func(t *testing.T) {
+			cmd := findOperationCommand(t, root, lazy, o)
+			want := specFlags(o)
 			got := map[string]bool{}
 			cmd.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
 				if f.Name == "help" {
@@ -186,8 +218,51 @@ func TestOperationFlagsFollowSpec(t *testing.T) {
 					assert.Contains(t, cmd.Example, " --"+flag+" ")
 				}
 			}
+			assert.True(t, strings.HasPrefix(cmd.Example, "  verikit "+strings.Join(commandPath(o), " ")), cmd.Example)
 			assert.NotEmpty(t, cmd.Short)
+			assert.Equal(t, o.Spec.Summary, cmd.Short)
+			assert.Contains(t, cmd.Long, o.Spec.Summary)
+			assert.Contains(t, cmd.Long, strings.TrimSpace(o.Spec.Description))
 		})
+	}
+}
+
+// TestLazyFlags checks the mechanism that keeps start-up from parsing the
+// specs: an operation command has no flags of its own until it is
+// prepared, preparing defines them once and forgets the command, and
+// preparing again (or preparing a command that is not an operation's) does
+// nothing.
+func TestLazyFlags(t *testing.T) {
+	root, lazy := newRoot((&fakeEnv{}).env(""))
+	ops := specOperations(t)
+	require.Len(t, lazy, len(ops), "one lazy entry per spec operation")
+	for _, o := range ops {
+		t.Run(o.FullName(), func(t *testing.T) {
+			cmd, _, err := root.Find(commandPath(o))
+			require.NoError(t, err)
+			require.Contains(t, lazy, cmd)
+			n := 0
+			cmd.LocalNonPersistentFlags().VisitAll(func(*pflag.Flag) { n++ })
+			assert.Zero(t, n, "flags defined before prepare")
+			assert.Empty(t, cmd.Example, "the example is read from the spec, on prepare")
+
+			before := len(lazy)
+			lazy.prepare(cmd)
+			assert.NotContains(t, lazy, cmd, "a prepared command is forgotten")
+			assert.Len(t, lazy, before-1, "prepare touches that command only")
+			assert.NotEmpty(t, cmd.Example)
+			if o.BodySchema() != nil || strings.Contains(o.Path, "{") {
+				assert.True(t, cmd.HasAvailableLocalFlags(), "no flags after prepare")
+			}
+			assert.NotPanics(t, func() { lazy.prepare(cmd) }, "preparing twice redefines no flag")
+			assert.Len(t, lazy, before-1)
+		})
+	}
+	assert.Empty(t, lazy)
+	for _, args := range [][]string{{}, {"nxcloud"}, {"nxcloud", "ota"}, {"sign"}, {"mock"}} {
+		cmd, _, err := root.Find(args)
+		require.NoError(t, err)
+		assert.NotPanics(t, func() { lazy.prepare(cmd) }, "%q is not an operation command", args)
 	}
 }
 
@@ -244,22 +319,47 @@ func TestBuildBody(t *testing.T) {
 	}
 }
 
-// TestEveryOperationHasACommand keeps the operations table complete: each
-// operation of every spec is bound once, and nothing else is.
+// TestEveryOperationHasACommand keeps the generated tables and the command
+// tree complete: each spec has its product command, each operation of
+// every spec is bound once, at the command path its spec names, to a
+// command with a call, and nothing else is.
 func TestEveryOperationHasACommand(t *testing.T) {
 	docs, err := specs.All()
 	require.NoError(t, err)
-	want := map[string]bool{}
+	wantProducts := map[product]bool{}
+	want := map[string]operation{} // full name → the binding the spec implies
 	for _, d := range docs {
+		wantProducts[product{vendor: d.SDK.Vendor, command: d.SDK.Command, spec: d.Name, title: d.OpenAPI.Info.Title}] = true
 		for _, o := range d.Operations {
-			want[o.FullName()] = true
+			want[o.FullName()] = operation{
+				vendor: d.SDK.Vendor, product: d.SDK.Command, spec: d.Name, id: o.ID,
+				command: kebab(o.ID), summary: o.Spec.Summary,
+			}
 		}
 	}
-	got := map[string]bool{}
+	gotProducts := map[product]bool{}
+	for _, p := range products {
+		assert.False(t, gotProducts[p], "product %+v is listed twice", p)
+		gotProducts[p] = true
+	}
+	assert.Equal(t, wantProducts, gotProducts)
+
+	got := map[string]operation{}
 	for _, op := range operations {
 		name := op.spec + " " + op.id
-		assert.False(t, got[name], "%s is bound twice", name)
-		got[name] = true
+		_, twice := got[name]
+		assert.False(t, twice, "%s is bound twice", name)
+		assert.NotNil(t, op.call, "%s has no call", name)
+		op.call = nil // funcs do not compare
+		got[name] = op
 	}
 	assert.Equal(t, want, got)
+
+	root, lazy := newRoot((&fakeEnv{}).env(""))
+	for _, d := range docs {
+		for _, o := range d.Operations {
+			findOperationCommand(t, root, lazy, o)
+		}
+	}
+	assert.Empty(t, lazy, "an operation command that no spec operation names")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/mock"
 )
 
@@ -76,14 +77,11 @@ func TestDebugLogKeepsSecretsOutOfTheOutput(t *testing.T) {
 			args:     func() []string { return initArgs },
 			wantExit: ExitOK, wantStdout: "requestId",
 			after: func(t *testing.T, stdout string) {
-				var env struct {
-					Data struct {
-						RequestID string `json:"requestId"`
-					} `json:"data"`
-				}
-				require.NoError(t, json.Unmarshal([]byte(stdout), &env), stdout)
-				require.NotEmpty(t, env.Data.RequestID)
-				requestID = env.Data.RequestID
+				// The CLI prints the envelope's data: the InitResult itself.
+				var res ota.InitResult
+				require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+				require.NotEmpty(t, res.RequestID, stdout)
+				requestID = res.RequestID
 			},
 		},
 		{
