@@ -38,10 +38,7 @@ func (t *BasicAuthTransport) RoundTrip(req *http.Request) (*http.Response, error
 		}
 		return nil, err
 	}
-	out := req.Clone(req.Context())
-	if out.Header == nil {
-		out.Header = make(http.Header)
-	}
+	out := withOwnHeader(req, 1)
 	out.SetBasicAuth(t.DevKey, t.DevSecret)
 	base := t.Base
 	if base == nil {

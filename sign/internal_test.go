@@ -33,7 +33,7 @@ func TestSetExact(t *testing.T) {
 		"accesskey": {"lower"},
 		"Other":     {"kept"},
 	}
-	setExact(h, HeaderAccessKey, "new")
+	setExact(h, HeaderAccessKey, []string{"new"})
 	assert.Equal(t, http.Header{"accessKey": {"new"}, "Other": {"kept"}}, h)
 
 	deleteAnyCase(h, "OTHER")

@@ -298,13 +298,13 @@ func HeaderValue(h http.Header, name string) string {
 // setExact stores value under exactly name, after removing every key that
 // differs from it only by case (which includes the canonical form), so the
 // request ends up with a single, correctly spelled field.
-func setExact(h http.Header, name, value string) {
+func setExact(h http.Header, name string, value []string) {
 	deleteAnyCase(h, name)
-	h[name] = []string{value}
+	h[name] = value
 }
 
 func deleteAnyCase(h http.Header, name string) {
-	h.Del(name)
+	// EqualFold covers the canonical form too; h.Del would allocate it.
 	for k := range h {
 		if strings.EqualFold(k, name) {
 			delete(h, k)
@@ -403,10 +403,7 @@ func (t *NXCloudTransport) signed(req *http.Request) (*http.Request, error) {
 		Action:    action,
 	}
 
-	out := req.Clone(req.Context())
-	if out.Header == nil {
-		out.Header = make(http.Header)
-	}
+	out := withOwnHeader(req, 6)
 
 	var sig string
 	hasBody := req.Body != nil && req.Body != http.NoBody
@@ -435,18 +432,34 @@ func (t *NXCloudTransport) signed(req *http.Request) (*http.Request, error) {
 		return nil, err
 	}
 
+	// One backing array for the six values: one allocation, not six.
+	vals := [...]string{p.AccessKey, p.TS, p.BizType, p.Action, sig, string(SHA256)}
 	h := out.Header
-	setExact(h, HeaderAccessKey, p.AccessKey)
-	setExact(h, HeaderTS, p.TS)
-	setExact(h, HeaderBizType, p.BizType)
-	setExact(h, HeaderAction, p.Action)
-	setExact(h, HeaderSign, sig)
+	setExact(h, HeaderAccessKey, vals[0:1:1])
+	setExact(h, HeaderTS, vals[1:2:2])
+	setExact(h, HeaderBizType, vals[2:3:3])
+	setExact(h, HeaderAction, vals[3:4:4])
+	setExact(h, HeaderSign, vals[4:5:5])
 	if alg == SHA256 {
-		setExact(h, HeaderAlgorithm, string(SHA256))
+		setExact(h, HeaderAlgorithm, vals[5:6:6])
 	} else {
 		deleteAnyCase(h, HeaderAlgorithm)
 	}
 	return out, nil
+}
+
+// withOwnHeader returns a shallow copy of req with a header map of its
+// own, with room for extra more fields: the transport sets fields on it and
+// never touches req's. The value slices are shared, which is safe because
+// fields are only ever replaced, never appended to.
+func withOwnHeader(req *http.Request, extra int) *http.Request {
+	out := new(http.Request)
+	*out = *req
+	out.Header = make(http.Header, len(req.Header)+extra)
+	for k, v := range req.Header {
+		out.Header[k] = v
+	}
+	return out
 }
 
 // setReplayableBody gives r an in-memory body with a matching length and a

@@ -20,6 +20,9 @@ import (
 // schema, and once into out.
 func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error {
 	rule := &op.Success
+	if resp.StatusCode == rule.Status && quickSuccess(op, body, out) {
+		return nil
+	}
 	fail := func(reason string) error {
 		e := apierror.FromResponse(op.FullName(), resp, body)
 		e.Reason = reason
@@ -58,6 +61,86 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 		return fail("the answer cannot be decoded: " + err.Error())
 	}
 	return nil
+}
+
+// quickSuccess is the common case in one typed decode and no interface
+// values: the body passes the quick schema check (specs.QuickValid, true
+// only where kin-openapi agrees), and decoding it into out finds the exact
+// success code and a payload. Anything else takes judge's full path, which
+// decides the same way and explains a failure.
+func quickSuccess(op *specs.Operation, body []byte, out any) bool {
+	rule := &op.Success
+	schema := op.SuccessSchema()
+	if schema == nil || !specs.QuickValid(schema, body) {
+		return false
+	}
+	payload := rule.Payload
+	if rule.Empty {
+		payload, out = "", nil
+	}
+	if payload == "" && out != nil {
+		if rule.CodeField != "" {
+			return false // the code and the payload share the body: the full path handles it
+		}
+		return json.Unmarshal(body, out) == nil
+	}
+	w, code, got := envelopeFor(rule.CodeField, payload, out)
+	if w == nil {
+		return true // nothing to decode: the status and the schema decide
+	}
+	if json.Unmarshal(body, w) != nil {
+		return false
+	}
+	if rule.CodeField != "" && !rule.IsSuccessCode(*code) {
+		return false
+	}
+	return payload == "" || got()
+}
+
+type envelopeKey struct {
+	code, payload string
+	typ           reflect.Type
+}
+
+var envelopes sync.Map // envelopeKey -> reflect.Type
+
+// envelopeFor returns a value to decode the body into that captures the
+// raw code field and decodes the payload field straight into out, the code
+// it captured, and whether the payload was present and not null.
+func envelopeFor(codeField, payload string, out any) (any, *json.RawMessage, func() bool) {
+	if codeField == "" && (payload == "" || out == nil) {
+		return nil, nil, nil
+	}
+	var t reflect.Type
+	if out != nil {
+		t = reflect.TypeOf(out)
+	}
+	k := envelopeKey{codeField, payload, t}
+	st, ok := envelopes.Load(k)
+	if !ok {
+		var fields []reflect.StructField
+		if codeField != "" {
+			fields = append(fields, reflect.StructField{Name: "Code", Type: reflect.TypeFor[json.RawMessage](), Tag: reflect.StructTag(`json:"` + codeField + `"`)})
+		}
+		if payload != "" && out != nil {
+			fields = append(fields, reflect.StructField{Name: "Payload", Type: t, Tag: reflect.StructTag(`json:"` + payload + `"`)})
+		}
+		st, _ = envelopes.LoadOrStore(k, reflect.StructOf(fields))
+	}
+	v := reflect.New(st.(reflect.Type)).Elem()
+	var code *json.RawMessage
+	i := 0
+	if codeField != "" {
+		code = v.Field(0).Addr().Interface().(*json.RawMessage)
+		i = 1
+	}
+	got := func() bool { return true }
+	if payload != "" && out != nil {
+		f := v.Field(i)
+		f.Set(reflect.ValueOf(out))
+		got = func() bool { return !f.IsNil() } // JSON null sets it to nil
+	}
+	return v.Addr().Interface(), code, got
 }
 
 type wrapperKey struct {
