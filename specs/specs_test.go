@@ -3,9 +3,12 @@ package specs_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,8 +20,38 @@ import (
 	"github.com/verikit/verikit/specs"
 )
 
+// TestNamesListsEverySpec compares Names with the YAML files on disk beside
+// this package (testdata aside): a spec file that the embed pattern misses,
+// a new vendor's directory say, fails here.
 func TestNamesListsEverySpec(t *testing.T) {
-	assert.Equal(t, []string{"engagelab/otp", "nxcloud/ota", "nxcloud/wa-integrator"}, specs.Names())
+	var onDisk []string
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p == "testdata":
+			return filepath.SkipDir
+		case !d.IsDir() && filepath.Ext(p) == ".yaml":
+			onDisk = append(onDisk, strings.TrimSuffix(filepath.ToSlash(p), ".yaml"))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, onDisk, "no spec files found beside the test")
+	sort.Strings(onDisk)
+	assert.Equal(t, onDisk, specs.Names())
+
+	// Every spec sits one directory down, <vendor>/<product>.yaml, as the
+	// embed pattern and SDK.Vendor assume.
+	globbed, err := filepath.Glob(filepath.Join("*", "*.yaml"))
+	require.NoError(t, err)
+	var names []string
+	for _, g := range globbed {
+		if n := filepath.ToSlash(g); !strings.HasPrefix(n, "testdata/") {
+			names = append(names, strings.TrimSuffix(n, ".yaml"))
+		}
+	}
+	assert.Equal(t, onDisk, names)
 }
 
 func TestEverySpecLoads(t *testing.T) {
