@@ -256,6 +256,9 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 	if o.Success, err = parseSuccess(op.Extensions, d.success); err != nil {
 		return nil, err
 	}
+	if err := o.checkSuccess(); err != nil {
+		return nil, err
+	}
 	switch rc := RetryClass(stringExt(op.Extensions, ExtRetryClass)); rc {
 	case Safe, Unsafe:
 		o.Retry = rc

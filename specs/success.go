@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
+	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -132,6 +134,33 @@ func parseSuccess(ext map[string]any, base Success) (Success, error) {
 	return s, nil
 }
 
+// checkSuccess refuses a rule that no answer could meet: a code or payload
+// field the success schema does not have.
+func (o *Operation) checkSuccess() error {
+	schema := o.SuccessSchema()
+	if schema == nil {
+		return nil
+	}
+	has := func(field string) bool {
+		if _, ok := schema.Properties[field]; ok {
+			return true
+		}
+		for _, m := range schema.AllOf {
+			if m.Value != nil && m.Value.Properties[field] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if f := o.Success.CodeField; f != "" && !has(f) {
+		return fmt.Errorf("%s.code.field %q is not a property of the HTTP %d response", ExtSuccess, f, o.Success.Status)
+	}
+	if f := o.Success.Payload; f != "" && !o.Success.Empty && !has(f) {
+		return fmt.Errorf("%s.payload %q is not a property of the HTTP %d response", ExtSuccess, f, o.Success.Status)
+	}
+	return nil
+}
+
 // SuccessSchema is the schema a successful answer's body must satisfy: the
 // response schema for the success status.
 func (o *Operation) SuccessSchema() *openapi3.Schema { return o.ResponseSchema(o.Success.Status) }
@@ -169,14 +198,16 @@ type SDK struct {
 }
 
 func parseSDK(name string, info *openapi3.Info) (SDK, error) {
-	vendor, file, _ := strings.Cut(name, "/")
-	s := SDK{Vendor: vendor, Package: goPackage(file), Field: GoName(file), Command: file}
-	if info == nil {
-		return s, nil
+	// name is vendor/file for the embedded specs; a file checked from
+	// elsewhere names its last two path elements.
+	vendor, file := path.Base(path.Dir(name)), path.Base(name)
+	s := SDK{Vendor: vendor, Package: goPackage(file), Field: GoName(file), Command: strings.ReplaceAll(file, "_", "-")}
+	var raw any
+	if info != nil {
+		raw = info.Extensions[ExtSDK]
 	}
-	raw, present := info.Extensions[ExtSDK]
-	if !present {
-		return s, nil
+	if raw == nil {
+		return s, s.check()
 	}
 	m, ok := raw.(map[string]any)
 	if !ok {
@@ -198,7 +229,27 @@ func parseSDK(name string, info *openapi3.Info) (SDK, error) {
 			return s, fmt.Errorf("info.%s: unknown key %q", ExtSDK, k)
 		}
 	}
-	return s, nil
+	return s, s.check()
+}
+
+var (
+	goPackageName = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+	goExported    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	commandName   = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+)
+
+// check refuses names that cannot be a Go package, an exported field or a
+// command word, whether a spec set them or they came from its file name.
+func (s SDK) check() error {
+	switch {
+	case !goPackageName.MatchString(s.Package):
+		return fmt.Errorf("Go package %q is not a lower-case identifier; set info.%s.package", s.Package, ExtSDK)
+	case !goExported.MatchString(s.Field):
+		return fmt.Errorf("client field %q is not an exported Go identifier; set info.%s.field", s.Field, ExtSDK)
+	case !commandName.MatchString(s.Command):
+		return fmt.Errorf("command %q is not a lower-case word (letters, digits, -); set info.%s.command", s.Command, ExtSDK)
+	}
+	return nil
 }
 
 // goPackage turns a file name into a Go package name: wa-integrator →
@@ -206,7 +257,7 @@ func parseSDK(name string, info *openapi3.Info) (SDK, error) {
 func goPackage(file string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(file) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9' && b.Len() > 0) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			b.WriteRune(r)
 		}
 	}

@@ -78,9 +78,7 @@ func failed(err error) error {
 // Run executes the command line args and returns the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
 	root, lazy := newRoot(env)
-	if cmd, _, err := root.Find(args); err == nil {
-		lazy.prepare(cmd)
-	}
+	lazy.prepareFor(root, args)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)

@@ -65,6 +65,20 @@ func (l lazyFlags) prepare(cmd *cobra.Command) {
 	}
 }
 
+// prepareFor defines the flags of the command args name, and of the
+// target of `help <command>` and of shell completion, which name it after
+// their own word.
+func (l lazyFlags) prepareFor(root *cobra.Command, args []string) {
+	// cobra adds its help and completion commands only when it executes,
+	// so they are recognised here by their word.
+	if len(args) > 1 && (args[0] == "help" || strings.HasPrefix(args[0], "__complete")) {
+		args = args[1:]
+	}
+	if cmd, _, err := root.Find(args); err == nil {
+		l.prepare(cmd)
+	}
+}
+
 // vendorCommand builds `verikit <vendor>` with a child per product and a
 // grandchild per operation.
 func vendorCommand(env Env, g *globals, lazy lazyFlags, vendor, short string) *cobra.Command {
