@@ -104,9 +104,9 @@ func (e dbgEnv) el(t *testing.T, secret string) *engagelab.Client {
 	return c
 }
 
-func dbgELVerify(t *testing.T, c *engagelab.Client, code string) (*otp.VerifyResponse, error) {
+func dbgELVerify(t *testing.T, c *engagelab.Client, code string) (*otp.VerifyResult, error) {
 	t.Helper()
-	return c.OTP.VerifyWithResponse(context.Background(), otp.VerifyRequest{MessageID: dbgOTPMessage, VerifyCode: code})
+	return c.OTP.Verify(context.Background(), otp.VerifyParams{MessageID: dbgOTPMessage, VerifyCode: code})
 }
 
 type dbgOp struct {
@@ -122,26 +122,22 @@ var dbgOps = []dbgOp{
 	{
 		name: "ota init", op: "nxcloud/ota init", want: []string{"attempt=1", "status=200"},
 		run: func(t *testing.T, e dbgEnv) {
-			res, err := e.nx(t, e.m.AccessSecret, e.m.URL).OTA.InitWithResponse(context.Background(),
-				ota.InitRequest{Appkey: "pem28kje", Phone: "8613800000000", UserIP: "10.0.0.1"})
+			res, err := e.nx(t, e.m.AccessSecret, e.m.URL).OTA.Init(context.Background(),
+				ota.InitParams{Appkey: "pem28kje", Phone: "8613800000000", UserIP: "10.0.0.1"})
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
+			assert.NotEmpty(t, res.RequestID)
 		},
 	},
 	{
 		name: "ota init then verify", op: "nxcloud/ota verify", want: []string{"attempt=1", "status=200"}, wantBodies: []string{"SUCCESS"},
 		run: func(t *testing.T, e dbgEnv) {
 			c := e.nx(t, e.m.AccessSecret, e.m.URL)
-			res, err := c.OTA.InitWithResponse(context.Background(),
-				ota.InitRequest{Appkey: "pem28kje", Phone: "8613800000000", UserIP: "10.0.0.1"})
+			res, err := c.OTA.Init(context.Background(),
+				ota.InitParams{Appkey: "pem28kje", Phone: "8613800000000", UserIP: "10.0.0.1"})
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
-			require.NotNil(t, res.JSON200.Data)
-			v, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: "pem28kje", RequestID: res.JSON200.Data.RequestID})
+			v, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "pem28kje", RequestID: res.RequestID})
 			require.NoError(t, err)
-			require.NotNil(t, v.JSON200)
-			require.NotNil(t, v.JSON200.Data)
-			assert.Equal(t, ota.VerificationStatusSuccess, v.JSON200.Data.Status)
+			assert.Equal(t, ota.VerificationStatusSuccess, v.Status)
 		},
 	},
 	{
@@ -149,19 +145,17 @@ var dbgOps = []dbgOp{
 		wantBodies: []string{"18500000099"},
 		run: func(t *testing.T, e dbgEnv) {
 			c := e.nx(t, e.m.AccessSecret, e.m.URL)
-			_, err := c.WhatsApp.GetCodeWithResponse(context.Background(),
-				waintegrator.GetCodeRequest{PhoneNumber: "18500000099", Method: waintegrator.CodeMethodSMS})
-			require.NoError(t, err)
-			_, err = c.WhatsApp.CheckCodeWithResponse(context.Background(),
-				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: mock.DefaultWhatsAppCode})
-			require.NoError(t, err)
+			require.NoError(t, c.WhatsApp.GetCode(context.Background(),
+				waintegrator.GetCodeParams{PhoneNumber: "18500000099", Method: waintegrator.CodeMethodSMS}))
+			require.NoError(t, c.WhatsApp.CheckCode(context.Background(),
+				waintegrator.CheckCodeParams{PhoneNumber: "18500000099", Code: mock.DefaultWhatsAppCode}))
 		},
 	},
 	{
 		name: "wa checkCode without getCode", op: "nxcloud/wa-integrator checkCode", want: []string{"attempt=1", "status=200", "error="},
 		run: func(t *testing.T, e dbgEnv) {
-			_, err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.CheckCodeWithResponse(context.Background(),
-				waintegrator.CheckCodeRequest{PhoneNumber: "18500000099", Code: mock.DefaultWhatsAppCode})
+			err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.CheckCode(context.Background(),
+				waintegrator.CheckCodeParams{PhoneNumber: "18500000099", Code: mock.DefaultWhatsAppCode})
 			var ae *apierror.Error
 			require.True(t, errors.As(err, &ae), "want *apierror.Error, got %v", err)
 		},
@@ -170,11 +164,9 @@ var dbgOps = []dbgOp{
 		name: "wa login without a body", op: "nxcloud/wa-integrator login", want: []string{"attempt=1", "status=200"},
 		wantBodies: []string{"token"},
 		run: func(t *testing.T, e dbgEnv) {
-			res, err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.LoginWithResponse(context.Background())
+			res, err := e.nx(t, e.m.AccessSecret, e.m.URL).WhatsApp.Login(context.Background())
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
-			require.NotNil(t, res.JSON200.Data)
-			assert.NotEmpty(t, res.JSON200.Data.Token)
+			assert.NotEmpty(t, res.Token)
 		},
 	},
 	{
@@ -185,12 +177,10 @@ var dbgOps = []dbgOp{
 			c := e.el(t, e.m.DevSecret)
 			res, err := dbgELVerify(t, c, "000000")
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
-			assert.False(t, res.JSON200.Verified)
+			assert.False(t, res.Verified)
 			res, err = dbgELVerify(t, c, dbgOTPCode)
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
-			assert.True(t, res.JSON200.Verified)
+			assert.True(t, res.Verified)
 			_, err = dbgELVerify(t, c, dbgOTPCode)
 			require.ErrorIs(t, err, apierror.ErrAlreadyVerified)
 		},
@@ -198,8 +188,8 @@ var dbgOps = []dbgOp{
 	{
 		name: "nxcloud with a wrong secret", op: "nxcloud/ota init", want: []string{"attempt=1", "status=200", "error="},
 		run: func(t *testing.T, e dbgEnv) {
-			_, err := e.nx(t, dbgWrongAccessSecret, e.m.URL).OTA.InitWithResponse(context.Background(),
-				ota.InitRequest{Appkey: "pem28kje", Phone: "8613800000000", UserIP: "10.0.0.1"})
+			_, err := e.nx(t, dbgWrongAccessSecret, e.m.URL).OTA.Init(context.Background(),
+				ota.InitParams{Appkey: "pem28kje", Phone: "8613800000000", UserIP: "10.0.0.1"})
 			require.ErrorIs(t, err, apierror.ErrAuth)
 		},
 	},
@@ -214,10 +204,10 @@ var dbgOps = []dbgOp{
 		name: "HTTP 429 then success", op: "nxcloud/ota verify",
 		want: []string{"attempt=1", "status=429", "attempt=2", "status=200"},
 		run: func(t *testing.T, e dbgEnv) {
-			res, err := e.nx(t, e.m.AccessSecret, e.stub).OTA.VerifyWithResponse(context.Background(),
-				ota.VerifyRequest{Appkey: "pem28kje", RequestID: dbgRequestID})
+			res, err := e.nx(t, e.m.AccessSecret, e.stub).OTA.Verify(context.Background(),
+				ota.VerifyParams{Appkey: "pem28kje", RequestID: dbgRequestID})
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
+			assert.Equal(t, dbgRequestID, res.RequestID)
 		},
 	},
 }

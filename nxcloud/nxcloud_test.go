@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -29,6 +30,7 @@ import (
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
 )
 
 const (
@@ -41,7 +43,9 @@ const (
 // endpoint is what the fake knows about each NXCloud path: the signed
 // constants NXCloud documents for it and the name of its envelope's
 // message field. The test restates them on purpose instead of asking
-// package specs, so that a wrong spec is caught here.
+// package specs, so that a wrong spec is caught here
+// (TestOpsTableMatchesTheSpecs compares them, and requires an entry for
+// every NXCloud operation).
 type endpoint struct {
 	bizType, action string
 	msgKey          string // "msg" (OTA) or "message" (WhatsApp)
@@ -67,6 +71,7 @@ type reply struct {
 	contentType string // "" = application/json
 	body        string
 	header      http.Header
+	delay       time.Duration // before answering; the request's context ends it early
 }
 
 // ok is the canned success answer for a path.
@@ -84,6 +89,7 @@ type fakeNXCloud struct {
 	signedOK int
 	problems []string           // protocol mistakes by the client
 	signs    []string           // every sign header received
+	headers  []http.Header      // every request's header, as received
 	script   map[string][]reply // by path, consumed in order, the last one sticks; none = success
 	block    bool
 
@@ -131,6 +137,13 @@ func (f *fakeNXCloud) blockAll() {
 	f.block = true
 }
 
+// received returns the header of every request so far.
+func (f *fakeNXCloud) received() []http.Header {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]http.Header(nil), f.headers...)
+}
+
 func (f *fakeNXCloud) count() (requests, signedOK int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -161,6 +174,7 @@ func (f *fakeNXCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests++
 	f.signs = append(f.signs, r.Header.Get("sign"))
+	f.headers = append(f.headers, r.Header.Clone())
 	f.mu.Unlock()
 	if err != nil {
 		f.problem("reading the body: %v", err)
@@ -258,6 +272,13 @@ func (f *fakeNXCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if script.delay > 0 {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(script.delay):
+		}
+	}
 	for k, v := range script.header {
 		w.Header()[k] = v
 	}
@@ -283,9 +304,9 @@ func noSecret(t *testing.T, err error) {
 }
 
 // do calls an operation and checks that its error keeps the secrets.
-func do(t *testing.T, o op, ctx context.Context, c *nxcloud.Client) (any, error) {
+func do(t *testing.T, o op, ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
 	t.Helper()
-	res, err := o.call(ctx, c)
+	res, err := o.call(ctx, c, opts...)
 	noSecret(t, err)
 	return res, err
 }
@@ -299,153 +320,161 @@ func newClient(t *testing.T, baseURL string, opts ...option.Option) *nxcloud.Cli
 	return c
 }
 
-// op describes one NXCloud operation for the table-driven tests.
+// noResult is what op.call returns for a success of an operation whose
+// typed method returns only an error (checkCode, getCode, createClient).
+type noResult struct{}
+
+// result turns a typed method's answer into op.call's, keeping a nil
+// result nil: a nil *T in an interface would not be.
+func result[T any](v *T, err error) (any, error) {
+	if v == nil {
+		return nil, err
+	}
+	return v, err
+}
+
+// nothing is result for the methods that return only an error.
+func nothing(err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return noResult{}, nil
+}
+
+// op describes one NXCloud operation for the table-driven tests. Its
+// metadata restates what NXCloud documents and what the SDK promises;
+// TestOpsTableMatchesTheSpecs checks it against the specs and checks that
+// the table has every NXCloud operation.
 type op struct {
-	name     string
+	name     string // the operation's FullName in the specs
 	path     string
 	msgKey   string
 	safe     bool  // x-retry-class: safe
 	data     bool  // a success must carry data (see TestSuccessWithoutDataIsAnError)
 	failCode int   // a documented failure code of the product
 	failKind error // the apierror kind of failCode, or nil
-	call     func(context.Context, *nxcloud.Client) (any, error)
-	success  func(t *testing.T, res any) // checks the typed payload
+	call     func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error)
+	success  func(t *testing.T, res any) // checks the typed result
 }
 
 var ops = []op{
 	{
-		name:     "ota init",
+		name:     "nxcloud/ota init",
 		path:     "/api/ota/init",
 		msgKey:   "msg",
 		data:     true,
 		failCode: int(ota.ResultCodeTooFrequent),
 		failKind: apierror.ErrTooFrequent,
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: "pem28kje", Phone: "86158xxxx1795", UserIP: "203.0.113.7"})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return result(c.OTA.Init(ctx, ota.InitParams{Appkey: "pem28kje", Phone: "86158xxxx1795", UserIP: "203.0.113.7"}, opts...))
 		},
 		success: func(t *testing.T, res any) {
-			r := res.(*ota.InitResponse)
-			require.NotNil(t, r.JSON200)
-			require.NotNil(t, r.JSON200.Data)
-			assert.Equal(t, int32(ota.ResultCodeSuccess), r.JSON200.Code)
-			assert.Equal(t, "989d535f78338411f7de07c028ddee4b", r.JSON200.Data.RequestID)
-			assert.Equal(t, "https://auth.example/auth?response_type=code&client_id=xxx", r.JSON200.Data.URL)
+			r, ok := res.(*ota.InitResult)
+			require.True(t, ok, "got %T", res)
+			assert.Equal(t, ota.InitResult{
+				RequestID: "989d535f78338411f7de07c028ddee4b",
+				URL:       "https://auth.example/auth?response_type=code&client_id=xxx",
+			}, *r)
 		},
 	},
 	{
-		name:     "ota verify",
+		name:     "nxcloud/ota verify",
 		path:     "/api/ota/verify",
 		msgKey:   "msg",
 		safe:     true,
 		data:     true,
 		failCode: int(ota.ResultCodeTooFrequent),
 		failKind: apierror.ErrTooFrequent,
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "pem28kje", RequestID: "989d535f78338411f7de07c028ddee4b"})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return result(c.OTA.Verify(ctx, ota.VerifyParams{Appkey: "pem28kje", RequestID: "989d535f78338411f7de07c028ddee4b"}, opts...))
 		},
 		success: func(t *testing.T, res any) {
-			r := res.(*ota.VerifyResponse)
-			require.NotNil(t, r.JSON200)
-			require.NotNil(t, r.JSON200.Data)
-			assert.Equal(t, "989d535f78338411f7de07c028ddee4b", r.JSON200.Data.RequestID)
-			assert.Equal(t, ota.VerificationStatusSuccess, r.JSON200.Data.Status)
+			r, ok := res.(*ota.VerifyResult)
+			require.True(t, ok, "got %T", res)
+			assert.Equal(t, "989d535f78338411f7de07c028ddee4b", r.RequestID)
+			assert.Equal(t, ota.VerificationStatusSuccess, r.Status)
 		},
 	},
 	{
-		name:     "wa checkCode",
+		name:     "nxcloud/wa-integrator checkCode",
 		path:     waPath + "checkCode",
 		msgKey:   "message",
 		failCode: int(waintegrator.ResultCodeNotIntegrator),
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: "185xxx99", Code: "1541"})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return nothing(c.WhatsApp.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: "185xxx99", Code: "1541"}, opts...))
 		},
-		success: func(t *testing.T, res any) {
-			r := res.(*waintegrator.CheckCodeResponse)
-			require.NotNil(t, r.JSON200)
-			assert.Equal(t, int32(waintegrator.ResultCodeSuccess), r.JSON200.Code)
-			assert.Equal(t, "Request successful", r.JSON200.Message)
-		},
+		success: func(t *testing.T, res any) { assert.Equal(t, noResult{}, res) },
 	},
 	{
-		name:     "wa login",
+		name:     "nxcloud/wa-integrator login",
 		path:     waPath + "login",
 		msgKey:   "message",
 		safe:     true,
 		data:     true,
 		failCode: int(waintegrator.ResultCodeNotIntegrator),
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.WhatsApp.LoginWithResponse(ctx)
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return result(c.WhatsApp.Login(ctx, opts...))
 		},
 		success: func(t *testing.T, res any) {
-			r := res.(*waintegrator.LoginResponse)
-			require.NotNil(t, r.JSON200)
-			require.NotNil(t, r.JSON200.Data)
-			assert.Equal(t, "50abe943xxxe26128e56b08", r.JSON200.Data.Token)
+			r, ok := res.(*waintegrator.LoginResult)
+			require.True(t, ok, "got %T", res)
+			assert.Equal(t, "50abe943xxxe26128e56b08", r.Token)
 		},
 	},
 	{
-		name:     "wa getCode",
+		name:     "nxcloud/wa-integrator getCode",
 		path:     waPath + "getCode",
 		msgKey:   "message",
 		failCode: int(waintegrator.ResultCodeBusinessError),
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: "185xxx99", Method: waintegrator.CodeMethodSMS})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return nothing(c.WhatsApp.GetCode(ctx, waintegrator.GetCodeParams{PhoneNumber: "185xxx99", Method: waintegrator.CodeMethodSMS}, opts...))
 		},
-		success: func(t *testing.T, res any) {
-			r := res.(*waintegrator.GetCodeResponse)
-			require.NotNil(t, r.JSON200)
-			assert.Equal(t, int32(waintegrator.ResultCodeSuccess), r.JSON200.Code)
-			require.NotNil(t, r.JSON200.Data)
-			assert.Empty(t, *r.JSON200.Data)
-		},
+		success: func(t *testing.T, res any) { assert.Equal(t, noResult{}, res) },
 	},
 	{
-		name:     "wa createClient",
+		name:     "nxcloud/wa-integrator createClient",
 		path:     waPath + "createClient",
 		msgKey:   "message",
 		failCode: int(waintegrator.ResultCodeRequestFailed),
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: "185xxx99"})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return nothing(c.WhatsApp.CreateClient(ctx, waintegrator.CreateClientParams{PhoneNumber: "185xxx99"}, opts...))
 		},
-		success: func(t *testing.T, res any) {
-			r := res.(*waintegrator.CreateClientResponse)
-			require.NotNil(t, r.JSON200)
-			assert.Equal(t, int32(waintegrator.ResultCodeSuccess), r.JSON200.Code)
-			assert.Nil(t, r.JSON200.Data)
-		},
+		success: func(t *testing.T, res any) { assert.Equal(t, noResult{}, res) },
 	},
 	{
-		name:     "wa createApp",
+		name:     "nxcloud/wa-integrator createApp",
 		path:     waPath + "createApp",
 		msgKey:   "message",
 		data:     true,
 		failCode: int(waintegrator.ResultCodeAppLimitReached),
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.WhatsApp.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "Whatsapp", Webhook: "https://hooks.example/wa"})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			return result(c.WhatsApp.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "Whatsapp", Webhook: "https://hooks.example/wa"}, opts...))
 		},
 		success: func(t *testing.T, res any) {
-			r := res.(*waintegrator.CreateAppResponse)
-			require.NotNil(t, r.JSON200)
-			require.NotNil(t, r.JSON200.Data)
-			assert.Equal(t, waintegrator.CreateAppResult{AppID: 1000, AppName: "Whatsapp", AppKey: "KI92cew9"}, *r.JSON200.Data)
+			r, ok := res.(*waintegrator.CreateAppResult)
+			require.True(t, ok, "got %T", res)
+			assert.Equal(t, waintegrator.CreateAppResult{AppID: 1000, AppName: "Whatsapp", AppKey: "KI92cew9"}, *r)
 		},
 	},
 	{
-		name:     "wa phoneList",
+		name:     "nxcloud/wa-integrator phoneList",
 		path:     waPath + "phoneList",
 		msgKey:   "message",
 		safe:     true,
 		data:     true,
 		failCode: int(waintegrator.ResultCodeAppKeyNotFound),
-		call: func(ctx context.Context, c *nxcloud.Client) (any, error) {
-			return c.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: "jh42xxxd434"})
+		call: func(ctx context.Context, c *nxcloud.Client, opts ...option.RequestOption) (any, error) {
+			list, err := c.WhatsApp.PhoneList(ctx, waintegrator.PhoneListParams{Appkey: "jh42xxxd434"}, opts...)
+			if list == nil {
+				return nil, err
+			}
+			return list, err
 		},
 		success: func(t *testing.T, res any) {
-			r := res.(*waintegrator.PhoneListResponse)
-			require.NotNil(t, r.JSON200)
-			require.NotNil(t, r.JSON200.Data)
-			require.Len(t, *r.JSON200.Data, 1)
-			p := (*r.JSON200.Data)[0]
+			list, ok := res.([]waintegrator.PhoneNumber)
+			require.True(t, ok, "got %T", res)
+			require.Len(t, list, 1)
+			p := list[0]
 			assert.Equal(t, "+86 xxx 24", p.DisplayPhoneNumber)
 			assert.Equal(t, waintegrator.QualityRatingGreen, p.QualityRating)
 			assert.Equal(t, waintegrator.MessagingLimitNotReported, p.CurrentLimit)
@@ -529,7 +558,7 @@ func TestVendorFailureWithHTTP200(t *testing.T) {
 
 func TestOtherResultCodes(t *testing.T) {
 	initOp, verifyOp, checkCodeOp := ops[0], ops[1], ops[2]
-	createAppOp, phoneListOp := opNamed(t, "wa createApp"), opNamed(t, "wa phoneList")
+	createAppOp, phoneListOp := opNamed(t, "nxcloud/wa-integrator createApp"), opNamed(t, "nxcloud/wa-integrator phoneList")
 	tests := []struct {
 		name string
 		op   op
@@ -562,12 +591,14 @@ func TestOtherResultCodes(t *testing.T) {
 }
 
 func TestUnexpectedResponses(t *testing.T) {
+	const notJSON = "the answer is not JSON"
 	tests := []struct {
 		name       string
 		reply      reply
 		wantStatus int
 		wantBody   string // excerpt; "" = empty
 		wantText   string // in Error()
+		wantReason string // "": the answer itself says failure, the SDK adds no reason
 	}{
 		{
 			name:       "502 HTML",
@@ -581,6 +612,7 @@ func TestUnexpectedResponses(t *testing.T) {
 			reply:      reply{status: http.StatusOK},
 			wantStatus: http.StatusOK,
 			wantText:   "empty body",
+			wantReason: notJSON,
 		},
 		{
 			name:       "200 truncated JSON",
@@ -588,6 +620,7 @@ func TestUnexpectedResponses(t *testing.T) {
 			wantStatus: http.StatusOK,
 			wantBody:   `{"code":0,"msg":"Request succ`,
 			wantText:   "200",
+			wantReason: notJSON,
 		},
 		{
 			name:       "200 HTML",
@@ -595,6 +628,7 @@ func TestUnexpectedResponses(t *testing.T) {
 			wantStatus: http.StatusOK,
 			wantBody:   "<html>maintenance</html>",
 			wantText:   "maintenance",
+			wantReason: notJSON,
 		},
 		{
 			name:       "200 JSON without a code",
@@ -604,11 +638,26 @@ func TestUnexpectedResponses(t *testing.T) {
 			wantText:   "200",
 		},
 		{
+			name:       "200 code 0 as a string",
+			reply:      reply{status: http.StatusOK, body: `{"code":"0","msg":"Request successful","message":"Request successful","data":null}`},
+			wantStatus: http.StatusOK,
+			wantBody:   `{"code":"0","msg":"Request successful","message":"Request successful","data":null}`,
+			wantText:   "200",
+		},
+		{
+			name:       "200 JSON array",
+			reply:      reply{status: http.StatusOK, body: `[{"code":0}]`},
+			wantStatus: http.StatusOK,
+			wantBody:   `[{"code":0}]`,
+			wantText:   "200",
+		},
+		{
 			name:       "200 code 0 followed by garbage",
 			reply:      reply{status: http.StatusOK, body: `{"code":0,"msg":"ok"} trailing`},
 			wantStatus: http.StatusOK,
 			wantBody:   `{"code":0,"msg":"ok"} trailing`,
 			wantText:   "200",
+			wantReason: notJSON,
 		},
 		{
 			name:       "500 empty body",
@@ -633,10 +682,81 @@ func TestUnexpectedResponses(t *testing.T) {
 				assert.Equal(t, tt.wantStatus, ae.StatusCode)
 				assert.False(t, ae.HasCode)
 				assert.Equal(t, tt.wantBody, string(ae.Body))
+				assert.Equal(t, tt.wantReason, ae.Reason)
 				assert.Contains(t, err.Error(), tt.wantText)
 			})
 		}
 	}
+}
+
+// TestSuccessSchemaIsChecked: code 0 alone is no success; the answer must
+// also satisfy the operation's success schema. A message that is not a
+// string breaks every NXCloud envelope. The SDK says why in Reason, and
+// does not send the request again, whatever the operation's retry class:
+// the server did answer.
+func TestSuccessSchemaIsChecked(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			var env map[string]any
+			require.NoError(t, json.Unmarshal([]byte(successBodies[o.path]), &env))
+			env[o.msgKey] = 7
+			body, err := json.Marshal(env)
+			require.NoError(t, err)
+
+			f := newFakeNXCloud(t)
+			f.answer(o.path, reply{status: http.StatusOK, body: string(body)})
+			c := newClient(t, f.serve(t).URL)
+			res, err := do(t, o, context.Background(), c)
+			assert.Nil(t, res)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Contains(t, ae.Reason, "success schema")
+			assert.Contains(t, ae.Reason, o.msgKey+": value must be a string")
+			assert.Contains(t, err.Error(), ae.Reason)
+			// Not the vendor's error shape either (the message is no
+			// string): the error keeps the answer itself.
+			assert.False(t, ae.HasCode)
+			require.NotEmpty(t, ae.Body)
+			assert.True(t, strings.HasPrefix(string(body), strings.TrimSuffix(string(ae.Body), "…")), "an excerpt of the answer: %s", ae.Body)
+			assert.LessOrEqual(t, len(ae.Body), apierror.ExcerptLen+len("…"))
+			assert.Equal(t, 1, ae.Attempts)
+			n, _ := f.count()
+			assert.Equal(t, 1, n)
+		})
+	}
+}
+
+// TestRedirectsAreNotFollowed: the credentials go to the configured base
+// URL only. A 3xx comes back as an *apierror.Error whose Reason names the
+// Location, and the redirect's target never sees a request.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, successBodies[r.URL.Path])
+	}))
+	t.Cleanup(target.Close)
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, o := range ops {
+			t.Run(fmt.Sprintf("%d/%s", status, o.name), func(t *testing.T) {
+				location := target.URL + o.path
+				f := newFakeNXCloud(t)
+				f.answer(o.path, reply{status: status, header: http.Header{"Location": {location}}})
+				c := newClient(t, f.serve(t).URL)
+				res, err := do(t, o, context.Background(), c)
+				assert.Nil(t, res)
+				var ae *apierror.Error
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, status, ae.StatusCode)
+				assert.Contains(t, ae.Reason, "redirect")
+				assert.Contains(t, ae.Reason, location)
+				assert.Equal(t, location, ae.Header.Get("Location"))
+				assert.Equal(t, 1, ae.Attempts, "a redirect is not retried")
+			})
+		}
+	}
+	assert.Zero(t, elsewhere.Load(), "a request followed the redirect")
 }
 
 func TestCodeWithNon200Status(t *testing.T) {
@@ -667,21 +787,36 @@ func TestSuccessWithoutJSONContentType(t *testing.T) {
 	}
 }
 
+// TestSuccessWithoutDataIsAnError: an operation whose success carries data
+// (x-success payload: data) refuses a code 0 whose data is null or absent;
+// one whose success carries nothing (payload: null) takes either.
 func TestSuccessWithoutDataIsAnError(t *testing.T) {
-	f := newFakeNXCloud(t)
-	c := newClient(t, f.serve(t).URL)
+	bodies := map[string]string{
+		"data null": `{"code":0,%q:"Request successful","data":null}`,
+		"no data":   `{"code":0,%q:"Request successful"}`,
+	}
 	for _, o := range ops {
-		if !o.data {
-			continue // checkCode, createClient: data is null; getCode: an empty object
+		for name, body := range bodies {
+			t.Run(o.name+"/"+name, func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				f.answer(o.path, reply{status: http.StatusOK, body: fmt.Sprintf(body, o.msgKey)})
+				c := newClient(t, f.serve(t).URL)
+				res, err := do(t, o, context.Background(), c)
+				if !o.data {
+					require.NoError(t, err, "checkCode, createClient and getCode promise no data")
+					o.success(t, res)
+					return
+				}
+				assert.Nil(t, res)
+				var ae *apierror.Error
+				require.ErrorAs(t, err, &ae, "a success without the data it promises is an error")
+				assert.Contains(t, ae.Reason, "carries no data")
+				assert.Contains(t, err.Error(), "no data")
+				assert.True(t, ae.HasCode)
+				assert.Zero(t, ae.Code)
+				assert.Equal(t, 1, ae.Attempts, "an answer that breaks its promise is not retried")
+			})
 		}
-		f.answer(o.path, reply{status: http.StatusOK, body: fmt.Sprintf(`{"code":0,%q:"Request successful","data":null}`, o.msgKey)})
-		t.Run(o.name, func(t *testing.T) {
-			res, err := do(t, o, context.Background(), c)
-			assert.Nil(t, res)
-			var ae *apierror.Error
-			require.ErrorAs(t, err, &ae, "a success without the data it promises is an error")
-			assert.Contains(t, err.Error(), "no data")
-		})
 	}
 }
 
@@ -693,107 +828,76 @@ func TestValidationErrorSendsNothing(t *testing.T) {
 		want []string
 	}{
 		{
-			name: "init empty request",
-			call: func(c *nxcloud.Client) (any, error) { return c.OTA.InitWithResponse(ctx, ota.InitRequest{}) },
+			name: "init empty params",
+			call: func(c *nxcloud.Client) (any, error) { return result(c.OTA.Init(ctx, ota.InitParams{})) },
 			want: []string{"appkey: must not be empty", "phone: must not be empty", "userIp: must not be empty"},
 		},
 		{
 			name: "init empty phone",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: "pem28kje", UserIP: "203.0.113.7"})
+				return result(c.OTA.Init(ctx, ota.InitParams{Appkey: "pem28kje", UserIP: "203.0.113.7"}))
 			},
 			want: []string{"phone: must not be empty"},
 		},
 		{
-			name: "init missing fields",
-			call: func(c *nxcloud.Client) (any, error) {
-				return c.OTA.InitWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"appkey":"pem28kje"}`))
-			},
-			want: []string{"phone: is required", "userIp: is required"},
-		},
-		{
-			name: "init no body",
-			call: func(c *nxcloud.Client) (any, error) {
-				return c.OTA.InitWithBodyWithResponse(ctx, "application/json", strings.NewReader(""))
-			},
-			want: []string{"the request body is required"},
-		},
-		{
-			name: "init wrong type",
-			call: func(c *nxcloud.Client) (any, error) {
-				return c.OTA.InitWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"appkey":"a","phone":86158,"userIp":"x"}`))
-			},
-			want: []string{"phone: value must be a string"},
-		},
-		{
 			name: "verify empty requestId",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "pem28kje"})
+				return result(c.OTA.Verify(ctx, ota.VerifyParams{Appkey: "pem28kje"}))
 			},
 			want: []string{"requestId: must not be empty"},
 		},
 		{
-			name: "checkCode empty request",
+			name: "checkCode empty params",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{})
+				return nothing(c.WhatsApp.CheckCode(ctx, waintegrator.CheckCodeParams{}))
 			},
 			want: []string{"code: must not be empty", "phone_number: must not be empty"},
 		},
 		{
+			name: "checkCode empty code",
+			call: func(c *nxcloud.Client) (any, error) {
+				return nothing(c.WhatsApp.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: "185xxx99"}))
+			},
+			want: []string{"code: must not be empty"},
+		},
+		{
 			name: "getCode unknown method",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: "185xxx99", Method: "fax"})
+				return nothing(c.WhatsApp.GetCode(ctx, waintegrator.GetCodeParams{PhoneNumber: "185xxx99", Method: "fax"}))
 			},
 			want: []string{`method: value is not one of the allowed values ["sms","voice"]`},
 		},
 		{
-			name: "getCode empty request",
+			name: "getCode empty params",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{})
+				return nothing(c.WhatsApp.GetCode(ctx, waintegrator.GetCodeParams{}))
 			},
 			want: []string{`method: value is not one of the allowed values ["sms","voice"]`, "phone_number: must not be empty"},
 		},
 		{
 			name: "createClient empty phone number",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{})
+				return nothing(c.WhatsApp.CreateClient(ctx, waintegrator.CreateClientParams{}))
 			},
 			want: []string{"phone_number: must not be empty"},
 		},
 		{
-			name: "createApp missing webhook",
+			name: "createApp empty webhook",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.CreateAppWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"app_name":"Whatsapp"}`))
+				return result(c.WhatsApp.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "Whatsapp"}))
 			},
-			want: []string{"webhook: is required"},
-		},
-		{
-			name: "createApp numeric app name",
-			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.CreateAppWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"app_name":7,"webhook":"https://hooks.example/wa"}`))
-			},
-			want: []string{"app_name: value must be a string"},
+			want: []string{"webhook: must not be empty"},
 		},
 		{
 			name: "phoneList empty appkey",
 			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{})
+				list, err := c.WhatsApp.PhoneList(ctx, waintegrator.PhoneListParams{})
+				if list == nil {
+					return nil, err
+				}
+				return list, err
 			},
 			want: []string{"appkey: must not be empty"},
-		},
-		{
-			name: "phoneList sent as form data",
-			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.PhoneListWithBodyWithResponse(ctx, "application/x-www-form-urlencoded", strings.NewReader(`appkey=jh42xxxd434`))
-			},
-			want: []string{`Content-Type must be application/json, not "application/x-www-form-urlencoded"`},
-		},
-		{
-			name: "checkCode missing code",
-			call: func(c *nxcloud.Client) (any, error) {
-				return c.WhatsApp.CheckCodeWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"phone_number":"185xxx99"}`))
-			},
-			want: []string{"code: is required"},
 		},
 	}
 	for _, tt := range tests {
@@ -806,6 +910,7 @@ func TestValidationErrorSendsNothing(t *testing.T) {
 			var ve *apierror.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, tt.want, ve.Problems)
+			assert.Contains(t, ve.Operation, "nxcloud/")
 			for _, p := range tt.want {
 				assert.Contains(t, err.Error(), p)
 			}
@@ -813,6 +918,58 @@ func TestValidationErrorSendsNothing(t *testing.T) {
 			assert.Zero(t, n, "the server received a request")
 		})
 	}
+}
+
+// TestValidateBodyOfRawBodies covers the bodies that typed params cannot
+// produce (a required field left out, a wrong JSON type, no body at all):
+// the check that every call runs before it sends, Operation.ValidateBody
+// of the operation's spec, refuses them with the same problems a typed
+// call reports. (A body in another Content-Type cannot be sent at all: the
+// pipeline always sends JSON, which the fake checks on every request.)
+func TestValidateBodyOfRawBodies(t *testing.T) {
+	tests := []struct {
+		spec, op, body string
+		want           []string
+	}{
+		{"nxcloud/ota", "init", `{"appkey":"pem28kje"}`, []string{"phone: is required", "userIp: is required"}},
+		{"nxcloud/ota", "init", ``, []string{"the request body is required"}},
+		{"nxcloud/ota", "init", `{"appkey":"a","phone":86158,"userIp":"x"}`, []string{"phone: value must be a string"}},
+		{"nxcloud/ota", "init", `{"appkey":"pem28kje","phone":"","userIp":"203.0.113.7"}`, []string{"phone: must not be empty"}},
+		{"nxcloud/wa-integrator", "createApp", `{"app_name":"Whatsapp"}`, []string{"webhook: is required"}},
+		{"nxcloud/wa-integrator", "createApp", `{"app_name":7,"webhook":"https://hooks.example/wa"}`, []string{"app_name: value must be a string"}},
+		{"nxcloud/wa-integrator", "checkCode", `{"phone_number":"185xxx99"}`, []string{"code: is required"}},
+		{"nxcloud/wa-integrator", "login", ``, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec+" "+tt.op+" "+tt.body, func(t *testing.T) {
+			doc, err := specs.Load(tt.spec)
+			require.NoError(t, err)
+			o, ok := doc.Operation(tt.op)
+			require.True(t, ok)
+			assert.Equal(t, tt.want, o.ValidateBody([]byte(tt.body)))
+		})
+	}
+}
+
+// TestNilContext: a nil context is an error, not a panic, and nothing is
+// sent.
+func TestNilContext(t *testing.T) {
+	f := newFakeNXCloud(t)
+	c := newClient(t, f.serve(t).URL)
+	var nilCtx context.Context
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			var res any
+			var err error
+			require.NotPanics(t, func() { res, err = do(t, o, nilCtx, c) })
+			assert.Nil(t, res)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "nil context")
+			assert.Contains(t, err.Error(), o.name)
+		})
+	}
+	n, _ := f.count()
+	assert.Zero(t, n, "the server received a request")
 }
 
 func TestWrongSecret(t *testing.T) {
@@ -1006,15 +1163,52 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 	}
 }
 
+// stubTransport answers every request itself with the canned success of
+// its path, and records the URLs asked for: no request leaves the process.
+type stubTransport struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (s *stubTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	s.mu.Lock()
+	s.urls = append(s.urls, r.URL.String())
+	s.mu.Unlock()
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(strings.NewReader(successBodies[r.URL.Path])),
+		Request:    r,
+	}, nil
+}
+
+// TestNewClientDefaultsToProduction: without WithBaseURL every operation
+// goes to NXCloud's production host, the first server of its spec.
 func TestNewClientDefaultsToProduction(t *testing.T) {
-	c, err := nxcloud.NewClient(testKey, testSecret)
-	require.NoError(t, err)
-	inner, ok := c.OTA.ClientInterface.(*ota.Client)
-	require.True(t, ok)
-	assert.Equal(t, "https://api2.nxcloud.com/", inner.Server)
-	wa, ok := c.WhatsApp.ClientInterface.(*waintegrator.Client)
-	require.True(t, ok)
-	assert.Equal(t, "https://api2.nxcloud.com/", wa.Server)
+	const production = "https://api2.nxcloud.com"
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			spec, _, ok := strings.Cut(o.name, " ")
+			require.True(t, ok)
+			doc, err := specs.Load(spec)
+			require.NoError(t, err)
+			assert.Equal(t, production, strings.TrimSuffix(doc.ServerURL(), "/"), "the spec's first server")
+
+			stub := &stubTransport{}
+			c, err := nxcloud.NewClient(testKey, testSecret, option.WithHTTPClient(&http.Client{Transport: stub}))
+			require.NoError(t, err)
+			res, err := do(t, o, context.Background(), c)
+			require.NoError(t, err)
+			o.success(t, res)
+			stub.mu.Lock()
+			defer stub.mu.Unlock()
+			assert.Equal(t, []string{production + o.path}, stub.urls)
+		})
+	}
 }
 
 func TestResponseSizeCap(t *testing.T) {
@@ -1053,8 +1247,8 @@ func TestConcurrentCalls(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	initOp, verifyOp, checkCodeOp := ops[0], ops[1], ops[2]
-	loginOp, phoneListOp := opNamed(t, "wa login"), opNamed(t, "wa phoneList")
-	getCodeOp, createAppOp := opNamed(t, "wa getCode"), opNamed(t, "wa createApp")
+	loginOp, phoneListOp := opNamed(t, "nxcloud/wa-integrator login"), opNamed(t, "nxcloud/wa-integrator phoneList")
+	getCodeOp, createAppOp := opNamed(t, "nxcloud/wa-integrator getCode"), opNamed(t, "nxcloud/wa-integrator createApp")
 	unavailable := reply{status: http.StatusServiceUnavailable, contentType: "text/html", body: "<html>busy</html>"}
 	tooFrequent := reply{status: http.StatusOK, body: `{"code":2206,"msg":"slow down","data":null}`}
 	withRetryAfter := func(r reply, v string) reply {
@@ -1112,11 +1306,11 @@ func TestRetries(t *testing.T) {
 			f := newFakeNXCloud(t)
 			f.answer(tt.op.path, tt.replies...)
 			c := newClient(t, f.serve(t).URL, tt.opts...)
-			ctx := context.Background()
+			var callOpts []option.RequestOption
 			if tt.maxAttempts > 0 {
-				ctx = option.WithCallMaxAttempts(ctx, tt.maxAttempts)
+				callOpts = append(callOpts, option.WithCallMaxAttempts(tt.maxAttempts))
 			}
-			res, err := do(t, tt.op, ctx, c)
+			res, err := do(t, tt.op, context.Background(), c, callOpts...)
 			n, signed := f.count()
 			assert.Equal(t, tt.wantRequests, n, "requests")
 			assert.Equal(t, n, signed, "every attempt is signed afresh")
@@ -1196,6 +1390,260 @@ func TestLogsKeepCredentials(t *testing.T) {
 				assert.NotContains(t, log, "pem28kje", "bodies are logged only on request")
 				assert.NotContains(t, log, "989d535f78338411f7de07c028ddee4b")
 			}
+		})
+	}
+}
+
+// TestOpsTableMatchesTheSpecs checks the restated metadata of ops and
+// endpoints against the specs, and that the tables have every operation of
+// every NXCloud spec: a new operation fails here until it has its entries.
+func TestOpsTableMatchesTheSpecs(t *testing.T) {
+	kinds := map[specs.ErrorKind]error{
+		specs.KindAuth:            apierror.ErrAuth,
+		specs.KindTooFrequent:     apierror.ErrTooFrequent,
+		specs.KindAlreadyVerified: apierror.ErrAlreadyVerified,
+	}
+	byName := map[string]op{}
+	for _, o := range ops {
+		require.NotContains(t, byName, o.name, "listed twice")
+		byName[o.name] = o
+	}
+	docs, err := specs.All()
+	require.NoError(t, err)
+	covered := 0
+	for _, d := range docs {
+		if d.SDK.Vendor != "nxcloud" {
+			continue
+		}
+		for _, sop := range d.Operations {
+			covered++
+			t.Run(sop.FullName(), func(t *testing.T) {
+				o, ok := byName[sop.FullName()]
+				require.True(t, ok, "%s has no entry in ops", sop.FullName())
+				assert.Equal(t, sop.Path, o.path)
+				assert.Equal(t, http.MethodPost, sop.Method)
+				ep, ok := endpoints[o.path]
+				require.True(t, ok, "%s has no entry in endpoints", o.path)
+				assert.Equal(t, ep.bizType, sop.BizType, "bizType")
+				assert.Equal(t, ep.action, sop.Action, "action")
+				assert.Equal(t, ep.noBody, sop.BodySchema() == nil, "request body")
+				assert.Equal(t, ep.msgKey, o.msgKey)
+				assert.Equal(t, o.safe, sop.Retry == specs.Safe, "retry class")
+				assert.Equal(t, o.data, sop.Success.Payload != "" && !sop.Success.Empty, "a success carries data")
+				schema := sop.SuccessSchema()
+				require.NotNil(t, schema)
+				assert.Contains(t, schema.Properties, o.msgKey, "the envelope's message key")
+				assert.Contains(t, schema.Required, o.msgKey)
+				assert.Equal(t, o.failKind, kinds[sop.ErrorKind(o.failCode)], "the kind of code %d", o.failCode)
+				assert.Contains(t, successBodies, o.path)
+			})
+		}
+	}
+	assert.Equal(t, len(ops), covered, "ops lists an operation that no spec has")
+	assert.Len(t, endpoints, len(ops))
+	assert.Len(t, successBodies, len(ops))
+}
+
+// TestRawResponse: option.WithRawResponse keeps the last answer of the
+// call, as received, through every generated method: a success, a vendor
+// failure, the answer after a retry; and nothing when no answer came.
+func TestRawResponse(t *testing.T) {
+	unavailable := reply{status: http.StatusServiceUnavailable, contentType: "text/html", body: "<html>busy</html>"}
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			t.Run("success", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				c := newClient(t, f.serve(t).URL)
+				var raw option.RawResponse
+				res, err := do(t, o, context.Background(), c, option.WithRawResponse(&raw))
+				require.NoError(t, err)
+				o.success(t, res)
+				assert.Equal(t, http.StatusOK, raw.StatusCode)
+				assert.Equal(t, "application/json", raw.Header.Get("Content-Type"))
+				assert.Equal(t, successBodies[o.path], string(raw.Body), "the body as received")
+			})
+			t.Run("vendor failure", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				body := fmt.Sprintf(`{"code":%d,%q:"no","data":null}`, o.failCode, o.msgKey)
+				f.answer(o.path, reply{status: http.StatusOK, body: body, header: http.Header{"X-Vendor-Trace": {"t-1"}}})
+				c := newClient(t, f.serve(t).URL)
+				var raw option.RawResponse
+				_, err := do(t, o, context.Background(), c, option.WithRawResponse(&raw))
+				var ae *apierror.Error
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, http.StatusOK, raw.StatusCode)
+				assert.Equal(t, body, string(raw.Body))
+				assert.Equal(t, "t-1", raw.Header.Get("X-Vendor-Trace"))
+			})
+			t.Run("the last attempt's answer", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				f.answer(o.path, unavailable, okReply(o.path))
+				c := newClient(t, f.serve(t).URL)
+				var raw option.RawResponse
+				_, err := do(t, o, context.Background(), c, option.WithRawResponse(&raw))
+				if o.safe { // retried: the second answer is kept
+					require.NoError(t, err)
+					assert.Equal(t, http.StatusOK, raw.StatusCode)
+					assert.Equal(t, successBodies[o.path], string(raw.Body))
+					return
+				}
+				require.Error(t, err)
+				assert.Equal(t, http.StatusServiceUnavailable, raw.StatusCode)
+				assert.Equal(t, "<html>busy</html>", string(raw.Body))
+			})
+			t.Run("no answer", func(t *testing.T) {
+				srv := httptest.NewServer(http.NotFoundHandler())
+				srv.Close()
+				c := newClient(t, srv.URL, option.WithoutRetries())
+				raw := option.RawResponse{StatusCode: -1}
+				_, err := do(t, o, context.Background(), c, option.WithRawResponse(&raw))
+				var te *apierror.TransportError
+				require.ErrorAs(t, err, &te)
+				assert.Equal(t, option.RawResponse{StatusCode: -1}, raw, "left as it was")
+			})
+			t.Run("nil destination", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				c := newClient(t, f.serve(t).URL)
+				res, err := do(t, o, context.Background(), c, option.WithRawResponse(nil))
+				assert.Nil(t, res)
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), o.name)
+				n, _ := f.count()
+				assert.Zero(t, n, "nothing is sent with a bad option")
+			})
+		})
+	}
+}
+
+// TestRequestOptions covers the per-call options other than
+// WithRawResponse and WithCallMaxAttempts (see TestRetries) on every
+// operation: headers added to one call, the signature headers always the
+// SDK's, invalid options refused before anything is sent.
+func TestRequestOptions(t *testing.T) {
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			t.Run("WithHeader reaches the server, for that call only", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				c := newClient(t, f.serve(t).URL)
+				res, err := do(t, o, context.Background(), c,
+					option.WithHeader("X-Trace", "first"), option.WithHeader("X-Trace", "second"), option.WithHeader("x-order", "A-1001"))
+				require.NoError(t, err)
+				o.success(t, res)
+				_, err = do(t, o, context.Background(), c)
+				require.NoError(t, err)
+				got := f.received()
+				require.Len(t, got, 2)
+				assert.Equal(t, []string{"second"}, got[0].Values("X-Trace"), "the last value for a key wins")
+				assert.Equal(t, "A-1001", got[0].Get("X-Order"))
+				assert.Empty(t, got[1].Get("X-Trace"), "the next call does not carry it")
+				_, signed := f.count()
+				assert.Equal(t, 2, signed)
+			})
+			t.Run("WithHeader cannot replace the authentication", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				c := newClient(t, f.serve(t).URL)
+				forged := map[string]string{
+					sign.HeaderAccessKey: "someone-else", sign.HeaderTS: "1", sign.HeaderBizType: "9",
+					sign.HeaderAction: "other", sign.HeaderSign: "forged-signature", sign.HeaderAlgorithm: "sha256",
+				}
+				var opts []option.RequestOption
+				for k, v := range forged {
+					opts = append(opts, option.WithHeader(k, v))
+				}
+				if !endpoints[o.path].noBody {
+					opts = append(opts, option.WithHeader("Content-Type", "text/plain"))
+				}
+				res, err := do(t, o, context.Background(), c, opts...)
+				require.NoError(t, err, "the request went out signed by the SDK")
+				o.success(t, res)
+				got := f.received()
+				require.Len(t, got, 1)
+				for k, v := range forged {
+					if k == sign.HeaderAlgorithm {
+						assert.Empty(t, got[0].Values(k), "MD5 is announced by no header, whatever the caller added")
+						continue
+					}
+					assert.Len(t, got[0].Values(k), 1, "%s sent once", k)
+					assert.NotEqual(t, v, got[0].Get(k), "%s is the SDK's", k)
+				}
+				if !endpoints[o.path].noBody {
+					assert.Equal(t, "application/json", got[0].Get("Content-Type"), "Content-Type is the spec's")
+				}
+				_, signed := f.count()
+				assert.Equal(t, 1, signed)
+			})
+			t.Run("nil options are ignored", func(t *testing.T) {
+				f := newFakeNXCloud(t)
+				c := newClient(t, f.serve(t).URL)
+				res, err := do(t, o, context.Background(), c, nil, nil)
+				require.NoError(t, err)
+				o.success(t, res)
+			})
+			bad := []struct {
+				name string
+				opt  option.RequestOption
+			}{
+				{"header without a name", option.WithHeader("", "v")},
+				{"header name with a space", option.WithHeader("X Trace", "v")},
+				{"header name with a colon", option.WithHeader("X:Trace", "v")},
+				{"header value with CRLF", option.WithHeader("X-Trace", "v\r\nsign: forged")},
+				{"zero attempts", option.WithCallMaxAttempts(0)},
+				{"negative timeout", option.WithCallTimeout(-time.Second)},
+			}
+			for _, tt := range bad {
+				t.Run(tt.name, func(t *testing.T) {
+					f := newFakeNXCloud(t)
+					c := newClient(t, f.serve(t).URL)
+					res, err := do(t, o, context.Background(), c, tt.opt)
+					assert.Nil(t, res)
+					require.Error(t, err)
+					assert.Contains(t, err.Error(), o.name)
+					n, _ := f.count()
+					assert.Zero(t, n, "nothing is sent with a bad option")
+				})
+			}
+		})
+	}
+}
+
+// TestWithCallTimeout: the per-call timeout replaces the client's for one
+// call whose context has no deadline, in both directions; a context
+// deadline still wins.
+func TestWithCallTimeout(t *testing.T) {
+	verifyOp := opNamed(t, "nxcloud/ota verify")
+	slow := reply{status: http.StatusOK, body: successBodies[verifyOp.path], delay: 300 * time.Millisecond}
+	tests := []struct {
+		name     string
+		client   time.Duration // option.WithTimeout
+		call     []option.RequestOption
+		deadline time.Duration // of the caller's context; 0 = none
+		wantOK   bool
+	}{
+		{name: "the client's timeout", client: 30 * time.Millisecond},
+		{name: "lifted for one call", client: 30 * time.Millisecond, call: []option.RequestOption{option.WithCallTimeout(time.Minute)}, wantOK: true},
+		{name: "lifted entirely for one call", client: 30 * time.Millisecond, call: []option.RequestOption{option.WithCallTimeout(0)}, wantOK: true},
+		{name: "imposed on one call", client: time.Minute, call: []option.RequestOption{option.WithCallTimeout(30 * time.Millisecond)}},
+		{name: "a context deadline wins", client: time.Minute, call: []option.RequestOption{option.WithCallTimeout(time.Minute)}, deadline: 30 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeNXCloud(t)
+			f.answer(verifyOp.path, slow)
+			c := newClient(t, f.serve(t).URL, option.WithTimeout(tt.client), option.WithoutRetries())
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
+			res, err := do(t, verifyOp, ctx, c, tt.call...)
+			if tt.wantOK {
+				require.NoError(t, err)
+				verifyOp.success(t, res)
+				return
+			}
+			assert.Nil(t, res)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
 		})
 	}
 }

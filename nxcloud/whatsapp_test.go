@@ -11,6 +11,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -22,7 +23,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/mock"
@@ -32,45 +32,52 @@ import (
 )
 
 // waClient is a client for the mock's first account.
-func waClient(t *testing.T, m *mock.Running, opts ...option.Option) *waintegrator.ClientWithResponses {
+func waClient(t *testing.T, m *mock.Running, opts ...option.Option) *waintegrator.Client {
 	t.Helper()
 	c, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, append([]option.Option{option.WithBaseURL(m.URL)}, opts...)...)
 	require.NoError(t, err)
 	return c.WhatsApp
 }
 
-func waGetCode(ctx context.Context, wa *waintegrator.ClientWithResponses, phone string) error {
-	_, err := verikit.Result(wa.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: phone, Method: waintegrator.CodeMethodSMS}))
-	return err
+func waGetCode(ctx context.Context, wa *waintegrator.Client, phone string) error {
+	return wa.GetCode(ctx, waintegrator.GetCodeParams{PhoneNumber: phone, Method: waintegrator.CodeMethodSMS})
 }
 
-func waCheckCode(ctx context.Context, wa *waintegrator.ClientWithResponses, phone, code string) error {
-	_, err := verikit.Result(wa.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: phone, Code: code}))
-	return err
+func waCheckCode(ctx context.Context, wa *waintegrator.Client, phone, code string) error {
+	return wa.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: phone, Code: code})
 }
 
-func waCreateClient(ctx context.Context, wa *waintegrator.ClientWithResponses, phone string) error {
-	_, err := verikit.Result(wa.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: phone}))
-	return err
+func waCreateClient(ctx context.Context, wa *waintegrator.Client, phone string) error {
+	return wa.CreateClient(ctx, waintegrator.CreateClientParams{PhoneNumber: phone})
 }
 
-func waCreateApp(ctx context.Context, wa *waintegrator.ClientWithResponses) (*waintegrator.CreateAppResult, error) {
-	env, err := verikit.Result(wa.CreateAppWithResponse(ctx, waintegrator.CreateAppRequest{AppName: "Shop", Webhook: "https://hooks.example/wa"}))
-	if err != nil {
-		return nil, err
+func waCreateApp(ctx context.Context, wa *waintegrator.Client) (*waintegrator.CreateAppResult, error) {
+	return wa.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "Shop", Webhook: "https://hooks.example/wa"})
+}
+
+func waPhoneList(ctx context.Context, wa *waintegrator.Client, appkey string) ([]waintegrator.PhoneNumber, error) {
+	list, err := wa.PhoneList(ctx, waintegrator.PhoneListParams{Appkey: appkey})
+	if err == nil && list == nil {
+		return nil, errors.New("phoneList succeeded without a list")
 	}
-	return env.Data, nil
+	return list, err
 }
 
-func waPhoneList(ctx context.Context, wa *waintegrator.ClientWithResponses, appkey string) ([]waintegrator.PhoneNumber, error) {
-	env, err := verikit.Result(wa.PhoneListWithResponse(ctx, waintegrator.PhoneListRequest{Appkey: appkey}))
-	if err != nil {
-		return nil, err
-	}
-	if env.Data == nil {
-		return nil, errors.New("phoneList succeeded without data")
-	}
-	return *env.Data, nil
+// waEnvelope is the envelope of a raw answer (option.WithRawResponse), for
+// the operations whose typed method returns nothing of it.
+type waEnvelope struct {
+	Code    *int            `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+}
+
+func decodeEnvelope(t *testing.T, raw option.RawResponse) waEnvelope {
+	t.Helper()
+	assert.Equal(t, http.StatusOK, raw.StatusCode)
+	var env waEnvelope
+	require.NoError(t, json.Unmarshal(raw.Body, &env), "body: %s", raw.Body)
+	require.NotNil(t, env.Code, "body: %s", raw.Body)
+	return env
 }
 
 // TestWhatsAppRegistration runs every operation of the family once, in the
@@ -83,29 +90,31 @@ func TestWhatsAppRegistration(t *testing.T) {
 			ctx := context.Background()
 			const phone = "8618500000099"
 
-			login, err := verikit.Result(wa.LoginWithResponse(ctx))
+			login, err := wa.Login(ctx)
 			require.NoError(t, err)
-			require.NotNil(t, login.Data)
-			assert.NotEmpty(t, login.Data.Token)
-			again, err := verikit.Result(wa.LoginWithResponse(ctx))
+			assert.NotEmpty(t, login.Token)
+			again, err := wa.Login(ctx)
 			require.NoError(t, err)
-			require.NotNil(t, again.Data)
-			assert.NotEqual(t, login.Data.Token, again.Data.Token, "every login issues a new token")
+			assert.NotEqual(t, login.Token, again.Token, "every login issues a new token")
 
-			sent, err := verikit.Result(wa.GetCodeWithResponse(ctx, waintegrator.GetCodeRequest{PhoneNumber: phone, Method: waintegrator.CodeMethodVoice}))
-			require.NoError(t, err)
+			// getCode, checkCode and createClient return only an error; the
+			// raw answer shows the envelope behind a success.
+			var raw option.RawResponse
+			require.NoError(t, wa.GetCode(ctx, waintegrator.GetCodeParams{PhoneNumber: phone, Method: waintegrator.CodeMethodVoice}, option.WithRawResponse(&raw)))
+			sent := decodeEnvelope(t, raw)
+			assert.EqualValues(t, waintegrator.ResultCodeSuccess, *sent.Code)
 			assert.Equal(t, "Request successful", sent.Message)
-			require.NotNil(t, sent.Data, "getCode's success carries an empty object")
-			assert.Empty(t, *sent.Data)
+			assert.JSONEq(t, "{}", string(sent.Data), "getCode's success carries an empty object")
 
-			checked, err := verikit.Result(wa.CheckCodeWithResponse(ctx, waintegrator.CheckCodeRequest{PhoneNumber: phone, Code: mock.DefaultWhatsAppCode}))
-			require.NoError(t, err)
-			assert.EqualValues(t, waintegrator.ResultCodeSuccess, checked.Code)
-			assert.Nil(t, checked.Data)
+			require.NoError(t, wa.CheckCode(ctx, waintegrator.CheckCodeParams{PhoneNumber: phone, Code: mock.DefaultWhatsAppCode}, option.WithRawResponse(&raw)))
+			checked := decodeEnvelope(t, raw)
+			assert.EqualValues(t, waintegrator.ResultCodeSuccess, *checked.Code)
+			assert.JSONEq(t, "null", string(checked.Data))
 
-			created, err := verikit.Result(wa.CreateClientWithResponse(ctx, waintegrator.CreateClientRequest{PhoneNumber: phone}))
-			require.NoError(t, err)
-			assert.Nil(t, created.Data)
+			require.NoError(t, wa.CreateClient(ctx, waintegrator.CreateClientParams{PhoneNumber: phone}, option.WithRawResponse(&raw)))
+			created := decodeEnvelope(t, raw)
+			assert.EqualValues(t, waintegrator.ResultCodeSuccess, *created.Code)
+			assert.JSONEq(t, "null", string(created.Data))
 
 			app, err := waCreateApp(ctx, wa)
 			require.NoError(t, err)
@@ -204,8 +213,8 @@ func TestWhatsAppFailures(t *testing.T) {
 	const otherKey, otherSecret = "nx-other-key", "nx-other-secret"
 	type env struct {
 		m     *mock.Running
-		wa    *waintegrator.ClientWithResponses // the first account
-		other *waintegrator.ClientWithResponses // another account of the mock
+		wa    *waintegrator.Client // the first account
+		other *waintegrator.Client // another account of the mock
 	}
 	// run makes its preparatory calls with require, so that only the call
 	// under test can produce the error checked.
@@ -220,7 +229,7 @@ func TestWhatsAppFailures(t *testing.T) {
 			run: func(t *testing.T, ctx context.Context, e env) error {
 				c, err := nxcloud.NewClient(e.m.AccessKey, "not-the-secret", option.WithBaseURL(e.m.URL))
 				require.NoError(t, err)
-				_, err = verikit.Result(c.WhatsApp.LoginWithResponse(ctx))
+				_, err = c.WhatsApp.Login(ctx)
 				return err
 			},
 			code: waintegrator.ResultCodeBadSignature, kind: apierror.ErrAuth,
@@ -416,12 +425,12 @@ func (c *captureTransport) last(t *testing.T) sentRequest {
 // getCode is the contrast: its signature covers "&body=" and the exact
 // bytes sent.
 func TestWhatsAppLoginIsSignedWithoutBody(t *testing.T) {
-	type call func(context.Context, *waintegrator.ClientWithResponses) error
-	login := func(ctx context.Context, wa *waintegrator.ClientWithResponses) error {
-		_, err := verikit.Result(wa.LoginWithResponse(ctx))
+	type call func(context.Context, *waintegrator.Client) error
+	login := func(ctx context.Context, wa *waintegrator.Client) error {
+		_, err := wa.Login(ctx)
 		return err
 	}
-	getCode := func(ctx context.Context, wa *waintegrator.ClientWithResponses) error {
+	getCode := func(ctx context.Context, wa *waintegrator.Client) error {
 		return waGetCode(ctx, wa, "8618500000099")
 	}
 	tests := []struct {
@@ -486,20 +495,30 @@ func TestWhatsAppLoginIsSignedWithoutBody(t *testing.T) {
 
 // TestWhatsAppPhoneListData checks how the client takes phoneList's data
 // array: an empty array is a success with no numbers; null, a missing
-// data, or an object in its place are errors, never a nil error without
-// the list.
+// data, an object in its place, or numbers that break the success schema
+// are errors (with the Reason the SDK refused them), never a nil error
+// without the list.
 func TestWhatsAppPhoneListData(t *testing.T) {
+	const row = `{"display_phone_number":"+1 xxx99","quality_rating":"UNKNOW","verified_name":"V","name_status":"NONE","register_status":3,` +
+		`"status":"PENDING","current_limit":"","code_verification_status":"NOT_VERIFIED","waba_id":"1","waba_name":"W"}`
+	envelope := func(data string) string { return `{"code":0,"data":` + data + `,"message":"Request successful"}` }
 	tests := []struct {
-		name    string
-		body    string
-		wantLen int // -1: an error
+		name       string
+		body       string
+		wantLen    int    // -1: an error
+		wantReason string // in the error's Reason
 	}{
-		{"empty array", `{"code":0,"data":[],"message":"Request successful"}`, 0},
-		{"one number", `{"code":0,"data":[{"display_phone_number":"+1 xxx99","quality_rating":"UNKNOW","verified_name":"V","name_status":"NONE","register_status":3,"status":"PENDING","current_limit":"","code_verification_status":"NOT_VERIFIED","waba_id":"1","waba_name":"W"}],"message":"Request successful"}`, 1},
-		{"a value the enums do not list", `{"code":0,"data":[{"quality_rating":"PURPLE","register_status":9}],"message":"Request successful"}`, 1},
-		{"null", `{"code":0,"data":null,"message":"Request successful"}`, -1},
-		{"no data", `{"code":0,"message":"Request successful"}`, -1},
-		{"an object", `{"code":0,"data":{"display_phone_number":"+1 xxx99"},"message":"Request successful"}`, -1},
+		{"empty array", envelope(`[]`), 0, ""},
+		{"one number", envelope(`[` + row + `]`), 1, ""},
+		{"two numbers", envelope(`[` + row + `,` + row + `]`), 2, ""},
+		// The response enums are closed: a value the spec does not list
+		// fails the success schema instead of reaching the caller.
+		{"a value the enums do not list", envelope(`[` + strings.Replace(row, `"UNKNOW"`, `"PURPLE"`, 1) + `]`), -1, "quality_rating: value is not one of the allowed values"},
+		{"a register_status the enum does not list", envelope(`[` + strings.Replace(row, `"register_status":3`, `"register_status":9`, 1) + `]`), -1, "register_status"},
+		{"a number without its required fields", envelope(`[{"quality_rating":"GREEN"}]`), -1, "display_phone_number: is required"},
+		{"null", envelope(`null`), -1, "carries no data"},
+		{"no data", `{"code":0,"message":"Request successful"}`, -1, "carries no data"},
+		{"an object", envelope(`{"display_phone_number":"+1 xxx99"}`), -1, "success schema"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -514,7 +533,11 @@ func TestWhatsAppPhoneListData(t *testing.T) {
 
 			list, err := waPhoneList(context.Background(), c.WhatsApp, "jh42xxxd434")
 			if tt.wantLen < 0 {
-				require.Error(t, err)
+				var ae *apierror.Error
+				require.ErrorAs(t, err, &ae)
+				assert.Contains(t, ae.Reason, tt.wantReason, "the SDK says why it took the answer for a failure")
+				assert.True(t, ae.HasCode)
+				assert.Zero(t, ae.Code, "the vendor's code said success")
 				assert.Nil(t, list)
 				return
 			}
