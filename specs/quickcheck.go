@@ -408,7 +408,7 @@ func (p *parser) object(q *quick) bool {
 		}
 		layers, required = q.flat, q.allRequired
 	}
-	p.i++ // {
+	p.i++           // {
 	var seen uint64 // bit i: required[i] was present
 	done := func() bool { return seen == (uint64(1)<<len(required))-1 }
 	p.ws()

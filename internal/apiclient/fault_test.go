@@ -1,9 +1,9 @@
 package apiclient_test
 
-// Fault injection through the real vendor clients: each case scripts what a
-// server does on every attempt and checks how many attempts reached it, the
-// error the caller gets, and that no goroutine or connection outlives the
-// call.
+// Fault injection through the real vendor clients and their typed methods:
+// each case scripts what a server does on every attempt and checks, for
+// each class of operation, how many attempts reached it, the error the
+// caller gets, and that no goroutine or connection outlives the call.
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,77 +26,59 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/apierror"
-	"github.com/verikit/verikit/engagelab"
-	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
 )
 
 const (
-	faultAccessKey = "fault-access-key"
-	faultSecret    = "fault-access-secret"
-	faultDevKey    = "fault-dev-key"
-	faultDevSecret = "fault-dev-secret"
 	faultRequestID = "989d535f78338411f7de07c028ddee4b"
 	// faultMaxAttempts is the client policy of every fault case.
 	faultMaxAttempts = 3
 )
 
-type faultVendor int
-
-const (
-	faultNXCloud faultVendor = iota
-	faultEngageLab
-)
-
-// faultOp is one operation of a vendor client.
-type faultOp struct {
-	name   string
-	vendor faultVendor
-	safe   bool // x-retry-class: safe
-	call   func(t *testing.T, ctx context.Context, opts []option.Option) error
+// faultOps are the operations the fault table runs against, from the
+// specs: in each spec, the first operation of each retry class, and every
+// operation that classifies result codes of its own (x-error-kinds on the
+// operation, such as EngageLab's 3003 on verify).
+func faultOps(t *testing.T) []typedOp {
+	t.Helper()
+	type specClass struct {
+		spec  string
+		class specs.RetryClass
+	}
+	var out []typedOp
+	seen := map[specClass]bool{}
+	classes := map[specs.RetryClass]bool{}
+	for _, to := range allOps(t) {
+		key := specClass{to.op.Doc.Name, to.op.Retry}
+		_, ownKinds := to.op.Spec.Extensions[specs.ExtErrorKinds]
+		if !seen[key] || ownKinds {
+			out = append(out, to)
+		}
+		seen[key], classes[to.op.Retry] = true, true
+	}
+	require.True(t, classes[specs.Safe] && classes[specs.Unsafe], "the specs have operations of both classes")
+	return out
 }
 
-var faultOps = []faultOp{
-	{
-		name: "nxcloud ota verify (safe)", vendor: faultNXCloud, safe: true,
-		call: func(t *testing.T, ctx context.Context, opts []option.Option) error {
-			c, err := nxcloud.NewClient(faultAccessKey, faultSecret, opts...)
-			require.NoError(t, err)
-			res, err := c.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "pem28kje", RequestID: faultRequestID})
-			if err == nil {
-				require.NotNil(t, res.JSON200, "a nil error comes with the decoded payload")
-			}
-			return err
-		},
-	},
-	{
-		name: "nxcloud ota init (unsafe)", vendor: faultNXCloud,
-		call: func(t *testing.T, ctx context.Context, opts []option.Option) error {
-			c, err := nxcloud.NewClient(faultAccessKey, faultSecret, opts...)
-			require.NoError(t, err)
-			res, err := c.OTA.InitWithResponse(ctx, ota.InitRequest{Appkey: "pem28kje", Phone: "86158xxxx1795", UserIP: "203.0.113.7"})
-			if err == nil {
-				require.NotNil(t, res.JSON200, "a nil error comes with the decoded payload")
-			}
-			return err
-		},
-	},
-	{
-		name: "engagelab otp verify (unsafe)", vendor: faultEngageLab,
-		call: func(t *testing.T, ctx context.Context, opts []option.Option) error {
-			c, err := engagelab.NewClient(faultDevKey, faultDevSecret, opts...)
-			require.NoError(t, err)
-			res, err := c.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{MessageID: "1725407449772531712", VerifyCode: "667090"})
-			if err == nil {
-				require.NotNil(t, res.JSON200, "a nil error comes with the decoded payload")
-			}
-			return err
-		},
-	},
+func faultName(to typedOp) string { return fmt.Sprintf("%s (%s)", to.op.FullName(), to.op.Retry) }
+
+// faultCall calls the operation through its vendor's client with the
+// spec's example request, checking the typed method's promise: a nil
+// error comes with the result.
+func faultCall(t *testing.T, ctx context.Context, to typedOp, opts []option.Option) error {
+	t.Helper()
+	c, err := newVendorClient(to.op.Doc.SDK.Vendor, opts...)
+	require.NoError(t, err)
+	res, err := to.call(ctx, c)
+	if err == nil && to.result != nil {
+		require.True(t, resultIsSet(res), "a nil error comes with the decoded payload")
+	}
+	return err
 }
 
 // faultConns follows the server's connections through ConnState.
@@ -273,6 +256,80 @@ func assertFaultKind(t *testing.T, err, want error) {
 	}
 }
 
+// kindSentinel is the apierror sentinel of a spec's error kind.
+var kindSentinel = map[specs.ErrorKind]error{
+	specs.KindAuth:            apierror.ErrAuth,
+	specs.KindTooFrequent:     apierror.ErrTooFrequent,
+	specs.KindAlreadyVerified: apierror.ErrAlreadyVerified,
+}
+
+// codeCatalogue lists the result codes a spec documents (the enum of its
+// ResultCode or ErrorCode schema), sorted.
+func codeCatalogue(d *specs.Document) []int {
+	var codes []int
+	for _, name := range []string{"ResultCode", "ErrorCode"} {
+		ref := d.OpenAPI.Components.Schemas[name]
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		for _, v := range ref.Value.Enum {
+			if f, ok := v.(float64); ok {
+				codes = append(codes, int(f))
+			}
+		}
+	}
+	sort.Ints(codes)
+	return codes
+}
+
+// codeOfKind is the first documented failure code of op that the spec
+// classifies as kind ("" for a failure code of no kind).
+func codeOfKind(op *specs.Operation, kind specs.ErrorKind) (int, bool) {
+	for _, c := range codeCatalogue(op.Doc) {
+		if op.Success.CodeField != "" && op.Success.CodeMatches(float64(c)) {
+			continue // a success code
+		}
+		if op.ErrorKind(c) == kind {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// failureStatus is the HTTP status op's vendor reports a failure code
+// with: the lowest 4xx the operation documents, else (NXCloud) its success
+// status.
+func failureStatus(op *specs.Operation) int {
+	for s := 400; s < 500; s++ {
+		if op.Spec.Responses.Status(s) != nil {
+			return s
+		}
+	}
+	return op.Success.Status
+}
+
+// vendorFailure answers as op's vendor does with a failure code: {code,
+// msg|message} (the field the documented response names), with a null
+// payload when the status is the success status.
+func vendorFailure(op *specs.Operation, status, code int) faultHandler {
+	msgField := "message"
+	if s := op.ResponseSchema(status); s != nil && s.Properties["msg"] != nil {
+		msgField = "msg"
+	}
+	body := fmt.Sprintf(`{"code":%d,%q:"failure %d"`, code, msgField, code)
+	if status == op.Success.Status && op.Success.Payload != "" {
+		body += fmt.Sprintf(`,%q:null`, op.Success.Payload)
+	}
+	body += "}"
+	return func(w http.ResponseWriter, _ *http.Request, _ int) { faultJSON(w, status, body) }
+}
+
+// faultCode makes a case answer with a documented code of a kind.
+type faultCode struct {
+	kind   specs.ErrorKind
+	status int // 0: the operation's failureStatus
+}
+
 // Handlers of the fault table.
 
 func faultJSON(w http.ResponseWriter, status int, body string) {
@@ -338,23 +395,16 @@ func faultHuge(w http.ResponseWriter, _ *http.Request, _ int) {
 	}
 }
 
-// faultByVendor answers NXCloud and EngageLab requests differently.
-func faultByVendor(nx, el faultHandler) faultHandler {
-	return func(w http.ResponseWriter, r *http.Request, n int) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			nx(w, r, n)
-			return
-		}
-		el(w, r, n)
-	}
-}
-
 // faultCase is one fault with what each class of operation must do.
 type faultCase struct {
 	name    string
-	only    *faultVendor // nil: every operation
 	handler faultHandler
-	opts    []option.Option
+	// code, instead of handler: answer with a code of this kind, for the
+	// operations that have one.
+	code *faultCode
+	// perOp, instead of handler: the answer for one operation.
+	perOp func(op *specs.Operation) faultHandler
+	opts  []option.Option
 	// perAttemptTimeout sets http.Client.Timeout: a timeout per attempt.
 	perAttemptTimeout time.Duration
 	// callerTimeout gives the call a context with this deadline.
@@ -364,18 +414,17 @@ type faultCase struct {
 
 	transport bool  // *apierror.TransportError, else *apierror.Error
 	kind      error // for *apierror.Error: the expected Kind
-	status    int   // for *apierror.Error: the HTTP status
+	status    int   // for *apierror.Error: the HTTP status (0: unchecked)
 	hasCode   bool  // for *apierror.Error
 	contains  string
-	deadline  bool // errors.Is(err, context.DeadlineExceeded)
-	netTO     bool // a net.Error whose Timeout() is true
+	reason    string // for *apierror.Error: contained in Reason
+	deadline  bool   // errors.Is(err, context.DeadlineExceeded)
+	netTO     bool   // a net.Error whose Timeout() is true
 	maxRead   int64
 }
 
-func faultOnly(v faultVendor) *faultVendor { return &v }
-
-func TestFaults(t *testing.T) {
-	cases := []faultCase{
+func faultCases() []faultCase {
+	return []faultCase{
 		{
 			name:         "HTTP 500",
 			handler:      faultText(http.StatusInternalServerError, "text/plain", "internal error"),
@@ -416,16 +465,46 @@ func TestFaults(t *testing.T) {
 			status: http.StatusTooManyRequests, kind: apierror.ErrTooFrequent,
 		},
 		{
-			name: "vendor too-frequent code",
-			handler: faultByVendor(
-				func(w http.ResponseWriter, _ *http.Request, _ int) {
-					faultJSON(w, http.StatusOK, `{"code":2206,"msg":"requests too frequent","data":null}`)
-				},
-				func(w http.ResponseWriter, _ *http.Request, _ int) {
-					faultJSON(w, http.StatusBadRequest, `{"code":3004,"message":"sent again too soon"}`)
-				}),
+			name:         "vendor too-frequent code",
+			code:         &faultCode{kind: specs.KindTooFrequent},
 			safeAttempts: 3, unsafeAttempts: 1,
 			kind: apierror.ErrTooFrequent, hasCode: true,
+		},
+		{
+			name:         "vendor auth code",
+			code:         &faultCode{kind: specs.KindAuth},
+			safeAttempts: 1, unsafeAttempts: 1,
+			kind: apierror.ErrAuth, hasCode: true,
+		},
+		{
+			name:         "HTTP 401 with a vendor auth code",
+			code:         &faultCode{kind: specs.KindAuth, status: http.StatusUnauthorized},
+			safeAttempts: 1, unsafeAttempts: 1,
+			status: http.StatusUnauthorized, kind: apierror.ErrAuth, hasCode: true,
+		},
+		{
+			name:         "HTTP 403 with a vendor auth code",
+			code:         &faultCode{kind: specs.KindAuth, status: http.StatusForbidden},
+			safeAttempts: 1, unsafeAttempts: 1,
+			status: http.StatusForbidden, kind: apierror.ErrAuth, hasCode: true,
+		},
+		{
+			name:         "HTTP 401 without a code",
+			handler:      faultText(http.StatusUnauthorized, "text/plain", "unauthorized"),
+			safeAttempts: 1, unsafeAttempts: 1,
+			status: http.StatusUnauthorized, kind: apierror.ErrAuth,
+		},
+		{
+			name:         "vendor already-verified code",
+			code:         &faultCode{kind: specs.KindAlreadyVerified},
+			safeAttempts: 1, unsafeAttempts: 1,
+			kind: apierror.ErrAlreadyVerified, hasCode: true,
+		},
+		{
+			name:         "vendor failure code of no kind",
+			code:         &faultCode{},
+			safeAttempts: 1, unsafeAttempts: 1,
+			hasCode: true,
 		},
 		{
 			name:              "read timeout of one attempt (http.Client.Timeout)",
@@ -449,9 +528,16 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "truncated JSON",
-			handler: faultByVendor(
-				faultText(http.StatusOK, "application/json", `{"code":0,"msg":"Request successful","data":{"requestId":"98`),
-				faultText(http.StatusOK, "application/json", `{"message_id":"1725407449772531712","verif`)),
+			perOp: func(op *specs.Operation) faultHandler {
+				ok := successExample(op)
+				return faultText(op.Success.Status, "application/json", ok[:len(ok)/2])
+			},
+			safeAttempts: 1, unsafeAttempts: 1,
+			status: http.StatusOK, reason: "the answer is not JSON",
+		},
+		{
+			name:         "JSON of the wrong shape",
+			handler:      faultText(http.StatusOK, "application/json", `"ok"`),
 			safeAttempts: 1, unsafeAttempts: 1,
 			status: http.StatusOK,
 		},
@@ -466,6 +552,12 @@ func TestFaults(t *testing.T) {
 			handler:      faultText(http.StatusOK, "application/json", ""),
 			safeAttempts: 1, unsafeAttempts: 1,
 			status: http.StatusOK, contains: "empty body",
+		},
+		{
+			name:         "redirect",
+			handler:      faultText(http.StatusFound, "text/html", "moved", "Location", "http://127.0.0.1:1/elsewhere"),
+			safeAttempts: 1, unsafeAttempts: 1,
+			status: http.StatusFound, reason: `redirect to "http://127.0.0.1:1/elsewhere" not followed`,
 		},
 		{
 			// The server did answer: sending again would not help, even
@@ -486,59 +578,40 @@ func TestFaults(t *testing.T) {
 			transport: true, contains: fmt.Sprint(apiclient.DefaultMaxResponseBytes),
 			maxRead: apiclient.DefaultMaxResponseBytes + 1,
 		},
-		{
-			name: "NXCloud 1003 bad signature", only: faultOnly(faultNXCloud),
-			handler: func(w http.ResponseWriter, _ *http.Request, _ int) {
-				faultJSON(w, http.StatusOK, `{"code":1003,"msg":"invalid signature","data":null}`)
-			},
-			safeAttempts: 1, unsafeAttempts: 1,
-			status: http.StatusOK, kind: apierror.ErrAuth, hasCode: true,
-		},
-		{
-			name: "EngageLab 401 code 2001", only: faultOnly(faultEngageLab),
-			handler: func(w http.ResponseWriter, _ *http.Request, _ int) {
-				faultJSON(w, http.StatusUnauthorized, `{"code":2001,"message":"authentication failed"}`)
-			},
-			unsafeAttempts: 1,
-			status:         http.StatusUnauthorized, kind: apierror.ErrAuth, hasCode: true,
-		},
-		{
-			name: "EngageLab 403 code 2004", only: faultOnly(faultEngageLab),
-			handler: func(w http.ResponseWriter, _ *http.Request, _ int) {
-				faultJSON(w, http.StatusForbidden, `{"code":2004,"message":"no permission"}`)
-			},
-			unsafeAttempts: 1,
-			status:         http.StatusForbidden, kind: apierror.ErrAuth, hasCode: true,
-		},
-		{
-			name: "EngageLab 401 without a code", only: faultOnly(faultEngageLab),
-			handler:        faultText(http.StatusUnauthorized, "text/plain", "unauthorized"),
-			unsafeAttempts: 1,
-			status:         http.StatusUnauthorized, kind: apierror.ErrAuth,
-		},
-		{
-			name: "EngageLab 400 code 3003 already verified", only: faultOnly(faultEngageLab),
-			handler: func(w http.ResponseWriter, _ *http.Request, _ int) {
-				faultJSON(w, http.StatusBadRequest, `{"code":3003,"message":"verify code has expired"}`)
-			},
-			unsafeAttempts: 1,
-			status:         http.StatusBadRequest, kind: apierror.ErrAlreadyVerified, hasCode: true,
-		},
-	}
-	for _, fc := range cases {
-		for _, op := range faultOps {
-			if fc.only != nil && *fc.only != op.vendor {
-				continue
-			}
-			t.Run(fc.name+"/"+op.name, func(t *testing.T) {
-				runFault(t, fc, op)
-			})
-		}
 	}
 }
 
-func runFault(t *testing.T, fc faultCase, op faultOp) {
-	e := newFaultEnv(t, fc.handler, "")
+func TestFaults(t *testing.T) {
+	ops := faultOps(t)
+	for _, fc := range faultCases() {
+		ran := 0
+		for _, to := range ops {
+			h, code := fc.handler, 0
+			switch {
+			case fc.code != nil:
+				c, ok := codeOfKind(to.op, fc.code.kind)
+				if !ok {
+					continue // the spec gives this operation no such code
+				}
+				status := fc.code.status
+				if status == 0 {
+					status = failureStatus(to.op)
+				}
+				h, code = vendorFailure(to.op, status, c), c
+			case fc.perOp != nil:
+				h = fc.perOp(to.op)
+			}
+			ran++
+			t.Run(fc.name+"/"+faultName(to), func(t *testing.T) {
+				runFault(t, fc, to, h, code)
+			})
+		}
+		assert.Positive(t, ran, "%s: no operation to run it on", fc.name)
+	}
+}
+
+func runFault(t *testing.T, fc faultCase, to typedOp, h faultHandler, code int) {
+	e := newFaultEnv(t, h, "")
 	e.hc.Timeout = fc.perAttemptTimeout
 	ctx := context.Background()
 	if fc.callerTimeout > 0 {
@@ -547,14 +620,15 @@ func runFault(t *testing.T, fc faultCase, op faultOp) {
 		defer cancel()
 	}
 
-	err := op.call(t, ctx, e.options(fc.opts...))
+	err := faultCall(t, ctx, to, e.options(fc.opts...))
 	require.Error(t, err)
 	if fc.callerTimeout > 0 {
 		assert.NoError(t, ctx.Err(), "the call returned at once instead of sleeping into the caller's deadline")
 	}
 
+	safe := to.op.Retry == specs.Safe
 	want := fc.unsafeAttempts
-	if op.safe {
+	if safe {
 		want = fc.safeAttempts
 	}
 	require.Positive(t, want, "the case lists no attempt count for this operation")
@@ -567,8 +641,9 @@ func runFault(t *testing.T, fc faultCase, op faultOp) {
 		require.True(t, errors.As(err, &te), "want *apierror.TransportError, got %T: %v", err, err)
 		assert.False(t, errors.As(err, &ae), "not an *apierror.Error")
 		assert.Equal(t, want, te.Attempts, "TransportError.Attempts")
-		assert.Equal(t, !op.safe, te.OutcomeUnknown, "an unsafe operation that reached the server has an unknown outcome")
-		if op.safe {
+		assert.Equal(t, to.op.FullName(), te.Operation)
+		assert.Equal(t, !safe, te.OutcomeUnknown, "an unsafe operation that reached the server has an unknown outcome")
+		if safe {
 			assertFaultKind(t, err, nil)
 		} else {
 			assertFaultKind(t, err, apierror.ErrOutcomeUnknown)
@@ -577,12 +652,20 @@ func runFault(t *testing.T, fc faultCase, op faultOp) {
 		require.True(t, errors.As(err, &ae), "want *apierror.Error, got %T: %v", err, err)
 		assert.False(t, errors.As(err, &te), "not a *apierror.TransportError")
 		assert.Equal(t, want, ae.Attempts, "Error.Attempts")
+		assert.Equal(t, to.op.FullName(), ae.Operation)
 		if fc.status != 0 {
 			assert.Equal(t, fc.status, ae.StatusCode)
 		}
 		assert.Equal(t, fc.hasCode, ae.HasCode)
+		if fc.code != nil {
+			assert.Equal(t, code, ae.Code)
+		}
 		assert.Equal(t, fc.kind, ae.Kind) //nolint:testifylint // identity of the sentinel
 		assertFaultKind(t, err, fc.kind)
+		if fc.reason != "" {
+			assert.Contains(t, ae.Reason, fc.reason)
+		}
+		assert.LessOrEqual(t, len(ae.Body), apierror.ExcerptLen+len("…"))
 	}
 	if fc.contains != "" {
 		assert.Contains(t, err.Error(), fc.contains)
@@ -599,9 +682,38 @@ func runFault(t *testing.T, fc faultCase, op faultOp) {
 		assert.LessOrEqual(t, e.rt.maxRead.Load(), fc.maxRead, "bytes read from one response body")
 		assert.Positive(t, e.rt.maxRead.Load())
 	}
-	for _, s := range []string{faultSecret, faultDevSecret} {
+	for _, s := range []string{testAccessSecret, testDevSecret} {
 		assert.NotContains(t, err.Error(), s, "the error gives the secret away")
+		assert.NotContains(t, fmt.Sprintf("%+v", err), s, "the error gives the secret away")
 	}
+}
+
+// The vendor codes of the table come from the specs; these are the ones a
+// reader of the old table expects.
+func TestFaultCodesFromTheSpecs(t *testing.T) {
+	for _, to := range faultOps(t) {
+		for kind, sentinel := range kindSentinel {
+			c, ok := codeOfKind(to.op, kind)
+			if !ok {
+				continue
+			}
+			err := &apierror.Error{Kind: sentinel}
+			assert.ErrorIs(t, err, sentinel)
+			assert.Equal(t, kind, to.op.ErrorKind(c), "%s code %d", to.op.FullName(), c)
+		}
+	}
+	nxVerify, ok := specs.MustLoad("nxcloud/ota").Operation("verify")
+	require.True(t, ok)
+	c, ok := codeOfKind(nxVerify, specs.KindTooFrequent)
+	require.True(t, ok)
+	assert.Equal(t, int(ota.ResultCodeTooFrequent), c)
+	elVerify, ok := specs.MustLoad("engagelab/otp").Operation("verify")
+	require.True(t, ok)
+	c, ok = codeOfKind(elVerify, specs.KindAlreadyVerified)
+	require.True(t, ok)
+	assert.Equal(t, 3003, c)
+	assert.Equal(t, http.StatusBadRequest, failureStatus(elVerify))
+	assert.Equal(t, http.StatusOK, failureStatus(nxVerify), "NXCloud fails with HTTP 200")
 }
 
 // TestFaultRetryResigns: a safe call that meets two 502s succeeds on the
@@ -617,14 +729,14 @@ func TestFaultRetryResigns(t *testing.T) {
 	// ts has millisecond resolution: a backoff of at least 1 ms between
 	// attempts guarantees that each attempt's ts differs.
 	opts := e.options(option.WithRetryBackoff(2*time.Millisecond, 4*time.Millisecond))
-	c, err := nxcloud.NewClient(faultAccessKey, faultSecret, opts...)
+	c, err := nxcloud.NewClient(testAccessKey, testAccessSecret, opts...)
 	require.NoError(t, err)
 
-	res, err := c.OTA.VerifyWithResponse(context.Background(), ota.VerifyRequest{Appkey: "pem28kje", RequestID: faultRequestID})
+	res, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "pem28kje", RequestID: faultRequestID})
 	require.NoError(t, err)
-	require.NotNil(t, res.JSON200)
-	require.NotNil(t, res.JSON200.Data)
-	assert.Equal(t, ota.VerificationStatusSuccess, res.JSON200.Data.Status)
+	require.NotNil(t, res)
+	assert.Equal(t, ota.VerificationStatusSuccess, res.Status)
+	assert.Equal(t, faultRequestID, res.RequestID)
 	assert.Equal(t, 3, e.seen())
 
 	ts, signs := map[string]bool{}, map[string]bool{}
@@ -644,39 +756,39 @@ func TestFaultRetryPolicy(t *testing.T) {
 	cases := []struct {
 		name    string
 		opts    []option.Option
-		perCall int // 0: no WithCallMaxAttempts
+		perCall []option.RequestOption
 		want    int
 		after   int // a following call without the override
 	}{
 		{name: "default policy", want: faultMaxAttempts, after: faultMaxAttempts},
 		{name: "WithoutRetries", opts: []option.Option{option.WithoutRetries()}, want: 1, after: 1},
 		{name: "WithMaxAttempts(5)", opts: []option.Option{option.WithMaxAttempts(5)}, want: 5, after: 5},
-		{name: "WithCallMaxAttempts(1) over the client's 3", perCall: 1, want: 1, after: faultMaxAttempts},
-		{name: "WithCallMaxAttempts(4) over WithoutRetries", opts: []option.Option{option.WithoutRetries()}, perCall: 4, want: 4, after: 1},
-		{name: "WithCallMaxAttempts(0) still sends once", perCall: -1, want: 1, after: faultMaxAttempts},
+		{name: "WithCallMaxAttempts(1) over the client's 3", perCall: []option.RequestOption{option.WithCallMaxAttempts(1)}, want: 1, after: faultMaxAttempts},
+		{name: "WithCallMaxAttempts(4) over WithoutRetries", opts: []option.Option{option.WithoutRetries()}, perCall: []option.RequestOption{option.WithCallMaxAttempts(4)}, want: 4, after: 1},
+		{name: "WithCallMaxAttempts(0) is refused, nothing is sent", perCall: []option.RequestOption{option.WithCallMaxAttempts(0)}, want: 0, after: faultMaxAttempts},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newFaultEnv(t, faultText(http.StatusInternalServerError, "text/plain", "internal error"), "")
-			c, err := nxcloud.NewClient(faultAccessKey, faultSecret, e.options(tc.opts...)...)
+			c, err := nxcloud.NewClient(testAccessKey, testAccessSecret, e.options(tc.opts...)...)
 			require.NoError(t, err)
-			call := func(ctx context.Context) int {
+			call := func(opts ...option.RequestOption) int {
 				before := e.seen()
-				_, err := c.OTA.VerifyWithResponse(ctx, ota.VerifyRequest{Appkey: "pem28kje", RequestID: faultRequestID})
+				res, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "pem28kje", RequestID: faultRequestID}, opts...)
+				assert.Nil(t, res)
+				n := e.seen() - before
 				var ae *apierror.Error
+				if n == 0 {
+					require.Error(t, err)
+					assert.False(t, errors.As(err, &ae), "no answer, no *apierror.Error: %v", err)
+					return 0
+				}
 				require.True(t, errors.As(err, &ae), "want *apierror.Error, got %T: %v", err, err)
-				assert.Equal(t, e.seen()-before, ae.Attempts)
-				return e.seen() - before
+				assert.Equal(t, n, ae.Attempts)
+				return n
 			}
-			ctx := context.Background()
-			switch {
-			case tc.perCall > 0:
-				ctx = option.WithCallMaxAttempts(ctx, tc.perCall)
-			case tc.perCall < 0:
-				ctx = option.WithCallMaxAttempts(ctx, 0)
-			}
-			assert.Equal(t, tc.want, call(ctx), "attempts of the call")
-			assert.Equal(t, tc.after, call(context.Background()), "attempts of the next call, with the client's policy")
+			assert.Equal(t, tc.want, call(tc.perCall...), "attempts of the call")
+			assert.Equal(t, tc.after, call(), "attempts of the next call, with the client's policy")
 		})
 	}
 }
@@ -684,10 +796,10 @@ func TestFaultRetryPolicy(t *testing.T) {
 // TestFaultDialFailure: a request that never reached a server is retried,
 // even for an unsafe operation, and its outcome is known.
 func TestFaultDialFailure(t *testing.T) {
-	for _, op := range faultOps {
-		t.Run(op.name, func(t *testing.T) {
+	for _, to := range faultOps(t) {
+		t.Run(faultName(to), func(t *testing.T) {
 			e := newFaultEnv(t, nil, "http://127.0.0.1:1")
-			err := op.call(t, context.Background(), e.options())
+			err := faultCall(t, context.Background(), to, e.options())
 			require.Error(t, err)
 			require.ErrorIs(t, err, syscall.ECONNREFUSED, "precondition: nothing listens on 127.0.0.1:1")
 
