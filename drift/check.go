@@ -237,6 +237,7 @@ func (c *checker) page(p *Page, e *Entry) {
 				row.Status, row.CoveredBy = StatusCovered, o.FullName()
 				c.add(Finding{Kind: StaleDeclaration, Source: p.Name, Operation: o.FullName(),
 					Note: "the page is declared pending in drift/pages.yaml, but " + o.FullName() + " covers it now: remove the pending line"})
+				c.compare(ep, o)
 			}
 		case o == nil:
 			row.Status = StatusNone
