@@ -51,9 +51,11 @@ func TestDriftScenarios(t *testing.T) {
 	}{
 		{name: "pages as the specs have them", mutate: func(map[string]*fixturePage) {}},
 		{
-			name:   "field added",
-			mutate: func(p map[string]*fixturePage) { p["ota-api-init"].body = append(p["ota-api-init"].body, row{"channel", "String", "No"}) },
-			want:   []key{{MissingInSpec, "ota-api-init", "request.channel"}},
+			name: "field added",
+			mutate: func(p map[string]*fixturePage) {
+				p["ota-api-init"].body = append(p["ota-api-init"].body, row{"channel", "String", "No"})
+			},
+			want: []key{{MissingInSpec, "ota-api-init", "request.channel"}},
 		},
 		{
 			name:   "field removed",
