@@ -44,8 +44,8 @@ func TestEngageLabOpenAPI(t *testing.T) {
 	}{
 		{name: "as published"},
 		{
-			name:  "request field retyped",
-			file:  "otp-verification.json",
+			name: "request field retyped",
+			file: "otp-verification.json",
 			edits: [][2]string{{`"verify_code": {
                     "type": "string"
                   }
@@ -64,8 +64,8 @@ func TestEngageLabOpenAPI(t *testing.T) {
 			want: []key{{Type, "otp-verification.json POST /v1/verifications", "request.verify_code"}},
 		},
 		{
-			name:  "nested field made optional",
-			file:  "template.json",
+			name: "nested field made optional",
+			file: "template.json",
 			edits: [][2]string{{`"verify_code_type",
                       "verify_code_len",`, `"verify_code_type",`}},
 			want: []key{{Required, "template.json POST /v1/template-configs", "request.verify_code_config.verify_code_len"}},
