@@ -31,7 +31,10 @@
 // ResultCode/ErrorCode catalogue: a documented code the catalogue lacks is
 // reported for the page, a catalogue code that none of the spec's pages
 // documents for the spec. EngageLab's response statuses are compared per
-// operation.
+// operation. The Content-Type is compared when the operation has a request
+// body, and the URL's scheme and host with the spec's server. A page that
+// gives no URL for an endpoint it should have is itself a finding, so that
+// a parser miss cannot pass for a clean check.
 //
 // Differences that are known and reasoned are declared in the spec, next
 // to what they concern, in an x-doc-divergences list (see Declaration) on

@@ -105,8 +105,7 @@ func (p *fixturePage) markdown() string {
 func (p *fixturePage) text() string {
 	var b strings.Builder
 	table := func(header []string, rows [][]string) {
-		for i, r := range append([][]string{header}, rows...) {
-			_ = i
+		for _, r := range append([][]string{header}, rows...) {
 			for j, c := range r {
 				switch {
 				case j == 0:

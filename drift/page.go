@@ -30,7 +30,6 @@ type Code struct {
 // Endpoint is what a page (or an OpenAPI document) says about one endpoint.
 type Endpoint struct {
 	Source      string   `json:"source"` // page name, or file and operation for EngageLab
-	Index       int      `json:"-"`      // the endpoint's place on its page
 	Title       string   `json:"title,omitempty"`
 	Methods     []string `json:"methods,omitempty"` // upper case; more than one when the page allows several
 	URL         string   `json:"url,omitempty"`
@@ -222,8 +221,6 @@ func ParsePage(name string, src []byte) *Page {
 			subLabel = l
 		}
 	}
-	// A page that is one endpoint but never names a URL (a callback) still
-	// has its tables.
 	for i := range p.Endpoints {
 		p.Endpoints[i].Title = p.Title
 	}
@@ -247,7 +244,7 @@ func (p *Page) newEndpoint() *Endpoint {
 	if n := len(p.Endpoints); n > 0 && p.Endpoints[n-1].URL == "" {
 		return &p.Endpoints[n-1]
 	}
-	p.Endpoints = append(p.Endpoints, Endpoint{Source: p.Name, Index: len(p.Endpoints), codeKind: "code"})
+	p.Endpoints = append(p.Endpoints, Endpoint{Source: p.Name, codeKind: "code"})
 	return &p.Endpoints[len(p.Endpoints)-1]
 }
 
