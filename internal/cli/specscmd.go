@@ -55,6 +55,6 @@ and action.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(check)
+	cmd.AddCommand(check, specsDriftCommand(env), specsCoverageCommand(env))
 	return cmd
 }

@@ -1,0 +1,144 @@
+package drift
+
+import (
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Page kinds in the catalogue.
+const (
+	KindEndpoint  = "endpoint"
+	KindCallback  = "callback"
+	KindGuide     = "guide"
+	KindDuplicate = "duplicate"
+)
+
+//go:embed pages.yaml
+var pagesYAML []byte
+
+// Catalogue is the declared list of NXCloud pages (pages.yaml).
+type Catalogue struct {
+	Pages map[string]*Entry `yaml:"pages"`
+}
+
+// Entry is what the catalogue declares about one page.
+type Entry struct {
+	Kind    string   `yaml:"kind" json:"kind"`
+	Product string   `yaml:"product" json:"product"`
+	Auth    authList `yaml:"auth" json:"auth,omitempty"`
+	// Schema is "spec#Schema", the model of a callback.
+	Schema   string `yaml:"schema" json:"schema,omitempty"`
+	Pending  string `yaml:"pending" json:"pending,omitempty"`
+	Excluded string `yaml:"excluded" json:"excluded,omitempty"`
+}
+
+// AuthOf is the scheme of the page's i-th endpoint.
+func (e *Entry) AuthOf(i int) string {
+	switch {
+	case len(e.Auth) == 0:
+		return "-"
+	case i < len(e.Auth):
+		return e.Auth[i]
+	default:
+		return e.Auth[len(e.Auth)-1]
+	}
+}
+
+// authList is one scheme or a list of them.
+type authList []string
+
+func (a *authList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*a = authList{n.Value}
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*a = l
+	return nil
+}
+
+var authSchemes = map[string]bool{
+	"signed": true, "key-form": true, "key-query": true, "key-json": true,
+	"login": true, "none": true, "unsigned": true, "token": true,
+}
+
+// DefaultCatalogue is the embedded pages.yaml.
+func DefaultCatalogue() *Catalogue {
+	c, err := ParseCatalogue(pagesYAML)
+	if err != nil {
+		panic(err) // the package's tests load it
+	}
+	return c
+}
+
+// ParseCatalogue reads a catalogue in the shape of pages.yaml and checks
+// each entry.
+func ParseCatalogue(raw []byte) (*Catalogue, error) {
+	var c Catalogue
+	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("drift: catalogue: %w", err)
+	}
+	for _, name := range c.names() {
+		e := c.Pages[name]
+		if err := e.check(); err != nil {
+			return nil, fmt.Errorf("drift: catalogue: %s: %w", name, err)
+		}
+	}
+	return &c, nil
+}
+
+func (e *Entry) check() error {
+	if e == nil {
+		return fmt.Errorf("empty entry")
+	}
+	switch e.Kind {
+	case KindEndpoint, KindCallback:
+	case KindGuide, KindDuplicate:
+		if e.Excluded == "" {
+			return fmt.Errorf("a %s needs an excluded reason", e.Kind)
+		}
+	default:
+		return fmt.Errorf("kind %q: want endpoint, callback, guide or duplicate", e.Kind)
+	}
+	if e.Product == "" {
+		return fmt.Errorf("no product")
+	}
+	for _, a := range e.Auth {
+		if !authSchemes[a] {
+			return fmt.Errorf("unknown auth scheme %q", a)
+		}
+	}
+	if (e.Kind == KindEndpoint || e.Kind == KindCallback) && len(e.Auth) == 0 {
+		return fmt.Errorf("no auth scheme")
+	}
+	if e.Pending != "" && e.Excluded != "" {
+		return fmt.Errorf("both pending and excluded")
+	}
+	if e.Schema != "" {
+		if e.Kind != KindCallback {
+			return fmt.Errorf("schema is for callbacks")
+		}
+		if _, _, ok := strings.Cut(e.Schema, "#"); !ok {
+			return fmt.Errorf("schema %q: want spec#Schema", e.Schema)
+		}
+	}
+	return nil
+}
+
+func (c *Catalogue) names() []string {
+	var n []string
+	for k := range c.Pages {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}

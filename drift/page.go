@@ -1,0 +1,526 @@
+package drift
+
+import (
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Field is one documented or specified field: a request parameter, a
+// response field, or a callback parameter.
+type Field struct {
+	// Name is the field's path: "phone", or "data.requestId" for a field of
+	// the object (or of each element of the array) in data.
+	Name string `json:"name"`
+	// Type is the JSON type: string, integer, number, boolean, object,
+	// array; the page's own word, lower-cased, when it maps to none.
+	Type string `json:"type,omitempty"`
+	// Required is nil where the source does not say.
+	Required *bool `json:"required,omitempty"`
+}
+
+// Code is a documented result code, or a range of them ("1000~100X": the
+// page gives the first digits and leaves the last open).
+type Code struct {
+	Text     string `json:"text"`
+	Low, Top int    `json:"-"`
+}
+
+// Endpoint is what a page (or an OpenAPI document) says about one endpoint.
+type Endpoint struct {
+	Source      string   `json:"source"` // page name, or file and operation for EngageLab
+	Title       string   `json:"title,omitempty"`
+	Methods     []string `json:"methods,omitempty"` // upper case; more than one when the page allows several
+	URL         string   `json:"url,omitempty"`
+	ContentType string   `json:"contentType,omitempty"`
+	// BizType and Action are the signed constants of the header table.
+	BizType string `json:"bizType,omitempty"`
+	Action  string `json:"action,omitempty"`
+	// Signed is true when the page has a header table with bizType.
+	Signed   bool    `json:"signed,omitempty"`
+	Request  []Field `json:"request,omitempty"`
+	Response []Field `json:"response,omitempty"`
+	// Codes are the result codes (NXCloud) or the HTTP statuses (EngageLab).
+	Codes []Code `json:"codes,omitempty"`
+	// codeKind names what Codes holds in findings: "code" or "status".
+	codeKind string
+}
+
+// Path is the URL's path ("/api/ota/init"), "" when the page gives no URL.
+func (e *Endpoint) Path() string {
+	u := e.URL
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.IndexByte(u, '/'); j >= 0 {
+			u = u[j:]
+		} else {
+			u = "/"
+		}
+	}
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+// Server is the URL's scheme and host ("https://api2.nxcloud.com").
+func (e *Endpoint) Server() string {
+	p := e.Path()
+	if p == "" || !strings.Contains(e.URL, "://") {
+		return ""
+	}
+	return strings.TrimSuffix(e.URL[:strings.Index(e.URL, p)], "/")
+}
+
+// Page is one parsed NXCloud documentation page.
+type Page struct {
+	Name      string     // file name without .md
+	Title     string     // first heading or line
+	Endpoints []Endpoint // each URL the page documents, in order
+}
+
+// section is the part of a page a table sits in.
+type section int
+
+const (
+	secNone section = iota
+	secHeader
+	secRequest
+	secResponse
+	secCodes
+	secExample
+)
+
+// labelSection classifies a heading or label line, ok false for a line
+// that is no label.
+func labelSection(l string) (section, bool) {
+	s := strings.ToLower(strings.Trim(strings.TrimSpace(l), "*#:：- "))
+	if len(s) > 60 || s == "" {
+		return secNone, false
+	}
+	switch {
+	case strings.Contains(s, "header"):
+		return secHeader, true
+	case strings.Contains(s, "code") && (strings.Contains(s, "explanation") || strings.Contains(s, "error") ||
+		strings.Contains(s, "result") || strings.Contains(s, "response code") || strings.Contains(s, "status code") ||
+		strings.Contains(s, "return code")):
+		return secCodes, true
+	case strings.Contains(s, "example"):
+		return secExample, true
+	case strings.Contains(s, "response") || strings.Contains(s, "return") || strings.Contains(s, "success"):
+		return secResponse, true
+	case strings.Contains(s, "request param") || strings.Contains(s, "body param") || s == "parameters" ||
+		strings.HasPrefix(s, "request parameters") || strings.HasPrefix(s, "requestparameters"):
+		return secRequest, true
+	case strings.HasSuffix(s, "parameters") || strings.HasSuffix(s, "object parameters"):
+		// "data parameters", "data object parameters": a sub-table label,
+		// in whatever section is current.
+		return secNone, true
+	}
+	return secNone, false
+}
+
+var (
+	urlRe    = regexp.MustCompile(`https?://[^\s` + "`" + `"'<>)]+`)
+	labelRe  = regexp.MustCompile(`(?i)^\s*[-*]?\s*((?:please\s*)?request\s*url|url|endpoint|request\s*method|method|content-type)\s*(?:[:：]\s*(.*))?$`)
+	methodRe = regexp.MustCompile(`\b(GET|POST|PUT|DELETE|PATCH)\b`)
+	ctypeRe  = regexp.MustCompile(`(?i)\b(application/[a-z0-9.+-]+|multipart/[a-z0-9.+-]+|text/[a-z0-9.+-]+)`)
+)
+
+// ParsePage reads one NXCloud page, in either shape.
+func ParsePage(name string, src []byte) *Page {
+	p := &Page{Name: strings.TrimSuffix(path.Base(name), ".md")}
+	bs := blocks(src)
+	var cur *Endpoint
+	sec := secNone
+	subLabel := "" // the label line before a table: "data parameters"
+	var topResponse []Field
+	expect := "" // a label whose value is on the next line
+	for _, b := range bs {
+		if b.table != nil {
+			if cur == nil {
+				cur = p.newEndpoint()
+			}
+			classifyTable(cur, b.table, sec, subLabel, &topResponse)
+			subLabel = ""
+			continue
+		}
+		l := strings.TrimSpace(b.line)
+		if l == "" {
+			continue
+		}
+		if p.Title == "" {
+			p.Title = strings.Trim(l, "*# ")
+		}
+		if m := labelRe.FindStringSubmatch(l); m != nil {
+			key := strings.TrimPrefix(strings.ToLower(strings.ReplaceAll(m[1], " ", "")), "please")
+			val := strings.TrimSpace(m[2])
+			switch key {
+			case "url", "requesturl", "endpoint":
+				if u := urlRe.FindString(val); u != "" {
+					p.startEndpoint(&cur, u, &sec, &topResponse)
+				} else {
+					expect = "url"
+				}
+			case "method", "requestmethod":
+				if ms := methodRe.FindAllString(val, -1); ms != nil {
+					if cur == nil {
+						cur = p.newEndpoint()
+					}
+					cur.Methods = dedupe(append(cur.Methods, ms...))
+				} else {
+					expect = "method"
+				}
+			case "content-type":
+				if ct := ctypeRe.FindString(val); ct != "" && cur != nil && cur.ContentType == "" {
+					cur.ContentType = strings.ToLower(ct)
+				} else if ct == "" {
+					expect = "content-type"
+				}
+			}
+			continue
+		}
+		switch expect {
+		case "url":
+			if u := urlRe.FindString(l); u != "" {
+				p.startEndpoint(&cur, u, &sec, &topResponse)
+				// "POST https://…": the method on the URL's line.
+				if ms := methodRe.FindAllString(l, -1); ms != nil && len(cur.Methods) == 0 {
+					cur.Methods = dedupe(ms)
+				}
+			}
+		case "method":
+			if ms := methodRe.FindAllString(l, -1); ms != nil {
+				if cur == nil {
+					cur = p.newEndpoint()
+				}
+				if len(cur.Methods) == 0 {
+					cur.Methods = dedupe(ms)
+				}
+				if ct := ctypeRe.FindString(l); ct != "" && cur.ContentType == "" {
+					cur.ContentType = strings.ToLower(ct)
+				}
+				expect = ""
+				continue
+			}
+		case "content-type":
+			if ct := ctypeRe.FindString(l); ct != "" && cur != nil && cur.ContentType == "" {
+				cur.ContentType = strings.ToLower(ct)
+			}
+		}
+		expect = ""
+		if s, ok := labelSection(l); ok {
+			if s != secNone {
+				// "Successful Response" inside the response part keeps
+				// the part; a sub-label keeps the section too.
+				if !(s == secResponse && sec == secResponse) {
+					sec = s
+				}
+			}
+			subLabel = l
+		}
+	}
+	for i := range p.Endpoints {
+		p.Endpoints[i].Title = p.Title
+	}
+	return p
+}
+
+// startEndpoint begins the endpoint of a URL label. The same URL again,
+// or a URL label in an example section, repeats the current endpoint.
+func (p *Page) startEndpoint(cur **Endpoint, u string, sec *section, top *[]Field) {
+	if *cur != nil && (*cur).URL != "" && ((*cur).URL == u || *sec == secExample) {
+		return
+	}
+	*cur = p.newEndpoint()
+	(*cur).URL = u
+	*sec, *top = secNone, nil
+}
+
+func (p *Page) newEndpoint() *Endpoint {
+	// The first table or method line may come before the URL: reuse an
+	// endpoint that has no URL yet.
+	if n := len(p.Endpoints); n > 0 && p.Endpoints[n-1].URL == "" {
+		return &p.Endpoints[n-1]
+	}
+	p.Endpoints = append(p.Endpoints, Endpoint{Source: p.Name, codeKind: "code"})
+	return &p.Endpoints[len(p.Endpoints)-1]
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range s {
+		v = strings.ToUpper(v)
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// column roles, read from a header cell.
+type colRole int
+
+const (
+	colNone colRole = iota
+	colName
+	colCode
+	colType
+	colRequired
+	colExample
+	colDesc
+)
+
+func columnRole(h string) colRole {
+	s := strings.ToLower(strings.TrimSpace(h))
+	switch strings.ReplaceAll(s, " ", "") {
+	case "parameter", "parametername", "parameters", "parametersname", "param", "field", "fieldname", "name", "key", "参数", "参数名":
+		return colName
+	}
+	switch s {
+	case "code", "error code", "result code", "status code", "return code", "errorcode":
+		return colCode
+	case "type", "data type", "parameter type", "类型":
+		return colType
+	case "required", "option", "mandatory", "is required", "required?", "must", "是否必填", "必填":
+		return colRequired
+	case "example", "example value", "sample", "示例":
+		return colExample
+	case "description", "message", "solution", "remark", "remarks", "meaning", "explanation", "notes", "note",
+		"value", "http code", "info", "描述", "说明", "defaults", "default":
+		return colDesc
+	}
+	return colNone
+}
+
+// columns maps roles to column indexes (-1 when absent).
+type columns struct{ name, code, typ, req, example, desc int }
+
+func tableColumns(header []string) columns {
+	c := columns{-1, -1, -1, -1, -1, -1}
+	for i, h := range header {
+		set := func(p *int) {
+			if *p < 0 {
+				*p = i
+			}
+		}
+		switch columnRole(h) {
+		case colName:
+			set(&c.name)
+		case colCode:
+			set(&c.code)
+		case colType:
+			set(&c.typ)
+		case colRequired:
+			set(&c.req)
+		case colExample:
+			set(&c.example)
+		case colDesc:
+			set(&c.desc)
+		}
+	}
+	return c
+}
+
+func cell(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return strings.TrimSpace(row[i])
+}
+
+// classifyTable files a table under the endpoint: header parameters,
+// request parameters, response fields or result codes.
+func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]Field) {
+	c := tableColumns(t.header)
+	name := c.name
+	if name < 0 {
+		name = c.code
+	}
+	if name < 0 {
+		return
+	}
+	// A header table names the signing headers, wherever it sits.
+	if hasRow(t, name, "accessKey") && hasRow(t, name, "sign") {
+		e.Signed = e.Signed || hasRow(t, name, "bizType")
+		for _, r := range t.rows {
+			switch cell(r, name) {
+			case "bizType":
+				e.BizType = fixedValue(r, c)
+			case "action":
+				e.Action = fixedValue(r, c)
+			}
+		}
+		return
+	}
+	if c.code >= 0 && c.name < 0 || sec == secCodes {
+		for _, r := range t.rows {
+			if code, ok := parseCode(cell(r, name)); ok {
+				e.Codes = append(e.Codes, code)
+			}
+		}
+		return
+	}
+	fields := tableFields(t, c)
+	switch sec {
+	case secResponse:
+		if *top == nil {
+			*top = fields
+			e.Response = append(e.Response, fields...)
+			return
+		}
+		parent := subTableParent(subLabel, *top)
+		if parent == "" {
+			return
+		}
+		for _, f := range fields {
+			f.Name = parent + "." + f.Name
+			e.Response = append(e.Response, f)
+		}
+	case secRequest, secNone:
+		if sec == secNone && c.req < 0 {
+			return
+		}
+		if len(e.Request) == 0 {
+			e.Request = fields
+		}
+	}
+}
+
+func hasRow(t *table, col int, name string) bool {
+	for _, r := range t.rows {
+		if cell(r, col) == name {
+			return true
+		}
+	}
+	return false
+}
+
+var quotedRe = regexp.MustCompile(`fixed value\s*["“]?([A-Za-z0-9_]+)`)
+
+// fixedValue is a header row's value: its example, or the "fixed value"
+// its description names.
+func fixedValue(r []string, c columns) string {
+	if v := strings.Trim(cell(r, c.example), "\"` "); v != "" {
+		return v
+	}
+	if m := quotedRe.FindStringSubmatch(cell(r, c.desc)); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func tableFields(t *table, c columns) []Field {
+	var out []Field
+	for _, r := range t.rows {
+		n := strings.Trim(cell(r, c.name), "`*")
+		if n == "" || strings.ContainsAny(n, " \t") {
+			continue
+		}
+		f := Field{Name: n, Type: normType(cell(r, c.typ))}
+		if c.req >= 0 {
+			f.Required = parseRequired(cell(r, c.req))
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// subTableParent finds the field a sub-table describes: the field its
+// label names ("data parameters"), else the one object or array field of
+// the top table.
+func subTableParent(label string, top []Field) string {
+	words := strings.Fields(strings.ToLower(strings.Trim(label, "-*#:： ")))
+	for _, f := range top {
+		for _, w := range words {
+			if strings.EqualFold(f.Name, w) {
+				return f.Name
+			}
+		}
+	}
+	var parent string
+	for _, f := range top {
+		if f.Type == "object" || f.Type == "array" {
+			if parent != "" {
+				return ""
+			}
+			parent = f.Name
+		}
+	}
+	return parent
+}
+
+// normType maps a page's type word to a JSON type.
+func normType(t string) string {
+	s := strings.ToLower(strings.TrimSpace(t))
+	switch {
+	case s == "":
+		return ""
+	case strings.HasSuffix(s, "[]") || strings.HasPrefix(s, "list") || strings.Contains(s, "array"):
+		return "array"
+	case s == "string" || s == "str" || s == "varchar" || s == "char":
+		return "string"
+	case s == "int" || s == "integer" || s == "long" || s == "int32" || s == "int64" || s == "short":
+		return "integer"
+	case s == "number" || s == "double" || s == "float" || s == "decimal" || s == "bigdecimal":
+		return "number"
+	case s == "boolean" || s == "bool":
+		return "boolean"
+	case s == "object" || s == "jsonobject" || s == "json" || s == "map":
+		return "object"
+	}
+	return s
+}
+
+func parseRequired(s string) *bool {
+	v := strings.ToLower(strings.TrimSpace(s))
+	var b bool
+	switch v {
+	case "yes", "y", "required", "true", "mandatory", "是", "必填":
+		b = true
+	case "no", "n", "optional", "false", "否", "非必填", "选填":
+		b = false
+	default:
+		return nil
+	}
+	return &b
+}
+
+// parseCode reads "0", "-1", "2206", "1000~100X" or "1001-1005".
+func parseCode(s string) (Code, bool) {
+	s = strings.TrimSpace(strings.Trim(s, "`*"))
+	if n, err := strconv.Atoi(s); err == nil {
+		return Code{Text: s, Low: n, Top: n}, true
+	}
+	for _, sep := range []string{"~", "～", "–", "-"} {
+		i := strings.Index(s, sep)
+		if i <= 0 {
+			continue
+		}
+		lo, okLo := wildcard(s[:i], '0')
+		hi, okHi := wildcard(s[i+len(sep):], '9')
+		if okLo && okHi && lo <= hi {
+			return Code{Text: s, Low: lo, Top: hi}, true
+		}
+	}
+	return Code{}, false
+}
+
+// wildcard reads a number whose trailing X digits are open, filling them with fill.
+func wildcard(s string, fill byte) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	b := []byte(s)
+	for i := range b {
+		if b[i] == 'X' || b[i] == 'x' {
+			b[i] = fill
+		}
+	}
+	n, err := strconv.Atoi(string(b))
+	return n, err == nil
+}
