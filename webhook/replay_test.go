@@ -284,7 +284,7 @@ func TestReplayStoreFailureRefusesTheCallback(t *testing.T) {
 				return &webhook.NXCloudSigned{
 					Verifier: sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{nxKey: nxSecret}), Now: func() time.Time { return nxNow }},
 					Replay:   failingStore{}, OnError: onError,
-					Handle:   func(context.Context, webhook.NXCloudCallback) error { return handle() }}
+					Handle: func(context.Context, webhook.NXCloudCallback) error { return handle() }}
 			},
 			req: func(t *testing.T) *http.Request { return signedRequest(t, didParams("dr", nxNow), didBody, nxSecret) },
 		},
