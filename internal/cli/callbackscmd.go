@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -52,6 +54,11 @@ func callbacksServeCommand(env Env) *cobra.Command {
 
 Every callback that passes its checks is printed on stdout as one JSON line,
 {"vendor", "kind", "event"}; an EngageLab delivery gives one line per row.
+A callback whose content is not valid UTF-8 has "event_escaped" instead of
+"event": its exact bytes, with each byte that is not printable UTF-8
+written as \xNN and other unprintable characters as Go escapes (Go's
+strconv.Quote, without the quotes), so that nothing is lost to U+FFFD.
+Control characters never reach the terminal raw.
 Refused callbacks are reported on stderr, one line each, with the reason.
 
 Credentials come from the environment:
@@ -64,6 +71,9 @@ Credentials come from the environment:
     verikit callbacks serve --addr 127.0.0.1:8787`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkAddr("--addr", addr); err != nil {
+				return err
+			}
 			nxKeys, err := keyPair(env, EnvAccessKey, EnvAccessSecret)
 			if err != nil {
 				return err
@@ -78,7 +88,8 @@ Credentials come from the environment:
 			logf := func(format string, args ...any) {
 				out.mu.Lock()
 				defer out.mu.Unlock()
-				fmt.Fprintf(env.Stderr, format+"\n", args...)
+				// One line each, whatever a refused request carried.
+				fmt.Fprintln(env.Stderr, oneLine(clipMessage(fmt.Sprintf(format, args...))))
 			}
 			refused := func(what string) func(*http.Request, error) {
 				return func(r *http.Request, err error) {
@@ -89,7 +100,11 @@ Credentials come from the environment:
 			mux := http.NewServeMux()
 			mux.Handle(PathOTACallback, &webhook.OTA{
 				Handle: func(_ context.Context, ev ota.CallbackEvent) error {
-					return out.print(callbackLine{Vendor: "nxcloud", Kind: "ota", Event: ev})
+					l := callbackLine{Vendor: "nxcloud", Kind: "ota", Event: ev}
+					if raw, valid := otaEventJSON(ev); !valid {
+						l.setRaw(raw)
+					}
+					return out.print(l)
 				},
 				OnError: refused("NXCloud OTA callback"),
 			})
@@ -97,7 +112,9 @@ Credentials come from the environment:
 				mux.Handle(PathNXCloudSigned, &webhook.NXCloudSigned{
 					Verifier: sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window},
 					Handle: func(_ context.Context, cb webhook.NXCloudCallback) error {
-						return out.print(callbackLine{Vendor: "nxcloud", Kind: "signed", BizType: cb.Params.BizType, Action: cb.Params.Action, Event: cb.Body})
+						l := callbackLine{Vendor: "nxcloud", Kind: "signed", BizType: cb.Params.BizType, Action: cb.Params.Action}
+						l.setRaw(cb.Body)
+						return out.print(l)
 					},
 					OnError: refused("NXCloud signed callback"),
 				})
@@ -111,7 +128,9 @@ Credentials come from the environment:
 					lines := make([]callbackLine, 0, len(evs))
 					for _, ev := range evs {
 						known := ev.Known()
-						lines = append(lines, callbackLine{Vendor: "engagelab", Kind: string(ev.Kind), Known: &known, Event: ev.Raw})
+						l := callbackLine{Vendor: "engagelab", Kind: string(ev.Kind), Known: &known}
+						l.setRaw(ev.Raw)
+						lines = append(lines, l)
 					}
 					return out.print(lines...)
 				},
@@ -156,7 +175,65 @@ type callbackLine struct {
 	// Known is set for EngageLab rows: false for a kind, status or event
 	// the spec does not list.
 	Known *bool `json:"known,omitempty"`
-	Event any   `json:"event"`
+	// Event is the callback, or nil when its bytes are not valid UTF-8;
+	// EventEscaped then holds them (escapeBytes).
+	Event        any    `json:"event,omitempty"`
+	EventEscaped string `json:"event_escaped,omitempty"`
+}
+
+// setRaw sets the event from the callback's JSON bytes: as JSON when they
+// are valid UTF-8, else escaped. encoding/json would copy invalid bytes of
+// a json.RawMessage through raw, and turn those of a string into U+FFFD.
+func (l *callbackLine) setRaw(raw []byte) {
+	if utf8.Valid(raw) {
+		l.Event, l.EventEscaped = json.RawMessage(raw), ""
+		return
+	}
+	l.Event, l.EventEscaped = nil, escapeBytes(raw)
+}
+
+// escapeBytes writes bytes as the body of a Go string literal: printable
+// UTF-8 as it is, anything else escaped (\xNN for a byte that is not
+// UTF-8). strconv.Unquote of it in quotes gives the bytes back.
+func escapeBytes(raw []byte) string {
+	q := strconv.Quote(string(raw))
+	return q[1 : len(q)-1]
+}
+
+// otaEventJSON is the OTA event's JSON with its fields' bytes as they came
+// (json.Marshal would replace invalid UTF-8), and whether they are all
+// valid UTF-8. The names are the event's JSON names.
+func otaEventJSON(ev ota.CallbackEvent) ([]byte, bool) {
+	fields := [...][2]string{
+		{"requestId", ev.RequestID}, {"phone", ev.Phone}, {"status", string(ev.Status)}, {"drTime", ev.DrTime},
+	}
+	valid := true
+	b := []byte{'{'}
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		valid = valid && utf8.ValidString(f[1])
+		b = appendRawJSONString(append(appendRawJSONString(b, f[0]), ':'), f[1])
+	}
+	return append(b, '}'), valid
+}
+
+// appendRawJSONString appends s as a JSON string, escaping quotes,
+// backslashes and C0 controls, and copying every other byte as it is.
+func appendRawJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = fmt.Appendf(b, `\u%04x`, c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // lineWriter prints whole lines from concurrent handlers. encoding/json

@@ -144,7 +144,7 @@ func TestCredentials(t *testing.T) {
 // when the spec requires the property, and that its example sets every
 // required flag.
 func TestOperationFlagsFollowSpec(t *testing.T) {
-	root := newRoot((&fakeEnv{}).env(""))
+	root, _ := newRoot((&fakeEnv{}).env(""))
 	require.NotEmpty(t, operations)
 	for _, op := range operations {
 		t.Run(op.spec+" "+op.id, func(t *testing.T) {
