@@ -43,6 +43,7 @@ func callbacksCommand(env Env) *cobra.Command {
 func callbacksServeCommand(env Env) *cobra.Command {
 	var addr string
 	var window, maxAge time.Duration
+	var allowReplays bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Receive NXCloud and EngageLab callbacks and print each verified one",
@@ -60,6 +61,10 @@ written as \xNN and other unprintable characters as Go escapes (Go's
 strconv.Quote, without the quotes), so that nothing is lost to U+FFFD.
 Control characters never reach the terminal raw.
 Refused callbacks are reported on stderr, one line each, with the reason.
+A signed callback is accepted once: a second delivery of the same signed
+NXCloud callback, or of the same X-CALLBACK-ID (whatever its body), within
+its window is refused as a replay (--allow-replays turns this off). The
+guard lives in this process's memory.
 
 Credentials come from the environment:
   NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   verify signed NXCloud callbacks
@@ -97,6 +102,11 @@ Credentials come from the environment:
 				}
 			}
 
+			// One store for both signed paths: their keys cannot collide.
+			var replay webhook.ReplayStore
+			if !allowReplays {
+				replay = webhook.NewMemoryReplayStore(0)
+			}
 			mux := http.NewServeMux()
 			mux.Handle(PathOTACallback, &webhook.OTA{
 				Handle: func(_ context.Context, ev ota.CallbackEvent) error {
@@ -111,6 +121,7 @@ Credentials come from the environment:
 			if nxKeys != nil {
 				mux.Handle(PathNXCloudSigned, &webhook.NXCloudSigned{
 					Verifier: sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window},
+					Replay:   replay,
 					Handle: func(_ context.Context, cb webhook.NXCloudCallback) error {
 						l := callbackLine{Vendor: "nxcloud", Kind: "signed", BizType: cb.Params.BizType, Action: cb.Params.Action}
 						l.setRaw(cb.Body)
@@ -135,6 +146,9 @@ Credentials come from the environment:
 					return out.print(lines...)
 				},
 				OnError: refused("EngageLab callback"),
+			}
+			if el.Secret != "" && maxAge > 0 {
+				el.Replay = replay // the guard needs a signed header and a window
 			}
 			mux.Handle(PathEngageLabCallback, el)
 
@@ -162,7 +176,8 @@ Credentials come from the environment:
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
 	f.DurationVar(&window, "nxcloud-window", sign.DefaultCallbackWindow, "how far a signed NXCloud callback's ts may be from this machine's clock")
-	f.DurationVar(&maxAge, "engagelab-max-age", 5*time.Minute, "how far an EngageLab X-CALLBACK-ID timestamp may be from this machine's clock (0: no limit; only with ENGAGELAB_CALLBACK_SECRET)")
+	f.DurationVar(&maxAge, "engagelab-max-age", 5*time.Minute, "how far an EngageLab X-CALLBACK-ID timestamp may be from this machine's clock (0: no limit, and no replay guard; only with ENGAGELAB_CALLBACK_SECRET)")
+	f.BoolVar(&allowReplays, "allow-replays", false, "accept a signed callback again within its window (by default a second delivery of the same signed NXCloud callback or X-CALLBACK-ID is refused, 401)")
 	return cmd
 }
 

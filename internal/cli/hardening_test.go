@@ -4,8 +4,10 @@ package cli
 // prints what servers send, and its JSON error reports.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,12 +17,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/sign"
 )
 
 // runCLI runs the command in-process with the mock's credentials for both
@@ -478,4 +482,65 @@ func TestCallbacksServeEscapes(t *testing.T) {
 	require.NoError(t, json.Unmarshal(got[2].Event, &row))
 	assert.Equal(t, "\u009b31m\x7f", row.To, "valid UTF-8 stays JSON, escaped losslessly")
 	assert.Empty(t, got[2].EventEscaped)
+}
+
+// TestCallbacksServeRefusesReplays: callbacks serve accepts a signed
+// callback once; --allow-replays turns the guard off.
+func TestCallbacksServeRefusesReplays(t *testing.T) {
+	did := []byte(`{"messageId":"fcf3432fd1834ccdac807a7cfb2d1fdf","smsStatus":"DELIVRD"}`)
+	signedReq := func(t *testing.T, url string) *http.Request {
+		p := sign.Params{AccessKey: cbAccessKey, TS: strconv.FormatInt(time.Now().UnixMilli(), 10), BizType: "4", Action: "dr"}
+		sig, err := sign.Sign(sign.MD5, p, did, cbAccessSecret)
+		require.NoError(t, err)
+		r, err := http.NewRequest(http.MethodPost, url+PathNXCloudSigned, bytes.NewReader(did))
+		require.NoError(t, err)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header["accesskey"] = []string{p.AccessKey}
+		r.Header["ts"] = []string{p.TS}
+		r.Header["biztype"] = []string{p.BizType}
+		r.Header["action"] = []string{p.Action}
+		r.Header["sign"] = []string{sig}
+		return r
+	}
+	id := sign.NewCallbackID(cbELSecret, cbELUser, "8837726", time.Now()).String()
+	elReq := func(t *testing.T, url, body string) *http.Request {
+		r, err := http.NewRequest(http.MethodPost, url+PathEngageLabCallback, strings.NewReader(body))
+		require.NoError(t, err)
+		r.Header.Set("Authorization", cbELAuth)
+		r.Header.Set(sign.HeaderCallbackID, id)
+		return r
+	}
+	rowA := `{"total":1,"rows":[{"message_id":"a","to":"+1","server":"otp","channel":"sms","itime":1,"status":{"message_status":"delivered"}}]}`
+	rowB := `{"total":1,"rows":[{"message_id":"b","to":"+1","server":"otp","channel":"sms","itime":1,"status":{"message_status":"verified"}}]}`
+	for _, tt := range []struct {
+		name       string
+		args       []string
+		wantSecond int
+	}{
+		{name: "guarded by default", wantSecond: http.StatusUnauthorized},
+		{name: "--allow-replays", args: []string{"--allow-replays"}, wantSecond: http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run := startCallbacks(t, allCallbackVars(), tt.args...)
+			status := func(r *http.Request) int {
+				resp, err := http.DefaultClient.Do(r)
+				require.NoError(t, err)
+				_ = resp.Body.Close()
+				return resp.StatusCode
+			}
+			nx := signedReq(t, run.url)
+			nx2 := nx.Clone(context.Background())
+			nx2.Body = io.NopCloser(bytes.NewReader(did))
+			assert.Equal(t, http.StatusOK, status(nx))
+			assert.Equal(t, tt.wantSecond, status(nx2), "the same signed callback again")
+			assert.Equal(t, http.StatusOK, status(elReq(t, run.url, rowA)))
+			assert.Equal(t, tt.wantSecond, status(elReq(t, run.url, rowB)), "the same X-CALLBACK-ID with another body")
+			require.Equal(t, 0, run.stop())
+			if tt.wantSecond != http.StatusOK {
+				assert.Equal(t, 2, strings.Count(run.stderr.String(), "webhook: callback replayed"), run.stderr.String())
+				assert.Equal(t, 2, strings.Count(run.stdout.String(), "\n"), "only the first of each printed")
+				assert.NotContains(t, run.stdout.String(), `"message_id":"b"`)
+			}
+		})
+	}
 }
