@@ -192,7 +192,7 @@ func TestExampleFallback(t *testing.T) {
 			assert.NotEmpty(t, res.MessageID)
 		},
 		"engagelab/otp createTemplate": func(t *testing.T) {
-			require.NoError(t, el.OTP.CreateTemplate(ctx, otp.TemplateConfig{TemplateID: "t", SendChannelStrategy: "sms"}))
+			require.NoError(t, el.OTP.CreateTemplate(ctx, otp.TemplateConfig{TemplateID: "t", SendChannelStrategy: "sms", SmsConfig: otp.SMSConfig{TemplateType: otp.SMSConfigTemplateTypeDefault}}))
 		},
 		"engagelab/otp listTemplates": func(t *testing.T) {
 			list, err := el.OTP.ListTemplates(ctx)

@@ -69,10 +69,13 @@ type Config struct {
 	Now func() time.Time
 	// MaxBodyBytes bounds request bodies; a larger one gets HTTP 413.
 	MaxBodyBytes int64
-	// OTAStatus is the status OTA verify reports for a new login. Default
-	// SUCCESS; SetOTAStatus changes one login.
+	// OTAStatus is the status OTA verify reports for a new login: one of
+	// the spec's VerificationStatus values (OTAStatuses), else New fails
+	// with ErrConfig. Default SUCCESS; SetOTAStatus changes one login.
 	OTAStatus string
 	// WhatsAppCode is the code checkCode accepts. Default DefaultWhatsAppCode.
+	// It must be a valid checkCode code (ErrConfig otherwise), and so must
+	// OTPCode be a valid verify_code.
 	WhatsAppCode string
 	// OTPCode is the code every EngageLab sendMessage "generates", so that
 	// a test or the demo knows what to verify. Default DefaultOTPCode.
@@ -126,6 +129,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.OTPCode == "" {
 		cfg.OTPCode = DefaultOTPCode
 	}
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
 	otp, err := newOTPState(cfg.Now())
 	if err != nil {
 		return nil, err
@@ -137,6 +143,78 @@ func New(cfg Config) (*Server, error) {
 		wa:        newWAState(),
 		otp:       otp,
 	}, nil
+}
+
+// ErrConfig is wrapped by New's error for a Config value that the specs
+// do not allow, such as an OTAStatus outside the spec's enum: the mock
+// would then answer against its own spec.
+var ErrConfig = errors.New("mock: invalid configuration")
+
+// configValue is a Config string and the spec schema it must satisfy.
+type configValue struct {
+	field, value string
+	schema       func() (*openapi3.Schema, string, error)
+}
+
+// checkConfig checks the Config values that the mock hands out in its
+// answers against the schemas they end up in.
+func checkConfig(cfg Config) error {
+	for _, v := range []configValue{
+		{"OTAStatus", cfg.OTAStatus, otaStatusSchema},
+		{"WhatsAppCode", cfg.WhatsAppCode, bodyField("nxcloud/wa-integrator", "checkCode", "code")},
+		{"OTPCode", cfg.OTPCode, bodyField("engagelab/otp", "verify", "verify_code")},
+	} {
+		schema, where, err := v.schema()
+		if err != nil {
+			return err
+		}
+		if err := schema.VisitJSON(v.value, append(specs.SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
+			return fmt.Errorf("%w: %s %q is not allowed by %s: %s", ErrConfig, v.field, clipText(v.value, 64), where, strings.Join(specs.Describe(err), "; "))
+		}
+	}
+	return nil
+}
+
+// otaStatusSchema is the schema of the status OTA verify reports.
+func otaStatusSchema() (*openapi3.Schema, string, error) {
+	const spec, name = "nxcloud/ota", "VerificationStatus"
+	d, err := specs.Load(spec)
+	if err != nil {
+		return nil, "", err
+	}
+	if d.OpenAPI.Components == nil || d.OpenAPI.Components.Schemas[name] == nil || d.OpenAPI.Components.Schemas[name].Value == nil {
+		return nil, "", fmt.Errorf("mock: %s has no %s schema", spec, name)
+	}
+	return d.OpenAPI.Components.Schemas[name].Value, spec + " " + name, nil
+}
+
+// bodyField is the schema of a request body's field.
+func bodyField(spec, opID, field string) func() (*openapi3.Schema, string, error) {
+	return func() (*openapi3.Schema, string, error) {
+		d, err := specs.Load(spec)
+		if err != nil {
+			return nil, "", err
+		}
+		op, found := d.Operation(opID)
+		if !found || op.BodySchema() == nil || op.BodySchema().Properties[field] == nil {
+			return nil, "", fmt.Errorf("mock: %s %s has no body field %s", spec, opID, field)
+		}
+		return op.BodySchema().Properties[field].Value, op.FullName() + " " + field, nil
+	}
+}
+
+// OTAStatuses lists the statuses Config.OTAStatus may take: the spec's
+// VerificationStatus enum.
+func OTAStatuses() []string {
+	schema, _, err := otaStatusSchema()
+	if err != nil {
+		return nil
+	}
+	out := make([]string, 0, len(schema.Enum))
+	for _, v := range schema.Enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
 }
 
 // call is one request on its way through the mock.
@@ -204,7 +282,14 @@ func dialectFor(op *specs.Operation) dialect {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := s.route(r)
 	if op == nil {
-		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": fmt.Sprintf("no operation for %s %s", r.Method, r.URL.Path)})
+		// A known path with another method is 405 with the methods it
+		// takes, as an HTTP server answers; an unknown path is 404.
+		if allowed := s.methods(r); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"code": 405, "message": fmt.Sprintf("%s is not allowed on %s (allowed: %s)", clipText(r.Method, 16), r.URL.Path, strings.Join(allowed, ", "))})
+			return
+		}
+		writeJSON(w, http.StatusNotFound, map[string]any{"code": 404, "message": fmt.Sprintf("no operation for %s %s", clipText(r.Method, 16), r.URL.Path)})
 		return
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
@@ -238,6 +323,36 @@ func (s *Server) route(r *http.Request) *specs.Operation {
 		}
 	}
 	return nil
+}
+
+// methods lists, sorted, the methods the specs define for the request's
+// path (none for a path no spec has).
+func (s *Server) methods(r *http.Request) []string {
+	p := r.URL.EscapedPath()
+	seen := map[string]bool{}
+	for _, d := range s.docs {
+		for _, o := range d.Operations {
+			if !seen[o.Method] {
+				if _, ok := d.Match(o.Method, p); ok {
+					seen[o.Method] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for m := range seen {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// clipText bounds a request-controlled text echoed in a message.
+func clipText(s string, max int) string {
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
 }
 
 func (s *Server) handle(d dialect, c *call) reply {
@@ -279,13 +394,19 @@ func (s *Server) validate(c *call) []string {
 			MultiError:          true,
 			// Credentials were checked on the raw request already.
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			// Every format the specs use is enforced (specs/formats.go).
+			SchemaValidationOptions: specs.SchemaValidationOptions(),
 		},
 	}
-	err := openapi3filter.ValidateRequest(c.r.Context(), in)
-	if err == nil {
-		return nil
+	var problems []string
+	if err := openapi3filter.ValidateRequest(c.r.Context(), in); err != nil {
+		problems = specs.Describe(err)
 	}
-	return specs.Describe(err)
+	// The rules the schema declares beyond JSON Schema (x-list-requires).
+	if c.body != nil {
+		problems = append(problems, c.op.BodyRuleProblems(c.body)...)
+	}
+	return problems
 }
 
 // routeFor builds kin-openapi's route from our own match: kin-openapi's
@@ -311,8 +432,9 @@ func (s *Server) checkResponse(c *call, status int, header http.Header, body []b
 		Header: header,
 		Body:   io.NopCloser(bytes.NewReader(body)),
 		Options: &openapi3filter.Options{
-			IncludeResponseStatus: true,
-			MultiError:            true,
+			IncludeResponseStatus:   true,
+			MultiError:              true,
+			SchemaValidationOptions: specs.SchemaValidationOptions(),
 		},
 	})
 }

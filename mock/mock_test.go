@@ -240,6 +240,7 @@ func (r nxRequest) build(t *testing.T, baseURL string) *http.Request {
 type reply struct {
 	status int
 	fields map[string]json.RawMessage
+	header http.Header
 }
 
 func (r reply) code(t *testing.T) int {
@@ -261,7 +262,7 @@ func send(t *testing.T, req *http.Request) reply {
 	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 	var fields map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(b, &fields), "body: %s", b)
-	return reply{status: resp.StatusCode, fields: fields}
+	return reply{status: resp.StatusCode, fields: fields, header: resp.Header}
 }
 
 func ptr(s string) *string { return &s }
@@ -517,7 +518,8 @@ func TestEngageLabVerifyOnceRaw(t *testing.T) {
 }
 
 // TestRouting covers what is answered before any vendor logic: unknown
-// paths and methods, and the body size bound.
+// paths (404), a known path with a method it does not take (405 with an
+// Allow header naming the ones it does), and the body size bound.
 func TestRouting(t *testing.T) {
 	const limit = 256
 	m := mock.Start(t, mock.Config{MaxBodyBytes: limit, Now: fixedClock})
@@ -533,18 +535,22 @@ func TestRouting(t *testing.T) {
 		path       string
 		body       string
 		wantStatus int
-		wantCode   int // 0: the same as wantStatus
+		wantCode   int    // 0: the same as wantStatus
+		wantAllow  string // the Allow header
 	}{
-		{"unknown path", http.MethodPost, "/api/ota/nothing", `{}`, http.StatusNotFound, 0},
-		{"root", http.MethodGet, "/", ``, http.StatusNotFound, 0},
-		{"path of another vendor's prefix", http.MethodPost, "/v1/verifications/extra", `{}`, http.StatusNotFound, 0},
-		{"GET on the OTA init path", http.MethodGet, "/api/ota/init", ``, http.StatusNotFound, 0},
-		{"GET on the WhatsApp path", http.MethodGet, "/api/wa/integrator/embedded/register/checkCode", ``, http.StatusNotFound, 0},
-		{"PUT on the EngageLab verify path", http.MethodPut, "/v1/verifications", `{}`, http.StatusNotFound, 0},
-		{"EngageLab body over the limit", http.MethodPost, "/v1/verifications", padded(limit + 1), http.StatusRequestEntityTooLarge, 0},
-		{"NXCloud body over the limit", http.MethodPost, "/api/ota/init", strings.Repeat("x", 4*limit), http.StatusRequestEntityTooLarge, 0},
+		{"unknown path", http.MethodPost, "/api/ota/nothing", `{}`, http.StatusNotFound, 0, ""},
+		{"root", http.MethodGet, "/", ``, http.StatusNotFound, 0, ""},
+		{"path of another vendor's prefix", http.MethodPost, "/v1/verifications/extra", `{}`, http.StatusNotFound, 0, ""},
+		{"GET on the OTA init path", http.MethodGet, "/api/ota/init", ``, http.StatusMethodNotAllowed, 0, "POST"},
+		{"GET on the WhatsApp path", http.MethodGet, "/api/wa/integrator/embedded/register/checkCode", ``, http.StatusMethodNotAllowed, 0, "POST"},
+		{"PUT on the EngageLab verify path", http.MethodPut, "/v1/verifications", `{}`, http.StatusMethodNotAllowed, 0, "POST"},
+		{"DELETE on the template list", http.MethodDelete, "/v1/template-configs", ``, http.StatusMethodNotAllowed, 0, "GET, POST"},
+		{"POST on a template", http.MethodPost, "/v1/template-configs/verify-login", `{}`, http.StatusMethodNotAllowed, 0, "DELETE, GET"},
+		{"a method no spec uses", "PATCH", "/api/ota/verify", `{}`, http.StatusMethodNotAllowed, 0, "POST"},
+		{"EngageLab body over the limit", http.MethodPost, "/v1/verifications", padded(limit + 1), http.StatusRequestEntityTooLarge, 0, ""},
+		{"NXCloud body over the limit", http.MethodPost, "/api/ota/init", strings.Repeat("x", 4*limit), http.StatusRequestEntityTooLarge, 0, ""},
 		// At the limit the body is read and authentication runs (no credentials: 401).
-		{"EngageLab body at the limit", http.MethodPost, "/v1/verifications", padded(limit), http.StatusUnauthorized, 2001},
+		{"EngageLab body at the limit", http.MethodPost, "/v1/verifications", padded(limit), http.StatusUnauthorized, 2001, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -559,6 +565,7 @@ func TestRouting(t *testing.T) {
 			}
 			assert.Equal(t, want, got.code(t))
 			assert.Contains(t, got.fields, "message")
+			assert.Equal(t, tc.wantAllow, got.header.Get("Allow"))
 		})
 	}
 }

@@ -37,8 +37,9 @@ const (
 	// Config.OTPCode says otherwise.
 	DefaultOTPCode = "123456"
 	// DefaultOTPTemplateID is the template a new Server already has, so
-	// that a send works out of the box: the spec's createTemplate example
-	// (WhatsApp then SMS, 6-digit codes valid for 5 minutes), approved.
+	// that a send works out of the box: the example of the spec's
+	// TemplateConfig schema (WhatsApp then SMS, 6-digit codes valid for 5
+	// minutes), approved.
 	DefaultOTPTemplateID = "verify-login"
 	// DefaultOTPTTL is how long a code lives when its template has no
 	// verify_code_config.
@@ -46,19 +47,24 @@ const (
 )
 
 // seedTemplate is the body the seed template was "created" with: the
-// spec's createTemplate request example, so the spec says it once.
+// example of the spec's TemplateConfig schema (createTemplate's body), so
+// the spec says it once. The createTemplate request example names another
+// template, so that it succeeds against a new mock.
 func seedTemplate() (map[string]any, error) {
 	op, found := specs.MustLoad("engagelab/otp").Operation("createTemplate")
-	if !found || op.Spec.RequestBody == nil || op.Spec.RequestBody.Value == nil {
+	if !found || op.BodySchema() == nil {
 		return nil, fmt.Errorf("mock: the EngageLab spec has no createTemplate request")
 	}
-	mt := op.Spec.RequestBody.Value.Content.Get("application/json")
-	if mt == nil || len(examples(mt)) == 0 {
-		return nil, fmt.Errorf("mock: createTemplate has no request example to seed the mock with")
+	example := op.BodySchema().Example
+	if example == nil {
+		return nil, fmt.Errorf("mock: createTemplate's body schema has no example to seed the mock with")
+	}
+	if problems := op.ValidateBody(mustJSON(example)); len(problems) > 0 {
+		return nil, fmt.Errorf("mock: the seed template breaks the spec: %s", problemsText(problems))
 	}
 	// A JSON round trip gives the mock its own copy, typed as a decoded
 	// request body is.
-	raw, err := json.Marshal(examples(mt)[0])
+	raw, err := json.Marshal(example)
 	if err != nil {
 		return nil, err
 	}
@@ -302,4 +308,10 @@ func otpDeleteTemplate(s *Server, c *call) reply {
 	}
 	delete(st.templates, id)
 	return done()
+}
+
+// mustJSON encodes a value decoded from the spec, which always encodes.
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

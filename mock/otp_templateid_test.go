@@ -28,7 +28,7 @@ func TestOTPGetDeleteTemplateRaw(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.EqualValues(t, 4001, otpField(t, v, "code"))
 
-	status, _ = otpRaw(t, m, http.MethodPost, "/v1/template-configs", `{"template_id":"Login Code ü?#%","send_channel_strategy":"email"}`, true)
+	status, _ = otpRaw(t, m, http.MethodPost, "/v1/template-configs", `{"template_id":"Login Code ü?#%","send_channel_strategy":"email","email_config":{"template_name":"login-code-mail"}}`, true)
 	require.Equal(t, http.StatusOK, status)
 	status, v = otpRaw(t, m, http.MethodGet, path, "", true)
 	require.Equal(t, http.StatusOK, status, "%v", v)
@@ -97,7 +97,7 @@ func TestOTPTemplateIDWithSlashThroughClient(t *testing.T) {
 	ctx := t.Context()
 	const id = "login/eu west"
 
-	require.NoError(t, c.OTP.CreateTemplate(ctx, otp.TemplateConfig{TemplateID: id, SendChannelStrategy: "sms"}))
+	require.NoError(t, c.OTP.CreateTemplate(ctx, otp.TemplateConfig{TemplateID: id, SendChannelStrategy: "sms", SmsConfig: otp.SMSConfig{TemplateType: otp.SMSConfigTemplateTypeDefault}}))
 
 	got, err := c.OTP.GetTemplate(ctx, id)
 	require.NoError(t, err)

@@ -133,10 +133,10 @@ func TestOTPRejectsInvalidRequests(t *testing.T) {
 	}{
 		{"not JSON", "/v1/template-configs", `{"template_id":`, 3001},
 		{"verify_code_len out of range", "/v1/template-configs",
-			`{"template_id":"t","send_channel_strategy":"sms","verify_code_config":{"verify_code_type":1,"verify_code_len":11,"verify_code_ttl":5}}`, 3002},
+			`{"template_id":"t","send_channel_strategy":"sms","sms_config":{"template_type":1},"verify_code_config":{"verify_code_type":1,"verify_code_len":11,"verify_code_ttl":5}}`, 3002},
 		{"e-mail with a fallback", "/v1/template-configs", `{"template_id":"t","send_channel_strategy":"email|sms"}`, 3002},
-		{"brand_name too short", "/v1/template-configs", `{"template_id":"t","send_channel_strategy":"sms","brand_name":"V"}`, 3002},
-		{"template_id too long", "/v1/template-configs", `{"template_id":"` + strings.Repeat("x", 129) + `","send_channel_strategy":"sms"}`, 3002},
+		{"brand_name too short", "/v1/template-configs", `{"template_id":"t","send_channel_strategy":"sms","sms_config":{"template_type":1},"brand_name":"V"}`, 3002},
+		{"template_id too long", "/v1/template-configs", `{"template_id":"` + strings.Repeat("x", 129) + `","send_channel_strategy":"sms","sms_config":{"template_type":1}}`, 3002},
 		{"unknown language", "/v1/messages", `{"to":"+1","template":{"id":"verify-login","language":"fr"}}`, 3002},
 		{"send without template", "/v1/messages", `{"to":"+1"}`, 3002},
 		{"code without code", "/v1/codes", `{"to":"+1","template":{"id":"verify-login"}}`, 3002},
@@ -188,7 +188,7 @@ func TestOTPTemplateTTL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := &otpClock{now: time.Unix(1_712_458_844, 0)}
 			m := mock.Start(t, mock.Config{Now: clk.Now})
-			status, v := otpRaw(t, m, http.MethodPost, "/v1/template-configs", `{"template_id":"ttl","send_channel_strategy":"voice"`+tt.config+`}`, true)
+			status, v := otpRaw(t, m, http.MethodPost, "/v1/template-configs", `{"template_id":"ttl","send_channel_strategy":"voice","voice_config":{"template_type":1}`+tt.config+`}`, true)
 			require.Equal(t, http.StatusOK, status, "%v", v)
 			assert.EqualValues(t, 0, otpField(t, v, "code"))
 
@@ -248,7 +248,7 @@ func TestOTPMessageIDs(t *testing.T) {
 // Each Server has its own templates and messages.
 func TestOTPStateIsPerServer(t *testing.T) {
 	a, b := mock.Start(t), mock.Start(t)
-	status, _ := otpRaw(t, a, http.MethodPost, "/v1/template-configs", `{"template_id":"only-on-a","send_channel_strategy":"sms"}`, true)
+	status, _ := otpRaw(t, a, http.MethodPost, "/v1/template-configs", `{"template_id":"only-on-a","send_channel_strategy":"sms","sms_config":{"template_type":1}}`, true)
 	require.Equal(t, http.StatusOK, status)
 	status, v := otpSendRaw(t, a, "+1", "only-on-a")
 	require.Equal(t, http.StatusOK, status)
@@ -265,7 +265,7 @@ func TestOTPStateIsPerServer(t *testing.T) {
 // A custom message to a template without verify_code_config needs no code.
 func TestOTPCustomMessageWithoutCodeTemplate(t *testing.T) {
 	m := mock.Start(t)
-	status, _ := otpRaw(t, m, http.MethodPost, "/v1/template-configs", `{"template_id":"notice","send_channel_strategy":"sms|whatsapp"}`, true)
+	status, _ := otpRaw(t, m, http.MethodPost, "/v1/template-configs", `{"template_id":"notice","send_channel_strategy":"sms|whatsapp","sms_config":{"template_type":1},"whatsapp_config":{"template_type":1}}`, true)
 	require.Equal(t, http.StatusOK, status)
 	status, v := otpRaw(t, m, http.MethodPost, "/v1/custom-messages", `{"to":"+1","template":{"id":"notice","params":{"name":"Ann"}}}`, true)
 	require.Equal(t, http.StatusOK, status, "%v", v)

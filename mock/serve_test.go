@@ -118,11 +118,12 @@ func (l *invalidLog) get() []string {
 }
 
 // TestOnInvalidResponse provokes a response the spec forbids: an OTA status
-// outside the VerificationStatus enum, set through Config.OTAStatus or
-// SetOTAStatus. Valid answers, success or rejection, are never reported.
+// outside the VerificationStatus enum, set through SetOTAStatus (New
+// refuses such a Config.OTAStatus). Valid answers, success or rejection,
+// are never reported.
 func TestOnInvalidResponse(t *testing.T) {
 	var log invalidLog
-	s, err := mock.New(mock.Config{OnInvalidResponse: log.record, OTAStatus: "NOT-A-STATUS"})
+	s, err := mock.New(mock.Config{OnInvalidResponse: log.record})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s)
 	defer srv.Close()
@@ -140,10 +141,10 @@ func TestOnInvalidResponse(t *testing.T) {
 
 	cases := []struct {
 		name   string
-		status string // "" leaves Config.OTAStatus
+		status string
 	}{
-		{"Config.OTAStatus outside the enum", ""},
-		{"SetOTAStatus outside the enum", "BOGUS"},
+		{"SetOTAStatus outside the enum", "NOT-A-STATUS"},
+		{"SetOTAStatus in the wrong case", "success"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,9 +202,10 @@ func (r *recordingTB) got() []string {
 func TestStartReportsInvalidResponses(t *testing.T) {
 	t.Run("default hook reports to the test", func(t *testing.T) {
 		rec := &recordingTB{TB: t}
-		m := mock.Start(rec, mock.Config{OTAStatus: "NOT-A-STATUS"})
+		m := mock.Start(rec)
 		c := nxClient(t, m)
 		id := otaInit(t, c, "app1")
+		require.True(t, m.SetOTAStatus(id, "NOT-A-STATUS"))
 		require.Empty(t, rec.got())
 		_, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "app1", RequestID: id})
 		assert.Contains(t, apiError(t, err).Reason, "success schema", "the client refuses it too")
@@ -214,11 +216,48 @@ func TestStartReportsInvalidResponses(t *testing.T) {
 	t.Run("caller's hook is kept", func(t *testing.T) {
 		rec := &recordingTB{TB: t}
 		var log invalidLog
-		m := mock.Start(rec, mock.Config{OTAStatus: "NOT-A-STATUS", OnInvalidResponse: log.record})
+		m := mock.Start(rec, mock.Config{OnInvalidResponse: log.record})
 		c := nxClient(t, m)
-		_, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "app1", RequestID: otaInit(t, c, "app1")})
+		id := otaInit(t, c, "app1")
+		require.True(t, m.SetOTAStatus(id, "NOT-A-STATUS"))
+		_, err := c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "app1", RequestID: id})
 		assert.Contains(t, apiError(t, err).Reason, "success schema", "the client refuses it too")
 		assert.Empty(t, rec.got())
 		assert.Len(t, log.get(), 1)
 	})
+}
+
+// TestConfigMustFitTheSpec: New refuses a Config value that would make the
+// mock answer against its own spec, naming the allowed values read from
+// the spec.
+func TestConfigMustFitTheSpec(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     mock.Config
+		wantErr string // "" accepted
+	}{
+		{name: "defaults", cfg: mock.Config{}},
+		{name: "every OTA status of the spec", cfg: mock.Config{OTAStatus: "MISMATCH"}},
+		{name: "an OTA status outside the enum", cfg: mock.Config{OTAStatus: "BOGUS"}, wantErr: `OTAStatus "BOGUS" is not allowed by nxcloud/ota VerificationStatus: value is not one of the allowed values ["SUCCESS","PENDING","MISMATCH","FAILURE","UNKNOWN"]`},
+		{name: "an OTA status in lower case", cfg: mock.Config{OTAStatus: "success"}, wantErr: "OTAStatus"},
+		{name: "a WhatsApp code", cfg: mock.Config{WhatsAppCode: "9999"}},
+		{name: "an OTP code", cfg: mock.Config{OTPCode: "8080"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := mock.New(tt.cfg)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, mock.ErrConfig)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+	statuses := mock.OTAStatuses()
+	assert.Equal(t, []string{"SUCCESS", "PENDING", "MISMATCH", "FAILURE", "UNKNOWN"}, statuses, "read from the spec")
+	for _, st := range statuses {
+		_, err := mock.New(mock.Config{OTAStatus: st})
+		assert.NoError(t, err, st)
+	}
 }

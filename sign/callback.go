@@ -3,6 +3,7 @@ package sign
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +21,11 @@ var (
 	ErrMalformedHeader = errors.New("sign: callback authentication header malformed")
 	// ErrStale: the callback's timestamp is too far in the past or the future.
 	ErrStale = errors.New("sign: callback timestamp outside the allowed window")
+	// ErrTimestampOutOfRange: the callback's timestamp is so far from now
+	// (about 292 years or more) that the distance does not fit a
+	// time.Duration, such as a ts of 999999999999999999. Such an error
+	// wraps ErrStale too, since the timestamp is outside every window.
+	ErrTimestampOutOfRange = errors.New("sign: callback timestamp out of range")
 	// ErrUnknownKey: the callback names an access key we have no secret for.
 	ErrUnknownKey = errors.New("sign: callback from an unknown access key")
 	// ErrUnexpectedOperation: the callback is correctly signed but its
@@ -187,10 +193,14 @@ func parseDigits(s string) (int64, bool) {
 }
 
 // checkAge reports ErrStale, saying how far off and in which direction,
-// when t is more than window away from now.
+// when t is more than window away from now. A distance too large for a
+// time.Duration, which time.Time.Sub saturates (and whose negation would
+// overflow), is ErrTimestampOutOfRange rather than a meaningless duration.
 func checkAge(now, t time.Time, window time.Duration) error {
 	d := now.Sub(t)
 	switch {
+	case d == math.MaxInt64 || d == math.MinInt64:
+		return fmt.Errorf("%w (%w): it is about 292 years or more from now", ErrTimestampOutOfRange, ErrStale)
 	case d > window:
 		return fmt.Errorf("%w: %s old, at most %s allowed", ErrStale, d.Round(time.Second), window)
 	case d < -window:

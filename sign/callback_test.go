@@ -276,7 +276,7 @@ func TestCallbackVerifier(t *testing.T) {
 }
 
 func TestCallbackVerifierErrorsAreDistinct(t *testing.T) {
-	all := []error{sign.ErrMissingHeader, sign.ErrMalformedHeader, sign.ErrStale, sign.ErrUnknownKey, sign.ErrUnexpectedOperation, sign.ErrBadSignature}
+	all := []error{sign.ErrMissingHeader, sign.ErrMalformedHeader, sign.ErrStale, sign.ErrTimestampOutOfRange, sign.ErrUnknownKey, sign.ErrUnexpectedOperation, sign.ErrBadSignature}
 	for i, a := range all {
 		for j, b := range all {
 			assert.Equal(t, i == j, errors.Is(a, b), "%v vs %v", a, b)

@@ -150,8 +150,9 @@ func (c CallbackID) Verify(secret string) error {
 // VerifyCallbackID parses an X-CALLBACK-ID header value and checks it:
 // the signature against secret, then, when maxAge is positive, that the
 // timestamp is no more than maxAge away from now in either direction
-// ([ErrStale]). A forged header is thus reported as a bad signature, not
-// as stale.
+// ([ErrStale]; a timestamp too far off for a time.Duration, such as
+// 999999999999999999, is [ErrTimestampOutOfRange], which wraps ErrStale).
+// A forged header is thus reported as a bad signature, not as stale.
 func VerifyCallbackID(header, secret string, maxAge time.Duration, now time.Time) (CallbackID, error) {
 	id, err := ParseCallbackID(header)
 	if err != nil {

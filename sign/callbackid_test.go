@@ -1,6 +1,8 @@
 package sign_test
 
 import (
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +172,55 @@ func flipFirst(s string) string {
 		c = '1'
 	}
 	return string(c) + s[1:]
+}
+
+// TestTimestampOutOfRange: a timestamp so far from now that the distance
+// overflows a time.Duration is reported as out of range (and stale), never
+// as a saturated, negated duration such as "-2562047h47m16.854775808s in
+// the future".
+func TestTimestampOutOfRange(t *testing.T) {
+	now := time.Unix(1725407449, 0)
+	signedID := func(ts string) string {
+		return sign.CallbackID{Timestamp: ts, Nonce: elNonce, Username: elUser,
+			Signature: sign.CallbackSignature(elSecret, ts, elNonce, elUser)}.String()
+	}
+	nxcloud := func(ts string) error {
+		p := sign.Params{AccessKey: cbKey, TS: ts, BizType: "4", Action: "dr"}
+		sig, err := sign.Sign(sign.MD5, p, cbBody, cbSecret)
+		require.NoError(t, err)
+		h := http.Header{"accesskey": {p.AccessKey}, "ts": {p.TS}, "biztype": {p.BizType}, "action": {p.Action}, "sign": {sig}}
+		v := sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{cbKey: cbSecret}), Now: func() time.Time { return now }}
+		_, err = v.Verify(h, cbBody)
+		return err
+	}
+	tests := []struct {
+		name       string
+		verify     func() error
+		outOfRange bool // else: an ordinary ErrStale with a real duration
+	}{
+		{name: "X-CALLBACK-ID, 18-digit milliseconds", outOfRange: true, verify: func() error {
+			_, err := sign.VerifyCallbackID(signedID("999999999999999999"), elSecret, 5*time.Minute, now)
+			return err
+		}},
+		{name: "X-CALLBACK-ID, 12-digit seconds (year 33658)", outOfRange: true, verify: func() error {
+			_, err := sign.VerifyCallbackID(signedID("999999999999"), elSecret, 5*time.Minute, now)
+			return err
+		}},
+		{name: "X-CALLBACK-ID, a day late", verify: func() error {
+			_, err := sign.VerifyCallbackID(signedID("1725321049"), elSecret, 5*time.Minute, now)
+			return err
+		}},
+		{name: "NXCloud ts, 18-digit milliseconds", outOfRange: true, verify: func() error { return nxcloud("999999999999999999") }},
+		{name: "NXCloud ts, an hour ahead", verify: func() error { return nxcloud("1725411049000") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.verify()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, sign.ErrStale)
+			assert.Equal(t, tt.outOfRange, errors.Is(err, sign.ErrTimestampOutOfRange), "%v", err)
+			assert.NotContains(t, err.Error(), "2562047h", "an overflowed duration")
+			assert.NotContains(t, err.Error(), "-", "a negative distance")
+		})
+	}
 }

@@ -37,7 +37,8 @@ type quick struct {
 	min, max   *float64
 	exclMin    bool
 	exclMax    bool
-	intBits    int // 32 or 64 for integer formats, else 0
+	intBits    int  // 32 or 64 for integer formats, else 0
+	float32    bool // format: float
 	pattern    *regexp.Regexp
 	allOf      []*quick
 
@@ -79,6 +80,9 @@ func quickFor(s *openapi3.Schema) *quick {
 func compileQuick(s *openapi3.Schema, depth int) (*quick, bool) {
 	if s == nil || depth > 32 {
 		return nil, false
+	}
+	if _, custom := s.Extensions[ExtListRequires]; custom {
+		return nil, false // a rule beyond JSON Schema: BodyRuleProblems applies it
 	}
 	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 || s.Not != nil || s.MultipleOf != nil || s.UniqueItems ||
 		s.MinProps != 0 || s.MaxProps != nil || s.ReadOnly || s.WriteOnly || s.Discriminator != nil ||
@@ -134,6 +138,7 @@ func compileQuick(s *openapi3.Schema, depth int) (*quick, bool) {
 		if q.types&kindNumber == 0 {
 			return nil, false
 		}
+		q.float32 = s.Format == "float"
 	default:
 		return nil, false
 	}
@@ -570,6 +575,9 @@ func (q *quick) checkNumber(raw []byte) bool {
 		if v != math.Trunc(v) {
 			return false
 		}
+	}
+	if q.float32 && math.Abs(v) > math.MaxFloat32 {
+		return false
 	}
 	switch q.intBits {
 	case 32:

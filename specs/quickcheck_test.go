@@ -45,7 +45,7 @@ func kinAccepts(s *openapi3.Schema, body []byte) bool {
 	if json.Unmarshal(body, &v) != nil {
 		return false
 	}
-	return s.VisitJSON(v, openapi3.MultiErrors()) == nil
+	return s.VisitJSON(v, append(specs.SchemaValidationOptions(), openapi3.MultiErrors())...) == nil
 }
 
 // TestQuickCheckTakesTheExamples makes sure the fast path is taken for the

@@ -26,9 +26,11 @@ func (o *Operation) BodyRequired() bool {
 	return rb != nil && rb.Value != nil && rb.Value.Required
 }
 
-// ValidateBody checks a JSON request body against the operation's schema
-// and returns the problems as short, field-named sentences ("phone: must
-// not be empty"), or nil when the body is valid. It never fills in defaults.
+// ValidateBody checks a JSON request body against the operation's schema,
+// with every format enforced (SchemaValidationOptions) and the rules the
+// schema declares in x-list-requires (BodyRuleProblems), and returns the
+// problems as short, field-named sentences ("phone: must not be empty"),
+// or nil when the body is valid. It never fills in defaults.
 func (o *Operation) ValidateBody(body []byte) []string {
 	schema := o.BodySchema()
 	if len(body) == 0 {
@@ -44,11 +46,136 @@ func (o *Operation) ValidateBody(body []byte) []string {
 	if err := json.Unmarshal(body, &v); err != nil {
 		return []string{"the request body is not valid JSON: " + err.Error()}
 	}
-	err := schema.VisitJSON(v, openapi3.MultiErrors())
-	if err == nil {
+	var problems []string
+	if err := schema.VisitJSON(v, append(SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
+		problems = Describe(err)
+	}
+	if rules := o.BodyRuleProblems(v); len(rules) > 0 {
+		problems = append(problems, rules...)
+		sort.Strings(problems)
+	}
+	return problems
+}
+
+// ExtListRequires declares, on an object schema, that each value listed
+// in one of its string properties requires another property:
+//
+//	x-list-requires:
+//	  property: send_channel_strategy   # a list of values joined by separator
+//	  separator: "|"
+//	  requires:                         # value -> the property it requires
+//	    whatsapp: whatsapp_config
+//	    sms: sms_config
+//
+// It may also hold a list of such rules. The client's request check and
+// the mock both enforce it; values it does not name require nothing.
+const ExtListRequires = "x-list-requires"
+
+// listRule is one x-list-requires rule.
+type listRule struct {
+	property, separator string
+	requires            map[string]string
+}
+
+// listRules reads a schema's x-list-requires rules.
+func listRules(s *openapi3.Schema) ([]listRule, error) {
+	raw, ok := s.Extensions[ExtListRequires]
+	if !ok {
+		return nil, nil
+	}
+	var items []any
+	switch r := raw.(type) {
+	case []any:
+		items = r
+	default:
+		items = []any{r}
+	}
+	var rules []listRule
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		rule := listRule{requires: map[string]string{}}
+		rule.property, _ = m["property"].(string)
+		rule.separator, _ = m["separator"].(string)
+		req, _ := m["requires"].(map[string]any)
+		for value, prop := range req {
+			name, ok := prop.(string)
+			if !ok || name == "" {
+				return nil, fmt.Errorf("%s: requires.%s must name a property", ExtListRequires, value)
+			}
+			if _, declared := s.Properties[name]; !declared {
+				return nil, fmt.Errorf("%s: requires.%s names %q, which the schema does not have", ExtListRequires, value, name)
+			}
+			rule.requires[value] = name
+		}
+		if rule.property == "" || rule.separator == "" || len(rule.requires) == 0 {
+			return nil, fmt.Errorf("%s needs a property, a separator and requires", ExtListRequires)
+		}
+		if _, declared := s.Properties[rule.property]; !declared {
+			return nil, fmt.Errorf("%s: property %q is not in the schema", ExtListRequires, rule.property)
+		}
+		rules = append(rules, rule)
+	}
+	return rules, nil
+}
+
+// BodyRuleProblems checks a decoded request body against the
+// x-list-requires rules of the operation's body schema and of the schemas
+// of its fields, at any depth. It returns one sentence per problem
+// ("sms_config: is required when send_channel_strategy names sms"), or
+// nil.
+func (o *Operation) BodyRuleProblems(body any) []string {
+	schema := o.BodySchema()
+	if schema == nil {
 		return nil
 	}
-	return Describe(err)
+	var out []string
+	checkRules(schema, body, "", &out, 0)
+	sort.Strings(out)
+	return out
+}
+
+// checkRules applies the rules of s (and of its allOf members) to v, then
+// descends into the properties and items v has.
+func checkRules(s *openapi3.Schema, v any, at string, out *[]string, depth int) {
+	if s == nil || depth > 32 { // the specs nest a few levels; a cycle stops here
+		return
+	}
+	for _, sub := range s.AllOf {
+		checkRules(sub.Value, v, at, out, depth+1)
+	}
+	switch val := v.(type) {
+	case map[string]any:
+		rules, err := listRules(s)
+		if err != nil {
+			*out = append(*out, fmt.Sprintf("the spec's schema is malformed: %v", err))
+		}
+		for _, r := range rules {
+			list, _ := val[r.property].(string)
+			if list == "" {
+				continue
+			}
+			for _, item := range strings.Split(list, r.separator) {
+				need, ok := r.requires[item]
+				if !ok {
+					continue
+				}
+				if got, present := val[need]; !present || got == nil {
+					*out = append(*out, fmt.Sprintf("%s: is required when %s names %s", joinField(at, need), r.property, item))
+				}
+			}
+		}
+		for name, child := range val {
+			if ref := s.Properties[name]; ref != nil {
+				checkRules(ref.Value, child, joinField(at, name), out, depth+1)
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for i, child := range val {
+				checkRules(s.Items.Value, child, joinField(at, fmt.Sprint(i)), out, depth+1)
+			}
+		}
+	}
 }
 
 // Describe flattens kin-openapi's schema and request errors into one short

@@ -82,7 +82,7 @@ func (e EngageLabEvent) Known() bool {
 // header must be present, well-formed, correctly signed, from Username if
 // one is set, and no older than MaxAge if one is set (all 401). Then the
 // body must be a JSON object whose rows, if present, are an array (else
-// 400). Every row becomes an [EngageLabEvent]; a row this SDK does not
+// 400). With a Replay store, a header accepted before is refused (401). Every row becomes an [EngageLabEvent]; a row this SDK does not
 // understand is kept as KindUnknown, never a reason to refuse the batch.
 // Handle gets the whole batch at once; its error answers 500 so that
 // EngageLab may deliver the batch again.
@@ -101,6 +101,15 @@ type EngageLab struct {
 	// Authorization, if set, is the fixed value the Authorization header
 	// must hold, as configured in EngageLab's console.
 	Authorization string
+	// Replay, if set, refuses a second delivery of one X-CALLBACK-ID
+	// (ErrReplayed, 401): each accepted header is remembered, keyed by its
+	// timestamp, nonce and username (what its signature covers), until its
+	// timestamp is MaxAge old. The header does not cover the body, so
+	// without this guard a captured header passes with any body for as
+	// long as MaxAge allows. It needs Secret and a positive MaxAge (else
+	// every delivery is refused with ErrConfig, 500). See the package
+	// documentation for what it does not protect.
+	Replay ReplayStore
 	// Now is the clock for MaxAge; nil means time.Now.
 	Now func() time.Time
 	// MaxBodyBytes bounds the body; zero means DefaultMaxBodyBytes.
@@ -128,7 +137,12 @@ func (h *EngageLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := h.authenticate(r); err != nil {
+	if h.Replay != nil && (h.Secret == "" || h.MaxAge <= 0) {
+		refuse(w, r, h.OnError, fmt.Errorf("%w: Replay needs Secret and a positive MaxAge", ErrConfig), "")
+		return
+	}
+	id, err := h.authenticate(r)
+	if err != nil {
 		refuse(w, r, h.OnError, err, "")
 		return
 	}
@@ -137,8 +151,17 @@ func (h *EngageLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, h.OnError, err, "")
 		return
 	}
+	// After the body was read, so that a malformed delivery does not use
+	// up the header; before Handle, so that a replay never reaches it.
+	var forget func() error
+	if h.Replay != nil {
+		if forget, err = checkReplay(r.Context(), h.Replay, callbackIDKey(id), id.Time().Add(h.MaxAge)); err != nil {
+			refuse(w, r, h.OnError, err, "")
+			return
+		}
+	}
 	if len(events) > 0 {
-		if err := call(r.Context(), h.Handle, events); err != nil {
+		if err := handleOnce(r.Context(), h.Handle, events, forget); err != nil {
 			refuse(w, r, h.OnError, err, "")
 			return
 		}
@@ -146,23 +169,25 @@ func (h *EngageLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (h *EngageLab) authenticate(r *http.Request) error {
+// authenticate checks the credentials and returns the verified
+// X-CALLBACK-ID (zero without a Secret).
+func (h *EngageLab) authenticate(r *http.Request) (sign.CallbackID, error) {
 	if h.Authorization != "" {
 		got := r.Header.Values("Authorization")
 		if len(got) != 1 || !equalSecret(got[0], h.Authorization) {
-			return fmt.Errorf("%w: the Authorization header is missing or wrong", ErrUnauthorized)
+			return sign.CallbackID{}, fmt.Errorf("%w: the Authorization header is missing or wrong", ErrUnauthorized)
 		}
 	}
 	if h.Secret == "" {
-		return nil
+		return sign.CallbackID{}, nil
 	}
 	ids := r.Header.Values(sign.HeaderCallbackID)
 	switch len(ids) {
 	case 0:
-		return fmt.Errorf("%w: %s", sign.ErrMissingHeader, sign.HeaderCallbackID)
+		return sign.CallbackID{}, fmt.Errorf("%w: %s", sign.ErrMissingHeader, sign.HeaderCallbackID)
 	case 1:
 	default:
-		return fmt.Errorf("%w: %s is given %d times", sign.ErrMalformedHeader, sign.HeaderCallbackID, len(ids))
+		return sign.CallbackID{}, fmt.Errorf("%w: %s is given %d times", sign.ErrMalformedHeader, sign.HeaderCallbackID, len(ids))
 	}
 	now := time.Now
 	if h.Now != nil {
@@ -170,12 +195,12 @@ func (h *EngageLab) authenticate(r *http.Request) error {
 	}
 	id, err := sign.VerifyCallbackID(ids[0], h.Secret, h.MaxAge, now())
 	if err != nil {
-		return err
+		return sign.CallbackID{}, err
 	}
 	if h.Username != "" && id.Username != h.Username {
-		return fmt.Errorf("%w: the X-CALLBACK-ID username is not the configured one", ErrUnauthorized)
+		return sign.CallbackID{}, fmt.Errorf("%w: the X-CALLBACK-ID username is not the configured one", ErrUnauthorized)
 	}
-	return nil
+	return id, nil
 }
 
 // equalSecret compares two secrets in constant time, hashing them first so

@@ -25,8 +25,9 @@ type NXCloudCallback struct {
 // verifies the headers and the signature over the raw bytes with
 // Verifier, checks that the body is JSON, and hands it to Handle. It
 // answers "success" (HTTP 200) when Handle returns nil and "error"
-// otherwise: 401 for any verification failure, 400 for a body that is not
-// JSON, and the other statuses listed in the package documentation.
+// otherwise: 401 for any verification failure (and, with a Replay store,
+// for a callback accepted before), 400 for a body that is not JSON, and
+// the other statuses listed in the package documentation.
 type NXCloudSigned struct {
 	// Verifier checks the signature; its Secret lookup is required. By
 	// default it takes only the DID callbacks (bizType 4, action dr or
@@ -38,6 +39,14 @@ type NXCloudSigned struct {
 	MaxBodyBytes int64
 	// OnError, if set, is told why a callback was refused.
 	OnError func(*http.Request, error)
+	// Replay, if set, refuses a second delivery of one signed callback
+	// (ErrReplayed, 401): each accepted callback is remembered, keyed by
+	// what its signature covers (accessKey, ts, bizType, action and the
+	// raw body), until its ts leaves the verifier's window. Without it, a
+	// captured callback passes again and again for as long as its ts is
+	// inside the window. See the package documentation for what it does
+	// not protect.
+	Replay ReplayStore
 }
 
 // NXCloudSignedHandler returns an [NXCloudSigned] handler for one account
@@ -74,7 +83,18 @@ func (h *NXCloudSigned) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, h.OnError, fmt.Errorf("%w: the body is not JSON", ErrMalformed), replyError)
 		return
 	}
-	if err := call(r.Context(), h.Handle, NXCloudCallback{Params: p, Body: body}); err != nil {
+	var forget func() error
+	if h.Replay != nil {
+		until, err := signedUntil(p, h.Verifier.Window)
+		if err == nil {
+			forget, err = checkReplay(r.Context(), h.Replay, signedKey(p, body), until)
+		}
+		if err != nil {
+			refuse(w, r, h.OnError, err, replyError)
+			return
+		}
+	}
+	if err := handleOnce(r.Context(), h.Handle, NXCloudCallback{Params: p, Body: body}, forget); err != nil {
 		refuse(w, r, h.OnError, err, replyError)
 		return
 	}

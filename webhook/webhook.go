@@ -22,7 +22,8 @@
 //
 //	200  accepted, and your function returned nil (or there was nothing to hand on)
 //	400  the callback cannot be read (missing fields, malformed JSON)
-//	401  authentication failed (signature, timestamp, Authorization)
+//	401  authentication failed (signature, timestamp, Authorization), or
+//	     a replay that the handler's Replay store caught
 //	405  not a POST
 //	413  body larger than MaxBodyBytes
 //	500  your function returned an error (the vendor may retry), or the
@@ -34,6 +35,44 @@
 //
 // OnError, when set, is told why each refused callback was refused. No
 // response and no error carries a secret or an expected signature.
+//
+// # Replays
+//
+// A signature and a timestamp window prove that the vendor signed a
+// callback recently; they do not prove that this is the first time the
+// callback arrives. Anyone who captured one (a proxy's log, a leaked
+// request) can send it again while its timestamp is inside the window,
+// and EngageLab's X-CALLBACK-ID does not even cover the body, so within
+// the window a captured header passes with any body at all.
+//
+// The signed handlers ([EngageLab] with a Secret, [NXCloudSigned]) take an
+// opt-in guard in their Replay field: a [ReplayStore] that remembers each
+// accepted callback, keyed by what its signature covers, until its window
+// closes. A second delivery with the same signed values is then refused
+// (401, [ErrReplayed]) and never reaches Handle. [MemoryReplayStore] is
+// the bounded in-memory store:
+//
+//	h := &webhook.EngageLab{Secret: s, MaxAge: 5 * time.Minute,
+//		Replay: webhook.NewMemoryReplayStore(0), Handle: fn}
+//
+// What the guard does not do:
+//   - It is per process: a MemoryReplayStore knows only what its own
+//     process accepted, so behind a load balancer or across a restart a
+//     replay can still pass. Give every instance one shared ReplayStore.
+//   - It refuses a repeat of the same signed values, including a repeat
+//     the vendor itself sends with an unchanged signature; such a repeat
+//     of a callback that was handled is refused, not handed on twice. A
+//     callback whose Handle function failed is forgotten, so that the
+//     vendor's next delivery of it is taken.
+//   - For EngageLab it catches a second use of one X-CALLBACK-ID, but it
+//     cannot tell which body was the genuine one: whichever comes first
+//     is taken. The body is not signed; only the Authorization value and
+//     your own checks (confirm a status with the API) can vouch for it.
+//   - It works only with a bounded window: EngageLab needs a positive
+//     MaxAge (without one a header is valid forever and no store could
+//     remember it long enough), and NXCloud's window is the verifier's.
+//   - The unsigned [OTA] callback has nothing signed to key on, and takes
+//     no guard.
 package webhook
 
 import (
@@ -66,6 +105,13 @@ var (
 	// ErrConfig: the handler lacks something it needs (a Handle function,
 	// a secret lookup). It answers 500 and never calls anything.
 	ErrConfig = errors.New("webhook: handler misconfigured")
+	// ErrReplayed: the handler's Replay store has already seen this signed
+	// callback (the same signed values) within its verification window.
+	// It answers 401, like any other authentication failure.
+	ErrReplayed = errors.New("webhook: callback replayed")
+	// ErrReplayStore: the Replay store failed. The handler answers 500,
+	// so that the vendor delivers the callback again, and hands nothing on.
+	ErrReplayStore = errors.New("webhook: replay store failed")
 )
 
 // Texts NXCloud expects in answer to its callbacks.
@@ -110,7 +156,7 @@ func statusOf(err error) int {
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrHandler), errors.Is(err, ErrConfig):
+	case errors.Is(err, ErrHandler), errors.Is(err, ErrConfig), errors.Is(err, ErrReplayStore):
 		return http.StatusInternalServerError
 	case errors.Is(err, ErrMalformed):
 		return http.StatusBadRequest

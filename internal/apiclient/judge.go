@@ -45,7 +45,7 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 		}
 	}
 	if schema := op.SuccessSchema(); schema != nil {
-		if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		if err := schema.VisitJSON(v, append(specs.SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
 			return fail("the answer does not match the operation's success schema: " + strings.Join(specs.Describe(err), "; "))
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +43,7 @@ func callbacksCommand(env Env) *cobra.Command {
 func callbacksServeCommand(env Env) *cobra.Command {
 	var addr string
 	var window, maxAge time.Duration
+	var allowReplays bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Receive NXCloud and EngageLab callbacks and print each verified one",
@@ -52,7 +55,16 @@ func callbacksServeCommand(env Env) *cobra.Command {
 
 Every callback that passes its checks is printed on stdout as one JSON line,
 {"vendor", "kind", "event"}; an EngageLab delivery gives one line per row.
+A callback whose content is not valid UTF-8 has "event_escaped" instead of
+"event": its exact bytes, with each byte that is not printable UTF-8
+written as \xNN and other unprintable characters as Go escapes (Go's
+strconv.Quote, without the quotes), so that nothing is lost to U+FFFD.
+Control characters never reach the terminal raw.
 Refused callbacks are reported on stderr, one line each, with the reason.
+A signed callback is accepted once: a second delivery of the same signed
+NXCloud callback, or of the same X-CALLBACK-ID (whatever its body), within
+its window is refused as a replay (--allow-replays turns this off). The
+guard lives in this process's memory.
 
 Credentials come from the environment:
   NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   verify signed NXCloud callbacks
@@ -64,6 +76,9 @@ Credentials come from the environment:
     verikit callbacks serve --addr 127.0.0.1:8787`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkAddr("--addr", addr); err != nil {
+				return err
+			}
 			nxKeys, err := keyPair(env, EnvAccessKey, EnvAccessSecret)
 			if err != nil {
 				return err
@@ -78,7 +93,8 @@ Credentials come from the environment:
 			logf := func(format string, args ...any) {
 				out.mu.Lock()
 				defer out.mu.Unlock()
-				fmt.Fprintf(env.Stderr, format+"\n", args...)
+				// One line each, whatever a refused request carried.
+				fmt.Fprintln(env.Stderr, oneLine(clipMessage(fmt.Sprintf(format, args...))))
 			}
 			refused := func(what string) func(*http.Request, error) {
 				return func(r *http.Request, err error) {
@@ -86,18 +102,30 @@ Credentials come from the environment:
 				}
 			}
 
+			// One store for both signed paths: their keys cannot collide.
+			var replay webhook.ReplayStore
+			if !allowReplays {
+				replay = webhook.NewMemoryReplayStore(0)
+			}
 			mux := http.NewServeMux()
 			mux.Handle(PathOTACallback, &webhook.OTA{
 				Handle: func(_ context.Context, ev ota.CallbackEvent) error {
-					return out.print(callbackLine{Vendor: "nxcloud", Kind: "ota", Event: ev})
+					l := callbackLine{Vendor: "nxcloud", Kind: "ota", Event: ev}
+					if raw, valid := otaEventJSON(ev); !valid {
+						l.setRaw(raw)
+					}
+					return out.print(l)
 				},
 				OnError: refused("NXCloud OTA callback"),
 			})
 			if nxKeys != nil {
 				mux.Handle(PathNXCloudSigned, &webhook.NXCloudSigned{
 					Verifier: sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window},
+					Replay:   replay,
 					Handle: func(_ context.Context, cb webhook.NXCloudCallback) error {
-						return out.print(callbackLine{Vendor: "nxcloud", Kind: "signed", BizType: cb.Params.BizType, Action: cb.Params.Action, Event: cb.Body})
+						l := callbackLine{Vendor: "nxcloud", Kind: "signed", BizType: cb.Params.BizType, Action: cb.Params.Action}
+						l.setRaw(cb.Body)
+						return out.print(l)
 					},
 					OnError: refused("NXCloud signed callback"),
 				})
@@ -111,11 +139,16 @@ Credentials come from the environment:
 					lines := make([]callbackLine, 0, len(evs))
 					for _, ev := range evs {
 						known := ev.Known()
-						lines = append(lines, callbackLine{Vendor: "engagelab", Kind: string(ev.Kind), Known: &known, Event: ev.Raw})
+						l := callbackLine{Vendor: "engagelab", Kind: string(ev.Kind), Known: &known}
+						l.setRaw(ev.Raw)
+						lines = append(lines, l)
 					}
 					return out.print(lines...)
 				},
 				OnError: refused("EngageLab callback"),
+			}
+			if el.Secret != "" && maxAge > 0 {
+				el.Replay = replay // the guard needs a signed header and a window
 			}
 			mux.Handle(PathEngageLabCallback, el)
 
@@ -143,7 +176,8 @@ Credentials come from the environment:
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8787", "address to listen on")
 	f.DurationVar(&window, "nxcloud-window", sign.DefaultCallbackWindow, "how far a signed NXCloud callback's ts may be from this machine's clock")
-	f.DurationVar(&maxAge, "engagelab-max-age", 5*time.Minute, "how far an EngageLab X-CALLBACK-ID timestamp may be from this machine's clock (0: no limit; only with ENGAGELAB_CALLBACK_SECRET)")
+	f.DurationVar(&maxAge, "engagelab-max-age", 5*time.Minute, "how far an EngageLab X-CALLBACK-ID timestamp may be from this machine's clock (0: no limit, and no replay guard; only with ENGAGELAB_CALLBACK_SECRET)")
+	f.BoolVar(&allowReplays, "allow-replays", false, "accept a signed callback again within its window (by default a second delivery of the same signed NXCloud callback or X-CALLBACK-ID is refused, 401)")
 	return cmd
 }
 
@@ -156,7 +190,65 @@ type callbackLine struct {
 	// Known is set for EngageLab rows: false for a kind, status or event
 	// the spec does not list.
 	Known *bool `json:"known,omitempty"`
-	Event any   `json:"event"`
+	// Event is the callback, or nil when its bytes are not valid UTF-8;
+	// EventEscaped then holds them (escapeBytes).
+	Event        any    `json:"event,omitempty"`
+	EventEscaped string `json:"event_escaped,omitempty"`
+}
+
+// setRaw sets the event from the callback's JSON bytes: as JSON when they
+// are valid UTF-8, else escaped. encoding/json would copy invalid bytes of
+// a json.RawMessage through raw, and turn those of a string into U+FFFD.
+func (l *callbackLine) setRaw(raw []byte) {
+	if utf8.Valid(raw) {
+		l.Event, l.EventEscaped = json.RawMessage(raw), ""
+		return
+	}
+	l.Event, l.EventEscaped = nil, escapeBytes(raw)
+}
+
+// escapeBytes writes bytes as the body of a Go string literal: printable
+// UTF-8 as it is, anything else escaped (\xNN for a byte that is not
+// UTF-8). strconv.Unquote of it in quotes gives the bytes back.
+func escapeBytes(raw []byte) string {
+	q := strconv.Quote(string(raw))
+	return q[1 : len(q)-1]
+}
+
+// otaEventJSON is the OTA event's JSON with its fields' bytes as they came
+// (json.Marshal would replace invalid UTF-8), and whether they are all
+// valid UTF-8. The names are the event's JSON names.
+func otaEventJSON(ev ota.CallbackEvent) ([]byte, bool) {
+	fields := [...][2]string{
+		{"requestId", ev.RequestID}, {"phone", ev.Phone}, {"status", string(ev.Status)}, {"drTime", ev.DrTime},
+	}
+	valid := true
+	b := []byte{'{'}
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		valid = valid && utf8.ValidString(f[1])
+		b = appendRawJSONString(append(appendRawJSONString(b, f[0]), ':'), f[1])
+	}
+	return append(b, '}'), valid
+}
+
+// appendRawJSONString appends s as a JSON string, escaping quotes,
+// backslashes and C0 controls, and copying every other byte as it is.
+func appendRawJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = fmt.Appendf(b, `\u%04x`, c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 // lineWriter prints whole lines from concurrent handlers. encoding/json

@@ -8,7 +8,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/nxcloud"
@@ -77,28 +75,35 @@ func failed(err error) error {
 
 // Run executes the command line args and returns the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
-	root, lazy := newRoot(env)
+	// The one output path: whatever a server sent reaches the terminal
+	// with its control characters escaped (output.go).
+	if env.Stdout != nil {
+		env.Stdout = terminalWriter{env.Stdout}
+	}
+	if env.Stderr != nil {
+		env.Stderr = terminalWriter{env.Stderr}
+	}
+	root, g, lazy := buildRoot(env)
 	lazy.prepareFor(root, args)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(env.Stderr, "error:", err)
-	var ue usageError
-	var ve *apierror.ValidationError
-	var re runtimeError
-	switch {
-	case errors.As(err, &ue), errors.As(err, &ve):
-		return ExitUsage
-	case errors.As(err, &re):
-		return ExitAPI
-	default:
-		return ExitUsage
+	report, code := classify(err)
+	if report.Operation == "" && cmd != nil {
+		report.Operation = cmd.Annotations[annotationOperation]
 	}
+	format := g.errorFormat
+	if f := root.PersistentFlags().Lookup(flagErrorFormat); f == nil || !f.Changed {
+		// The command line may not have been parsed (an unknown command).
+		format = errorFormatFromArgs(args)
+	}
+	writeError(env.Stderr, format, report)
+	return code
 }
 
 // Main runs the command with the process's environment. An interrupt or
@@ -117,10 +122,24 @@ type globals struct {
 	maxAttempts int
 	debug       bool
 	debugBodies bool
+	errorFormat string
 	stderr      io.Writer
 }
 
+// Names of global flags the code refers to.
+const (
+	flagBaseURL     = "base-url"
+	flagErrorFormat = "error-format"
+)
+
+// newRoot builds the command tree; lazy defines an operation command's
+// flags when it is used.
 func newRoot(env Env) (*cobra.Command, lazyFlags) {
+	root, _, lazy := buildRoot(env)
+	return root, lazy
+}
+
+func buildRoot(env Env) (*cobra.Command, *globals, lazyFlags) {
 	g := &globals{stderr: env.Stderr}
 	lazy := lazyFlags{}
 	root := &cobra.Command{
@@ -133,8 +152,26 @@ Credentials come from the environment:
   NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   for nxcloud commands
   ENGAGELAB_DEV_KEY, ENGAGELAB_DEV_SECRET     for engagelab commands
 
-Results are printed as JSON on stdout; errors go to stderr.
-Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
+Results are printed as JSON on stdout; errors go to stderr. Text from a
+server (messages, body excerpts, callback fields) is printed with its
+control characters escaped.
+Exit codes: 0 success, 1 API or transport error, 2 usage error.
+
+With --error-format json, a failure prints exactly one JSON object on
+stderr instead of the "error: ..." line, for scripts:
+  {"operation": "nxcloud/ota verify", "kind": "api", "status": 200,
+   "code": 2205, "message": "...", "attempts": 1}
+  operation  the spec operation ("" when the failure is not a call's)
+  kind       auth, too_frequent, already_verified, outcome_unknown (do not
+             repeat the call before you know what happened), validation
+             (the request breaks its spec; nothing was sent), transport,
+             api (any other vendor failure), usage (bad flags, a missing
+             credential), or runtime (another failure: a check, the demo)
+  status     the HTTP status, or null when no answer was read
+  code       the vendor's result code, or null when the answer had none
+  message    the error, as the text format prints it
+  attempts   how many times the request was sent (0: never)
+It never contains a credential.`,
 		Example: `  verikit demo
   verikit mock --addr 127.0.0.1:8080
   verikit nxcloud ota init --appkey pem28kje --phone 8615800001795 --user-ip 203.0.113.7
@@ -142,9 +179,11 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVar(&g.baseURL, "base-url", "", "send requests to this base URL instead of the vendor's host (e.g. a mock)")
-	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 30*time.Second, "bound on each API call")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{boundFlagError(err)} })
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkInput(cmd, g) }
+	root.PersistentFlags().StringVar(&g.baseURL, flagBaseURL, "", "send requests to this base URL instead of the vendor's host (e.g. a mock): an absolute http or https URL")
+	root.PersistentFlags().DurationVar(&g.timeout, "timeout", 30*time.Second, "bound on each API call, retries included (0: no bound)")
+	root.PersistentFlags().StringVar(&g.errorFormat, flagErrorFormat, errorFormatText, "how a failure is printed on stderr: text, or json for one JSON object (see verikit --help)")
 	root.PersistentFlags().IntVar(&g.maxAttempts, "max-attempts", apiclient.DefaultRetry.MaxAttempts, "attempts per call (1 = no retries); only safe retries are made")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "log each attempt (operation, status, attempt, duration) to stderr; credentials are never logged")
 	root.PersistentFlags().BoolVar(&g.debugBodies, "debug-bodies", false, "like --debug, and also log bodies and the headers sent, credentials masked")
@@ -158,7 +197,8 @@ Exit codes: 0 success, 1 API or transport error, 2 usage error.`,
 		demoCommand(env),
 		specsCommand(env),
 	)
-	return root, lazy
+	markRequired(root)
+	return root, g, lazy
 }
 
 // clientOptions turns the global flags into client options.
@@ -170,7 +210,7 @@ func (g *globals) clientOptions() ([]option.Option, error) {
 	if g.debugBodies {
 		opts = append(opts, option.WithLogBodies())
 	}
-	if g.baseURL != "" {
+	if g.baseURL != "" { // checkInput refused an empty --base-url that was given
 		opts = append(opts, option.WithBaseURL(g.baseURL))
 	}
 	if g.algorithm != "" {

@@ -220,9 +220,10 @@ func TestOperationFlagsFollowSpec(t *testing.T) {
 			}
 			assert.True(t, strings.HasPrefix(cmd.Example, "  verikit "+strings.Join(commandPath(o), " ")), cmd.Example)
 			assert.NotEmpty(t, cmd.Short)
-			assert.Equal(t, o.Spec.Summary, cmd.Short)
-			assert.Contains(t, cmd.Long, o.Spec.Summary)
-			assert.Contains(t, cmd.Long, strings.TrimSpace(o.Spec.Description))
+			// Help names commands (check-code), not operationIds.
+			assert.Equal(t, commandNames(o.Doc, o.Spec.Summary), cmd.Short)
+			assert.Contains(t, cmd.Long, commandNames(o.Doc, o.Spec.Summary))
+			assert.Contains(t, cmd.Long, commandNames(o.Doc, strings.TrimSpace(o.Spec.Description)))
 		})
 	}
 }

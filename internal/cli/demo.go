@@ -30,8 +30,8 @@ func demoCommand(env Env) *cobra.Command {
 		Short: "Run every operation and callback against an in-process mock (no credentials, no network)",
 		Long: `demo starts the mock server on loopback, then calls every operation through
 the generated clients with real signing and authentication: OTA login,
-WhatsApp registration (getCode -> checkCode), and EngageLab templates and
-send -> verify. The mock fires an OTA result callback and a signed
+WhatsApp registration (get-code -> check-code), and EngageLab templates
+and send -> verify. The mock fires an OTA result callback and a signed
 EngageLab status callback at webhook receivers served in-process. A few
 calls fail on purpose to show the typed errors. It prints what happened on
 stderr and exits 1 if anything behaved unexpectedly.`,

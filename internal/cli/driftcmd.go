@@ -54,7 +54,7 @@ and documented pages not specified yet in drift/pages.yaml; drift prints
 only what no declaration accounts for, and declarations that nothing needs
 any more. Exit status 1 when there is such drift.`,
 		Example: `  verikit specs drift --nxcloud-docs ../shared/reference/nxcloud-docs
-  verikit specs drift --nxcloud-docs docs/nxcloud --engagelab-openapi docs/engagelab-otp/otp/api --format json`,
+  verikit specs drift --nxcloud-docs ../shared/reference/nxcloud-docs --engagelab-openapi drift/testdata/engagelab-otp --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := f.check()

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,7 +35,19 @@ mock package's defaults (see README).`,
 			if cfg.EngageLabKeys, err = keyPair(env, EnvDevKey, EnvDevSecret); err != nil {
 				return err
 			}
+			if err := checkAddr("--addr", addr); err != nil {
+				return err
+			}
+			// An empty value would silently mean the default.
+			for _, name := range []string{"ota-status", "whatsapp-code"} {
+				if f := cmd.Flags().Lookup(name); f.Changed && f.Value.String() == "" {
+					return usagef("--%s must not be empty", name)
+				}
+			}
 			m, err := mock.New(cfg)
+			if errors.Is(err, mock.ErrConfig) {
+				return usageError{err} // a flag value outside the spec
+			}
 			if err != nil {
 				return failed(err)
 			}
@@ -46,8 +60,8 @@ mock package's defaults (see README).`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	cmd.Flags().StringVar(&cfg.WhatsAppCode, "whatsapp-code", mock.DefaultWhatsAppCode, "the code WhatsApp checkCode accepts")
-	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports")
+	cmd.Flags().StringVar(&cfg.WhatsAppCode, "whatsapp-code", mock.DefaultWhatsAppCode, "the code WhatsApp check-code accepts")
+	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports: "+strings.Join(mock.OTAStatuses(), ", ")+" (the spec's VerificationStatus)")
 	return cmd
 }
 

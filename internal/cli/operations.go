@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,9 +123,10 @@ func group(use, short string) *cobra.Command {
 
 func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   op.command,
-		Short: op.summary,
-		Args:  noArgs,
+		Use:         op.command,
+		Short:       op.summary,
+		Args:        noArgs,
+		Annotations: map[string]string{annotationOperation: op.spec + " " + op.id},
 	}
 	var (
 		o              *specs.Operation
@@ -138,7 +140,8 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 			panic(fmt.Sprintf("cli: %s has no operation %s", op.spec, op.id)) // caught by the CLI tests
 		}
 		params, fields = pathFields(o), bodyFields(o)
-		cmd.Long = strings.TrimSpace(o.Spec.Summary + "\n\n" + o.Spec.Description)
+		cmd.Short = commandNames(o.Doc, o.Spec.Summary)
+		cmd.Long = commandNames(o.Doc, strings.TrimSpace(o.Spec.Summary+"\n\n"+o.Spec.Description))
 		cmd.Example = exampleLine(op, append(params, fields...))
 		for _, f := range append(params, fields...) {
 			values[f.flag] = cmd.Flags().String(f.flag, "", f.help)
@@ -146,6 +149,7 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 				_ = cmd.MarkFlagRequired(f.flag)
 			}
 		}
+		markRequired(cmd)
 	}
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		in := input{path: map[string]string{}}
@@ -195,17 +199,18 @@ func pathFields(o *specs.Operation) []field {
 			continue
 		}
 		seen[p.Name] = true
-		f := field{name: p.Name, flag: kebab(p.Name), required: true, help: strings.ReplaceAll(p.Description, "`", "")}
+		f := field{name: p.Name, flag: kebab(p.Name), required: true, help: flagHelp(o.Doc, p.Description)}
 		if p.Schema != nil && p.Schema.Value != nil {
 			f.schema = p.Schema.Value
 		} else {
 			f.schema = openapi3.NewStringSchema()
 		}
+		f.example = f.schema.Example
 		if p.Example != nil {
-			f.schema = &openapi3.Schema{Type: f.schema.Type, Example: p.Example}
+			f.example = p.Example
 		}
-		if f.schema.Example != nil {
-			f.help += fmt.Sprintf(" (e.g. %v)", f.schema.Example)
+		if f.example != nil {
+			f.help += " (e.g. " + shellQuote(flagValue(f.schema, f.example)) + ")"
 		}
 		out = append(out, f)
 	}
@@ -218,6 +223,12 @@ type field struct {
 	name, flag, help string
 	required         bool
 	schema           *openapi3.Schema
+	// example is the value the help shows: the operation's request example
+	// when it has the field (a coherent request), else the schema's own.
+	example any
+	// inExample reports that the request example sets the field; the
+	// example line then sets it too, required or not.
+	inExample bool
 }
 
 func bodyFields(o *specs.Operation) []field {
@@ -225,25 +236,103 @@ func bodyFields(o *specs.Operation) []field {
 	if s == nil {
 		return nil
 	}
+	request := requestExample(o)
 	var out []field
 	for name, ref := range s.Properties {
-		f := field{name: name, flag: kebab(name), schema: ref.Value}
+		f := field{name: name, flag: kebab(name), schema: ref.Value, example: ref.Value.Example}
 		for _, r := range s.Required {
 			f.required = f.required || r == name
 		}
-		// pflag would take a `quoted` word as the value's placeholder.
-		f.help = strings.ReplaceAll(ref.Value.Description, "`", "")
-		if ref.Value.Example != nil {
-			f.help += fmt.Sprintf(" (e.g. %v)", ref.Value.Example)
+		if v, ok := request[name]; ok {
+			f.example, f.inExample = v, true
 		}
-		if !ref.Value.Type.Is(openapi3.TypeString) && !ref.Value.Type.Is(openapi3.TypeInteger) &&
-			!ref.Value.Type.Is(openapi3.TypeNumber) && !ref.Value.Type.Is(openapi3.TypeBoolean) {
+		f.help = flagHelp(o.Doc, ref.Value.Description)
+		if f.example != nil {
+			f.help += " (e.g. " + shellQuote(flagValue(f.schema, f.example)) + ")"
+		}
+		if !isScalar(ref.Value) {
 			f.help += " [JSON]"
 		}
 		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].flag < out[j].flag })
 	return out
+}
+
+// requestExample is the operation's request body example, as an object,
+// or nil.
+func requestExample(o *specs.Operation) map[string]any {
+	rb := o.Spec.RequestBody
+	if rb == nil || rb.Value == nil {
+		return nil
+	}
+	mt := rb.Value.Content.Get("application/json")
+	if mt == nil {
+		return nil
+	}
+	ex, _ := mt.Example.(map[string]any)
+	return ex
+}
+
+// isScalar reports whether a flag of this schema takes its value as text
+// rather than as JSON.
+func isScalar(s *openapi3.Schema) bool {
+	return s.Type.Is(openapi3.TypeString) || s.Type.Is(openapi3.TypeInteger) ||
+		s.Type.Is(openapi3.TypeNumber) || s.Type.Is(openapi3.TypeBoolean)
+}
+
+// flagValue is what a user types for v: a string as it is (buildBody
+// sends a string flag's text unchanged), anything else as compact JSON,
+// which is also how a number or boolean is written.
+func flagValue(s *openapi3.Schema, v any) string {
+	if str, ok := v.(string); ok && s.Type.Is(openapi3.TypeString) {
+		return str
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // <p> stays <p> in an e-mail template
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// shellQuote quotes s for a POSIX shell: as it is when it holds only
+// characters no shell treats specially, else in single quotes (a quote
+// inside written '\”).
+func shellQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// commandNames rewrites the operationIds a spec's text names in back
+// quotes (`checkCode`) as the commands that run them (`check-code`).
+func commandNames(d *specs.Document, text string) string {
+	for _, o := range d.Operations {
+		if k := kebab(o.ID); k != o.ID {
+			text = strings.ReplaceAll(text, "`"+o.ID+"`", "`"+k+"`")
+		}
+	}
+	return text
+}
+
+// flagHelp is a spec description as a flag's help: operationIds as
+// command names, and no back quotes, since pflag would take a `quoted`
+// word as the value's placeholder.
+func flagHelp(d *specs.Document, description string) string {
+	return strings.ReplaceAll(commandNames(d, strings.TrimSpace(description)), "`", "")
 }
 
 // buildBody turns the flags that were set into the JSON body, converting
@@ -270,7 +359,7 @@ func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) ([
 			err = json.Unmarshal([]byte(raw), &v)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("--%s: %q is not a valid %s", f.flag, raw, typeName(f.schema))
+			return nil, fmt.Errorf("--%s: %s is not a valid %s", f.flag, quoteExcerpt(raw), typeName(f.schema))
 		}
 		body[f.name] = v
 	}
@@ -284,13 +373,16 @@ func typeName(s *openapi3.Schema) string {
 	return (*s.Type)[0]
 }
 
-// exampleLine shows the command with each required flag set to its example.
+// exampleLine shows the command as it can be pasted into a shell: each
+// field of the spec's request example (required or not, so that the
+// request is the example's), and each other required field with its
+// schema's example, objects and arrays as JSON, every value shell-quoted.
 func exampleLine(op operation, fields []field) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  verikit %s %s %s", op.vendor, op.product, op.command)
 	for _, f := range fields {
-		if f.required && f.schema.Example != nil {
-			fmt.Fprintf(&b, " --%s %v", f.flag, f.schema.Example)
+		if (f.required || f.inExample) && f.example != nil {
+			fmt.Fprintf(&b, " --%s %s", f.flag, shellQuote(flagValue(f.schema, f.example)))
 		}
 	}
 	return b.String()
