@@ -161,6 +161,20 @@ func Load(name string) (*Document, error) {
 	return d, nil
 }
 
+// Loaded lists the specs this process has parsed so far, sorted: a spec
+// is parsed when its product is first used, so a program that uses one
+// product never pays for the others.
+func Loaded() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	names := make([]string, 0, len(cache))
+	for n := range cache {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // MustLoad is Load for specs embedded in this package, whose validity the
 // package's own tests guarantee; it panics only if the binary was built from
 // a broken spec.

@@ -11,7 +11,7 @@ import (
 	"github.com/verikit/verikit/mock"
 )
 
-func mockCommand(env Env) *cobra.Command {
+func mockCommand(env Env, lazy lazyFlags) *cobra.Command {
 	var addr string
 	var cfg mock.Config
 	cmd := &cobra.Command{
@@ -61,7 +61,13 @@ mock package's defaults (see README).`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&cfg.WhatsAppCode, "whatsapp-code", mock.DefaultWhatsAppCode, "the code WhatsApp check-code accepts")
-	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports: "+strings.Join(mock.OTAStatuses(), ", ")+" (the spec's VerificationStatus)")
+	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports (the spec's VerificationStatus)")
+	// The list of statuses comes from the spec, read only when this
+	// command is used.
+	lazy[cmd] = func() {
+		f := cmd.Flags().Lookup("ota-status")
+		f.Usage = "the status OTA verify reports: " + strings.Join(mock.OTAStatuses(), ", ") + " (the spec's VerificationStatus)"
+	}
 	return cmd
 }
 

@@ -102,7 +102,7 @@ func TestHelpLoadsNoSpec(t *testing.T) {
 			lazy, stdout, stderr, err := runHeld(tt.args)
 			require.NoError(t, err, stderr)
 			assert.Contains(t, stdout, "Usage:")
-			assert.Len(t, lazy, len(ops), "an operation command read its spec")
+			assert.Len(t, lazy.operations(), len(ops), "an operation command read its spec")
 			for _, l := range tt.want {
 				assert.Regexp(t, `(?m)^\s+`+regexp.QuoteMeta(l.name)+`\s+`+regexp.QuoteMeta(l.short)+`$`, stdout)
 			}
@@ -114,7 +114,7 @@ func TestHelpLoadsNoSpec(t *testing.T) {
 		t.Run("control: verikit "+strings.Join(args, " "), func(t *testing.T) {
 			lazy, stdout, stderr, err := runHeld(args)
 			require.NoError(t, err, stderr)
-			assert.Len(t, lazy, len(ops)-1, "exactly the one command is prepared")
+			assert.Len(t, lazy.operations(), len(ops)-1, "exactly the one command is prepared")
 			for flag := range specFlags(o) {
 				assert.Regexp(t, `(?m)^\s+--`+regexp.QuoteMeta(flag)+`\b`, stdout)
 			}
