@@ -19,10 +19,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/specs"
 )
 
 const (
@@ -111,7 +113,7 @@ func (f *fakeEngageLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if script == nil {
-		var req otp.VerifyRequest
+		var req otp.VerifyParams
 		_ = json.Unmarshal(body, &req)
 		fmt.Fprintf(w, `{"message_id":%q,"verify_code":%q,"verified":%t}`, req.MessageID, req.VerifyCode, req.VerifyCode == "667090")
 		return
@@ -144,8 +146,8 @@ func newClient(t *testing.T, baseURL string, opts ...option.Option) *engagelab.C
 	return c
 }
 
-func verify(c *engagelab.Client, code string) (*otp.VerifyResponse, error) {
-	return c.OTP.VerifyWithResponse(context.Background(), otp.VerifyRequest{MessageID: messageID, VerifyCode: code})
+func verify(c *engagelab.Client, code string, opts ...option.RequestOption) (*otp.VerifyResult, error) {
+	return c.OTP.Verify(context.Background(), otp.VerifyParams{MessageID: messageID, VerifyCode: code}, opts...)
 }
 
 func TestVerifyOutcome(t *testing.T) {
@@ -163,10 +165,10 @@ func TestVerifyOutcome(t *testing.T) {
 			res, err := verify(c, tt.code)
 			noSecret(t, err)
 			require.NoError(t, err)
-			require.NotNil(t, res.JSON200)
-			assert.Equal(t, tt.want, res.JSON200.Verified)
-			assert.Equal(t, messageID, res.JSON200.MessageID)
-			assert.Equal(t, tt.code, res.JSON200.VerifyCode)
+			require.NotNil(t, res)
+			assert.Equal(t, tt.want, res.Verified)
+			assert.Equal(t, messageID, res.MessageID)
+			assert.Equal(t, tt.code, res.VerifyCode)
 			n, ok := f.count()
 			assert.Equal(t, 1, n)
 			assert.Equal(t, 1, ok)
@@ -182,8 +184,8 @@ func TestVerifySuccessWithoutJSONContentType(t *testing.T) {
 	f.answer(reply{status: http.StatusOK, contentType: "text/plain", body: `{"message_id":"1","verify_code":"2","verified":true}`})
 	res, err := verify(newClient(t, srv.URL), "2")
 	require.NoError(t, err)
-	require.NotNil(t, res.JSON200)
-	assert.True(t, res.JSON200.Verified)
+	require.NotNil(t, res)
+	assert.True(t, res.Verified)
 }
 
 func TestVendorErrors(t *testing.T) {
@@ -195,12 +197,13 @@ func TestVendorErrors(t *testing.T) {
 		wantMsg    string
 		wantKind   error // apierror.ErrAuth, …; nil = none
 		wantBody   string
+		wantReason string // contained in Reason; "" = none
 	}{
 		{
 			name:       "code expired or already verified",
 			reply:      reply{status: http.StatusBadRequest, body: `{"code":3003,"message":"verify code has expired"}`},
 			wantStatus: http.StatusBadRequest,
-			wantCode:   ptr(int(otp.ErrorCodeCodeExpiredOrVerified)),
+			wantCode:   verikit.Ptr(int(otp.ErrorCodeCodeExpiredOrVerified)),
 			wantMsg:    "verify code has expired",
 			wantKind:   apierror.ErrAlreadyVerified,
 		},
@@ -208,14 +211,14 @@ func TestVendorErrors(t *testing.T) {
 			name:       "unknown message",
 			reply:      reply{status: http.StatusBadRequest, body: `{"code":4001,"message":"message not found"}`},
 			wantStatus: http.StatusBadRequest,
-			wantCode:   ptr(int(otp.ErrorCodeNotFound)),
+			wantCode:   verikit.Ptr(int(otp.ErrorCodeNotFound)),
 			wantMsg:    "message not found",
 		},
 		{
 			name:       "forbidden",
 			reply:      reply{status: http.StatusForbidden, body: `{"code":2004,"message":"no permission"}`},
 			wantStatus: http.StatusForbidden,
-			wantCode:   ptr(int(otp.ErrorCodeForbidden)),
+			wantCode:   verikit.Ptr(int(otp.ErrorCodeForbidden)),
 			wantMsg:    "no permission",
 			wantKind:   apierror.ErrAuth,
 		},
@@ -223,7 +226,7 @@ func TestVendorErrors(t *testing.T) {
 			name:       "too frequent",
 			reply:      reply{status: http.StatusBadRequest, body: `{"code":3004,"message":"code already sent"}`},
 			wantStatus: http.StatusBadRequest,
-			wantCode:   ptr(int(otp.ErrorCodeTooFrequent)),
+			wantCode:   verikit.Ptr(int(otp.ErrorCodeTooFrequent)),
 			wantMsg:    "code already sent",
 			wantKind:   apierror.ErrTooFrequent,
 		},
@@ -237,7 +240,7 @@ func TestVendorErrors(t *testing.T) {
 			name:       "internal error with its code",
 			reply:      reply{status: http.StatusInternalServerError, body: `{"code":1000,"message":"internal error"}`},
 			wantStatus: http.StatusInternalServerError,
-			wantCode:   ptr(int(otp.ErrorCodeInternalError)),
+			wantCode:   verikit.Ptr(int(otp.ErrorCodeInternalError)),
 			wantMsg:    "internal error",
 		},
 		{
@@ -262,22 +265,39 @@ func TestVendorErrors(t *testing.T) {
 			reply:      reply{status: http.StatusOK, contentType: "text/html", body: "<html>ok</html>"},
 			wantStatus: http.StatusOK,
 			wantBody:   "<html>ok</html>",
+			wantReason: "the answer is not JSON",
 		},
 		{
 			name:       "200 with an empty body",
 			reply:      reply{status: http.StatusOK},
 			wantStatus: http.StatusOK,
+			wantReason: "the answer is not JSON",
 		},
 		{
 			name:       "200 with truncated JSON",
 			reply:      reply{status: http.StatusOK, body: `{"message_id":"1","verif`},
 			wantStatus: http.StatusOK,
 			wantBody:   `{"message_id":"1","verif`,
+			wantReason: "the answer is not JSON",
 		},
 		{
 			name:       "302 redirect without a location",
 			reply:      reply{status: http.StatusFound, body: ""},
 			wantStatus: http.StatusFound,
+			wantReason: `redirect to "" not followed`,
+		},
+		{
+			name:       "200 that breaks the success schema",
+			reply:      reply{status: http.StatusOK, body: `{"message_id":"1","verified":"yes"}`},
+			wantStatus: http.StatusOK,
+			wantBody:   `{"message_id":"1","verified":"yes"}`,
+			wantReason: "does not match the operation's success schema",
+		},
+		{
+			name:       "201 with a success body",
+			reply:      reply{status: http.StatusCreated, body: `{"message_id":"1","verify_code":"2","verified":true}`},
+			wantStatus: http.StatusCreated,
+			wantBody:   `{"message_id":"1","verify_code":"2","verified":true}`,
 		},
 	}
 	for _, tt := range tests {
@@ -286,9 +306,10 @@ func TestVendorErrors(t *testing.T) {
 			f.answer(tt.reply)
 			c := newClient(t, srv.URL)
 
-			var res *otp.VerifyResponse
+			var res *otp.VerifyResult
+			var raw option.RawResponse
 			var err error
-			require.NotPanics(t, func() { res, err = verify(c, "667090") })
+			require.NotPanics(t, func() { res, err = verify(c, "667090", option.WithRawResponse(&raw)) })
 			noSecret(t, err)
 			assert.Nil(t, res)
 			var ae *apierror.Error
@@ -311,9 +332,16 @@ func TestVendorErrors(t *testing.T) {
 			if tt.wantKind != nil {
 				assert.ErrorIs(t, err, tt.wantKind)
 			}
+			if tt.wantReason == "" {
+				assert.Empty(t, ae.Reason)
+			} else {
+				assert.Contains(t, ae.Reason, tt.wantReason)
+			}
 			assert.Equal(t, 1, ae.Attempts, "verify is unsafe: never re-sent")
 			n, _ := f.count()
 			assert.Equal(t, 1, n)
+			assert.Equal(t, tt.reply.status, raw.StatusCode, "WithRawResponse keeps a failure's answer")
+			assert.Equal(t, tt.reply.body, string(raw.Body))
 		})
 	}
 }
@@ -345,46 +373,23 @@ func TestWrongCredentials(t *testing.T) {
 	}
 }
 
+// Params that break the spec are refused before anything is sent. (Bodies
+// a typed call cannot express, such as a missing field or a number for a
+// string, are refused the same way: see internal/apiclient.)
 func TestValidationErrorSendsNothing(t *testing.T) {
-	ctx := context.Background()
 	tests := []struct {
-		name string
-		call func(*engagelab.Client) (*otp.VerifyResponse, error)
-		want []string
+		name   string
+		params otp.VerifyParams
+		want   []string
 	}{
-		{
-			name: "empty message_id",
-			call: func(c *engagelab.Client) (*otp.VerifyResponse, error) {
-				return c.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{VerifyCode: "667090"})
-			},
-			want: []string{"message_id: must not be empty"},
-		},
-		{
-			name: "missing message_id",
-			call: func(c *engagelab.Client) (*otp.VerifyResponse, error) {
-				return c.OTP.VerifyWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"verify_code":"667090"}`))
-			},
-			want: []string{"message_id: is required"},
-		},
-		{
-			name: "empty request",
-			call: func(c *engagelab.Client) (*otp.VerifyResponse, error) {
-				return c.OTP.VerifyWithResponse(ctx, otp.VerifyRequest{})
-			},
-			want: []string{"message_id: must not be empty", "verify_code: must not be empty"},
-		},
-		{
-			name: "numeric verify_code",
-			call: func(c *engagelab.Client) (*otp.VerifyResponse, error) {
-				return c.OTP.VerifyWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"message_id":"1","verify_code":667090}`))
-			},
-			want: []string{"verify_code: value must be a string"},
-		},
+		{"empty message_id", otp.VerifyParams{VerifyCode: "667090"}, []string{"message_id: must not be empty"}},
+		{"empty verify_code", otp.VerifyParams{MessageID: messageID}, []string{"verify_code: must not be empty"}},
+		{"empty request", otp.VerifyParams{}, []string{"message_id: must not be empty", "verify_code: must not be empty"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			res, err := tt.call(newClient(t, srv.URL))
+			res, err := newClient(t, srv.URL).OTP.Verify(context.Background(), tt.params)
 			noSecret(t, err)
 			assert.Nil(t, res)
 			var ve *apierror.ValidationError
@@ -397,13 +402,31 @@ func TestValidationErrorSendsNothing(t *testing.T) {
 	}
 }
 
+// HTTP 200 is the only success status: a 201 with a success body is an
+// error, never a nil error without a result.
 func TestNon200SuccessStatus(t *testing.T) {
 	f, srv := newFake(t)
 	f.answer(reply{status: http.StatusCreated, body: `{"message_id":"1","verify_code":"2","verified":true}`})
 	res, err := verify(newClient(t, srv.URL), "2")
-	if err == nil {
-		assert.NotNil(t, res.JSON200, "a nil error promises JSON200")
-	}
+	assert.Nil(t, res)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, http.StatusCreated, ae.StatusCode)
+}
+
+// A nil context is refused, not a panic.
+func TestNilContext(t *testing.T) {
+	f, srv := newFake(t)
+	c := newClient(t, srv.URL)
+	var err error
+	require.NotPanics(t, func() {
+		//nolint:staticcheck // a nil context is what is tested
+		_, err = c.OTP.Verify(nil, otp.VerifyParams{MessageID: messageID, VerifyCode: "667090"})
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nil context")
+	n, _ := f.count()
+	assert.Zero(t, n)
 }
 
 func TestTimeout(t *testing.T) {
@@ -456,7 +479,7 @@ func TestWithHTTPClientIsUsedAndNotModified(t *testing.T) {
 	hc := &http.Client{Transport: rt}
 	res, err := verify(newClient(t, srv.URL, option.WithHTTPClient(hc)), "667090")
 	require.NoError(t, err)
-	assert.True(t, res.JSON200.Verified)
+	assert.True(t, res.Verified)
 	assert.Same(t, rt, hc.Transport)
 	assert.EqualValues(t, 1, rt.n.Load())
 	_, ok := f.count()
@@ -473,26 +496,33 @@ func TestBaseURLWithPathPrefix(t *testing.T) {
 
 	res, err := verify(newClient(t, srv.URL+"/otp"), "667090")
 	require.NoError(t, err)
-	assert.True(t, res.JSON200.Verified)
+	assert.True(t, res.Verified)
 	f.mu.Lock()
 	assert.Empty(t, f.problems)
 	f.mu.Unlock()
 }
 
 func TestNewClientRequiresCredentials(t *testing.T) {
-	tests := []struct{ name, key, secret string }{
-		{"no key", "", devSecret},
-		{"no secret", devKey, ""},
-		{"neither", "", ""},
+	tests := []struct{ name, key, secret, want string }{
+		{"no key", "", devSecret, "required"},
+		{"no secret", devKey, "", "required"},
+		{"neither", "", "", "required"},
+		// Basic auth ends the user name at the first colon: the key would
+		// be sent as another user.
+		{"colon in the key", "el:dev-key", devSecret, "must not contain ':'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := engagelab.NewClient(tt.key, tt.secret)
 			require.Error(t, err)
 			assert.Nil(t, c)
+			assert.Contains(t, err.Error(), tt.want)
 			noSecret(t, err)
 		})
 	}
+	c, err := engagelab.NewClient(devKey, "secret:with:colons")
+	require.NoError(t, err, "a colon in the secret is fine")
+	assert.NotNil(t, c)
 }
 
 func TestNewClientRejectsBadOptions(t *testing.T) {
@@ -501,12 +531,57 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 	assert.Nil(t, c)
 }
 
-func TestNewClientDefaultsToProduction(t *testing.T) {
-	c, err := engagelab.NewClient(devKey, devSecret)
-	require.NoError(t, err)
-	inner, ok := c.OTP.ClientInterface.(*otp.Client)
-	require.True(t, ok)
-	assert.Equal(t, "https://otp.api.engagelab.cc/", inner.Server)
+// urlRecorder answers every request with a verified result and records
+// the URL it was sent to.
+type urlRecorder struct {
+	mu   sync.Mutex
+	urls []string
 }
 
-func ptr(n int) *int { return &n }
+func (u *urlRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	u.mu.Lock()
+	u.urls = append(u.urls, r.URL.String())
+	u.mu.Unlock()
+	body := `{"message_id":"1","verify_code":"2","verified":true}`
+	return &http.Response{
+		StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r,
+	}, nil
+}
+
+func TestNewClientDefaultsToProduction(t *testing.T) {
+	rec := &urlRecorder{}
+	c, err := engagelab.NewClient(devKey, devSecret, option.WithHTTPClient(&http.Client{Transport: rec}))
+	require.NoError(t, err)
+	_, err = verify(c, "2")
+	require.NoError(t, err)
+	server := specs.MustLoad("engagelab/otp").ServerURL()
+	require.True(t, strings.HasPrefix(server, "https://otp.api.engagelab.cc"), "precondition: the spec's production server, got %s", server)
+	assert.Equal(t, []string{strings.TrimSuffix(server, "/") + "/v1/verifications"}, rec.urls)
+}
+
+// The credentials always win over a caller's header; other headers pass.
+func TestWithHeaderCannotReplaceTheCredentials(t *testing.T) {
+	f, srv := newFake(t)
+	var (
+		mu  sync.Mutex
+		got http.Header
+	)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Clone()
+		mu.Unlock()
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	res, err := verify(newClient(t, front.URL), "667090",
+		option.WithHeader("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("intruder:x"))),
+		option.WithHeader("X-Request-Id", "abc"))
+	require.NoError(t, err)
+	assert.True(t, res.Verified)
+	_, ok := f.count()
+	assert.Equal(t, 1, ok, "sent with the client's credentials")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, "abc", got.Get("X-Request-Id"))
+}
