@@ -886,7 +886,14 @@ func TestValidationErrorSendsNothing(t *testing.T) {
 			call: func(c *nxcloud.Client) (any, error) {
 				return result(c.WhatsApp.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "Whatsapp"}))
 			},
-			want: []string{"webhook: must not be empty"},
+			want: []string{"webhook: must not be empty", `webhook: string doesn't match the format "uri" (not an absolute URI: it has no scheme)`},
+		},
+		{
+			name: "createApp webhook not an absolute URI",
+			call: func(c *nxcloud.Client) (any, error) {
+				return result(c.WhatsApp.CreateApp(ctx, waintegrator.CreateAppParams{AppName: "Whatsapp", Webhook: "/api/webhook/whatsApp"}))
+			},
+			want: []string{`webhook: string doesn't match the format "uri" (not an absolute URI: it has no scheme)`},
 		},
 		{
 			name: "phoneList empty appkey",
