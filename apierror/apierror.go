@@ -115,21 +115,29 @@ func (e *Error) Error() string {
 // when the body has one, and otherwise keeps an excerpt of the body.
 func FromResponse(operation string, resp *http.Response, body []byte) *Error {
 	e := &Error{Operation: operation, StatusCode: resp.StatusCode, Header: resp.Header}
-	var reply struct {
-		Code    json.RawMessage `json:"code"`
-		Msg     string          `json:"msg"`
-		Message string          `json:"message"`
-	}
-	// The code must be a JSON number: json.Number alone would also take
-	// "0" in quotes, which the generated int32 field then refuses.
-	if json.Unmarshal(body, &reply) == nil && len(reply.Code) > 0 && reply.Code[0] != '"' {
-		if n, err := json.Number(reply.Code).Int64(); err == nil {
-			e.HasCode, e.Code = true, int(n)
-			e.Message = reply.Msg
-			if e.Message == "" {
-				e.Message = reply.Message
+	// Keys are matched exactly, as the specs name them: encoding/json
+	// would also take "Code" for code, and a body holding both could pass
+	// off one as the other.
+	var reply map[string]json.RawMessage
+	if json.Unmarshal(body, &reply) == nil {
+		code := reply["code"]
+		// The code must be a JSON number: json.Number alone would also
+		// take "0" in quotes, which the generated int32 field then refuses.
+		if len(code) > 0 && code[0] != '"' {
+			if n, err := json.Number(code).Int64(); err == nil {
+				e.HasCode, e.Code = true, int(n)
+				var msg, message string
+				msgOK := len(reply["msg"]) == 0 || json.Unmarshal(reply["msg"], &msg) == nil
+				messageOK := len(reply["message"]) == 0 || json.Unmarshal(reply["message"], &message) == nil
+				if msgOK && messageOK {
+					e.Message = msg
+					if e.Message == "" {
+						e.Message = message
+					}
+					return e
+				}
+				e.HasCode, e.Code = false, 0
 			}
-			return e
 		}
 	}
 	e.Body = excerpt(body)

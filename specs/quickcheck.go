@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -452,8 +453,8 @@ func (p *parser) object(q *quick) bool {
 		for _, l := range layers {
 			sub, found := l.props[k]
 			if !found {
-				if l.noExtra {
-					return false
+				if l.noExtra || l.caseVariant(k) {
+					return false // a case variant of a property is ambiguous: let the full check decide
 				}
 				sub = l.additional
 			}
@@ -478,6 +479,17 @@ func (p *parser) object(q *quick) bool {
 			return false
 		}
 	}
+}
+
+// caseVariant reports whether k differs from one of q's properties only
+// in case.
+func (q *quick) caseVariant(k string) bool {
+	for name := range q.props {
+		if strings.EqualFold(name, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // layers is q and its allOf members, flattened.

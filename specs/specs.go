@@ -38,6 +38,10 @@ const (
 	// (ResultCode/ErrorCode) it covers every operation of the spec; on an
 	// operation it adds kinds that hold for that operation only.
 	ExtErrorKinds = "x-error-kinds"
+	// ExtOpenEnum marks an enum whose list the vendor says is open: its
+	// values become Go constants, but an answer with another value is
+	// kept, not refused, so validation ignores the list.
+	ExtOpenEnum = "x-open-enum"
 	// nxcloudScheme is the security scheme that marks an operation as signed.
 	nxcloudScheme = "nxcloudSignature"
 )
@@ -212,6 +216,7 @@ func parse(name string, raw []byte) (*Document, error) {
 	if err := t.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("specs: %s: invalid OpenAPI: %w", name, err)
 	}
+	openEnums(t)
 	d := &Document{Name: name, OpenAPI: t, kinds: map[int]ErrorKind{}, byID: map[string]*Operation{}}
 	if d.SDK, err = parseSDK(name, t.Info); err != nil {
 		return nil, fmt.Errorf("specs: %s: %w", name, err)
@@ -288,6 +293,40 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		}
 	}
 	return o, nil
+}
+
+// openEnums drops the value list of every schema marked x-open-enum, for
+// validation only: codegen reads the spec's own text and keeps the
+// constants.
+func openEnums(t *openapi3.T) {
+	if t.Components == nil {
+		return
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(s *openapi3.Schema)
+	walk = func(s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if open, _ := s.Extensions[ExtOpenEnum].(bool); open {
+			s.Enum = nil
+		}
+		for _, p := range s.Properties {
+			walk(p.Value)
+		}
+		if s.Items != nil {
+			walk(s.Items.Value)
+		}
+		for _, group := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, m := range group {
+				walk(m.Value)
+			}
+		}
+	}
+	for _, ref := range t.Components.Schemas {
+		walk(ref.Value)
+	}
 }
 
 // schema returns a component schema, or nil.

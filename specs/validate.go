@@ -250,3 +250,44 @@ func jsonSchema(c openapi3.Content) *openapi3.Schema {
 	}
 	return mt.Schema.Value
 }
+
+// CaseVariants lists the fields of v that differ from a property its
+// schema names only in case ("Verified" where the schema has "verified").
+// encoding/json matches field names without regard to case, so such a
+// field could be decoded in place of the one the schema checked: an answer
+// that has one is ambiguous, and the SDK refuses it.
+func CaseVariants(s *openapi3.Schema, v any) []string {
+	var out []string
+	caseVariants(s, v, "", &out, 0)
+	sort.Strings(out)
+	return out
+}
+
+func caseVariants(s *openapi3.Schema, v any, at string, out *[]string, depth int) {
+	if s == nil || depth > 32 {
+		return
+	}
+	for _, m := range s.AllOf {
+		caseVariants(m.Value, v, at, out, depth+1)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, val := range v {
+			if p, ok := s.Properties[k]; ok {
+				caseVariants(p.Value, val, joinField(at, k), out, depth+1)
+				continue
+			}
+			for name := range s.Properties {
+				if strings.EqualFold(name, k) {
+					*out = append(*out, fmt.Sprintf("%s (the spec's %s)", joinField(at, k), name))
+				}
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for i, item := range v {
+				caseVariants(s.Items.Value, item, joinField(at, fmt.Sprint(i)), out, depth+1)
+			}
+		}
+	}
+}

@@ -207,6 +207,7 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	req.Header.Del("Content-Type") // the spec's, or none without a body
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 		req.ContentLength = int64(len(body))

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -39,13 +40,16 @@ func (c *CallConfig) SetHeader(k, v string) error {
 }
 
 func validHeader(k, v string) bool {
-	for _, r := range k {
-		if r <= ' ' || r >= 0x7f || r == ':' {
+	// A field name is an RFC 9110 token; Go's client refuses anything else
+	// only when sending, which would look like a transport failure.
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
 			return false
 		}
 	}
-	for _, r := range v {
-		if r == '\r' || r == '\n' || r == 0 {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\r' || c == '\n' || c == 0 || (c < ' ' && c != '\t') || c == 0x7f {
 			return false
 		}
 	}

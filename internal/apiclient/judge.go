@@ -38,6 +38,11 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 	if err := json.Unmarshal(body, &v); err != nil {
 		return fail("the answer is not JSON")
 	}
+	if schema := op.SuccessSchema(); schema != nil {
+		if dup := specs.CaseVariants(schema, v); len(dup) > 0 {
+			return fail("the answer is ambiguous: its fields " + strings.Join(dup, ", ") + " differ from the spec's only in case")
+		}
+	}
 	if rule.CodeField != "" {
 		m, _ := v.(map[string]any)
 		if code, ok := m[rule.CodeField]; !ok || !rule.CodeMatches(code) {
@@ -78,13 +83,16 @@ func quickSuccess(op *specs.Operation, body []byte, out any) bool {
 	if rule.Empty {
 		payload, out = "", nil
 	}
-	if payload == "" && out != nil {
+	switch {
+	case payload == "" && out != nil:
 		if rule.CodeField != "" {
 			return false // the code and the payload share the body: the full path handles it
 		}
 		return json.Unmarshal(body, out) == nil
+	case payload != "" && out == nil:
+		return false // the payload must be there, but there is nowhere to decode it: the full path checks it
 	}
-	w, code, got := envelopeFor(rule.CodeField, payload, out)
+	w, code, commit := envelopeFor(rule.CodeField, payload, out)
 	if w == nil {
 		return true // nothing to decode: the status and the schema decide
 	}
@@ -94,7 +102,7 @@ func quickSuccess(op *specs.Operation, body []byte, out any) bool {
 	if rule.CodeField != "" && !rule.IsSuccessCode(*code) {
 		return false
 	}
-	return payload == "" || got()
+	return commit()
 }
 
 type envelopeKey struct {
@@ -104,15 +112,17 @@ type envelopeKey struct {
 
 var envelopes sync.Map // envelopeKey -> reflect.Type
 
-// envelopeFor returns a value to decode the body into that captures the
-// raw code field and decodes the payload field straight into out, the code
-// it captured, and whether the payload was present and not null.
+// envelopeFor returns a value to decode the body into, which captures the
+// raw code field and decodes the payload field into a T of its own; the
+// code it captured; and commit, which reports whether the payload was
+// there and not null and, if so, copies it into out. out is left alone
+// until then, so a body the quick path gives up on leaves no trace in it.
 func envelopeFor(codeField, payload string, out any) (any, *json.RawMessage, func() bool) {
-	if codeField == "" && (payload == "" || out == nil) {
+	if codeField == "" && payload == "" {
 		return nil, nil, nil
 	}
-	var t reflect.Type
-	if out != nil {
+	var t reflect.Type // *T
+	if payload != "" {
 		t = reflect.TypeOf(out)
 	}
 	k := envelopeKey{codeField, payload, t}
@@ -122,7 +132,7 @@ func envelopeFor(codeField, payload string, out any) (any, *json.RawMessage, fun
 		if codeField != "" {
 			fields = append(fields, reflect.StructField{Name: "Code", Type: reflect.TypeFor[json.RawMessage](), Tag: reflect.StructTag(`json:"` + codeField + `"`)})
 		}
-		if payload != "" && out != nil {
+		if payload != "" {
 			fields = append(fields, reflect.StructField{Name: "Payload", Type: t, Tag: reflect.StructTag(`json:"` + payload + `"`)})
 		}
 		st, _ = envelopes.LoadOrStore(k, reflect.StructOf(fields))
@@ -134,13 +144,18 @@ func envelopeFor(codeField, payload string, out any) (any, *json.RawMessage, fun
 		code = v.Field(0).Addr().Interface().(*json.RawMessage)
 		i = 1
 	}
-	got := func() bool { return true }
-	if payload != "" && out != nil {
-		f := v.Field(i)
-		f.Set(reflect.ValueOf(out))
-		got = func() bool { return !f.IsNil() } // JSON null sets it to nil
+	commit := func() bool { return true }
+	if payload != "" {
+		f := v.Field(i) // a nil *T: absent and null leave it nil
+		commit = func() bool {
+			if f.IsNil() {
+				return false
+			}
+			reflect.ValueOf(out).Elem().Set(f.Elem())
+			return true
+		}
 	}
-	return v.Addr().Interface(), code, got
+	return v.Addr().Interface(), code, commit
 }
 
 type wrapperKey struct {

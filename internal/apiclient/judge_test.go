@@ -178,7 +178,7 @@ func TestJudge(t *testing.T) {
 		{name: "NXCloud an array", spec: nx, op: "init", status: 200, body: `[{"code":0}]`, excerpt: `[{"code":0}]`},
 		{name: "NXCloud data null", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":null}`, hasCode: true, reason: "carries no data"},
 		{name: "NXCloud data absent", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok"}`, hasCode: true, reason: "carries no data"},
-		{name: "NXCloud data in another case", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","Data":{"requestId":"r","url":"u"}}`, hasCode: true, reason: "carries no data"},
+		{name: "NXCloud data in another case", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","Data":{"requestId":"r","url":"u"}}`, hasCode: true, reason: "ambiguous"},
 		{name: "NXCloud data of the wrong shape", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":"link"}`, hasCode: true, reason: "does not match the operation's success schema"},
 		{name: "NXCloud data missing a required field", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":{"requestId":"r"}}`, hasCode: true, reason: "url"},
 		{name: "NXCloud msg not a string", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":1,"data":{"requestId":"r","url":"u"}}`, reason: "does not match the operation's success schema", excerpt: `{"code":0,"msg":1,"data":{"requestId":"r","url":"u"}}`},
@@ -292,13 +292,34 @@ func TestJudgeDecodesThePayload(t *testing.T) {
 // "status".
 func TestJudgeUndecodablePayload(t *testing.T) {
 	op := mustOp(t, "engagelab/otp", "getTemplate")
-	body := []byte(`{"template_id":"t","send_channel_strategy":"sms","created_time":1,"status":2,"Status":"approved"}`)
+	body := []byte(`{"template_id":"t","send_channel_strategy":"sms","created_time":1,"status":2}`)
 	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
-	var generic any
-	require.NoError(t, apiclient.Judge(op, resp, body, &generic), "precondition: the schema allows it")
 	var tmpl otp.Template
-	err := apiclient.Judge(op, resp, body, &tmpl)
+	require.NoError(t, apiclient.Judge(op, resp, body, &tmpl), "precondition: a valid template")
+	var wrong int // a result type the payload cannot become
+	err := apiclient.Judge(op, resp, body, &wrong)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	assert.Contains(t, ae.Reason, "cannot be decoded")
+}
+
+// TestJudgeRefusesCaseVariants: encoding/json matches field names without
+// regard to case, so a body with "Status" beside "status" could be decoded
+// from the field the schema did not check. Such an answer is refused.
+func TestJudgeRefusesCaseVariants(t *testing.T) {
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+	for _, tt := range []struct{ spec, op, body, field string }{
+		{"engagelab/otp", "getTemplate", `{"template_id":"t","send_channel_strategy":"sms","created_time":1,"status":2,"Status":1}`, "Status"},
+		{"engagelab/otp", "verify", `{"message_id":"1","verify_code":"2","verified":false,"Verified":true}`, "Verified"},
+		{"nxcloud/ota", "verify", `{"code":0,"msg":"ok","data":{"requestId":"r","status":"SUCCESS","STATUS":"FAILURE"}}`, "data.STATUS"},
+	} {
+		t.Run(tt.op+" "+tt.field, func(t *testing.T) {
+			var out any
+			err := apiclient.Judge(mustOp(t, tt.spec, tt.op), resp, []byte(tt.body), &out)
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Contains(t, ae.Reason, "ambiguous")
+			assert.Contains(t, ae.Reason, tt.field)
+		})
+	}
 }
