@@ -8,7 +8,10 @@
 //	go run ./bench/ratios -target 'BenchmarkSign/*/size=200B/impl=*=1.25' sign.txt
 //
 // A -target PATTERN=LIMIT marks each ratio whose name (with its impl=)
-// matches the path.Match pattern as met or missed against LIMIT (time/op).
+// matches the path.Match pattern as met or missed against LIMIT (time/op
+// at most LIMIT times the floor's). PATTERN=LIMIT@UNIT compares another
+// measurement (allocs/op), and PATTERN=>LIMIT@UNIT asks for at least LIMIT
+// times the floor (a rate such as req/s).
 package main
 
 import (
@@ -30,6 +33,8 @@ type targets []target
 type target struct {
 	pattern string
 	limit   float64
+	unit    string // the measurement compared; ns/op unless given
+	atLeast bool   // the ratio must be at least limit (a rate), not at most
 }
 
 func (t *targets) String() string { return fmt.Sprint(*t) }
@@ -39,14 +44,22 @@ func (t *targets) Set(s string) error {
 	if i <= 0 {
 		return fmt.Errorf("target %q: want PATTERN=LIMIT", s)
 	}
-	limit, err := strconv.ParseFloat(s[i+1:], 64)
+	spec, unit, hasUnit := strings.Cut(s[i+1:], "@")
+	switch {
+	case hasUnit && unit == "":
+		return fmt.Errorf("target %q: empty unit after @", s)
+	case !hasUnit:
+		unit = "ns/op"
+	}
+	spec, atLeast := strings.CutPrefix(spec, ">")
+	limit, err := strconv.ParseFloat(spec, 64)
 	if err != nil || limit <= 0 {
 		return fmt.Errorf("target %q: LIMIT must be a positive number", s)
 	}
 	if _, err := path.Match(s[:i], ""); err != nil {
 		return fmt.Errorf("target %q: %v", s, err)
 	}
-	*t = append(*t, target{s[:i], limit})
+	*t = append(*t, target{s[:i], limit, unit, atLeast})
 	return nil
 }
 
@@ -191,17 +204,27 @@ func print(w io.Writer, rows []row, tg targets) int {
 	missed := 0
 	for _, r := range rows {
 		group, _ := groupOf(r.name)
-		verdict := ""
+		var verdicts []string
 		for _, t := range tg {
 			if ok, _ := path.Match(t.pattern, r.name); ok {
-				if r.ratio["ns/op"] <= t.limit {
-					verdict = fmt.Sprintf("<=%.2fx met", t.limit)
-				} else {
-					verdict = fmt.Sprintf("<=%.2fx MISSED", t.limit)
+				q, has := r.ratio[t.unit]
+				op, met := "<=", q <= t.limit
+				if t.atLeast {
+					op, met = ">=", q >= t.limit
+				}
+				word := "met"
+				if !has || !met {
+					word = "MISSED"
 					missed++
 				}
+				label := ""
+				if t.unit != "ns/op" {
+					label = " " + t.unit
+				}
+				verdicts = append(verdicts, fmt.Sprintf("%s%.2fx%s %s", op, t.limit, label, word))
 			}
 		}
+		verdict := strings.Join(verdicts, ", ")
 		var extra []string
 		for unit, v := range r.median {
 			switch unit {

@@ -69,7 +69,22 @@ func TestTargets(t *testing.T) {
 	assert.Contains(t, out.String(), "<=1.10x MISSED")
 	assert.Contains(t, out.String(), "<=1.30x met")
 
-	for _, bad := range []string{"nolimit", "x=abc", "x=-1", "[=1"} {
+	// Another unit, and a rate that must be at least the limit.
+	tg = nil
+	require.NoError(t, tg.Set("BenchmarkCall/impl=sdk=3@allocs/op"))   // 3x: met
+	require.NoError(t, tg.Set("BenchmarkCall/impl=sdk=2.5@allocs/op")) // 3x: missed
+	require.NoError(t, tg.Set("BenchmarkMock/impl=on=>0.75@req/s"))    // 0.8x: met
+	require.NoError(t, tg.Set("BenchmarkMock/impl=on=>1@req/s"))       // 0.8x: missed
+	require.NoError(t, tg.Set("BenchmarkMock/impl=on=>1@nosuch/unit")) // no such measurement: missed
+	out.Reset()
+	missed = print(&out, rows, tg)
+	assert.Equal(t, 3, missed, out.String())
+	assert.Contains(t, out.String(), "<=3.00x allocs/op met")
+	assert.Contains(t, out.String(), "<=2.50x allocs/op MISSED")
+	assert.Contains(t, out.String(), ">=0.75x req/s met")
+	assert.Contains(t, out.String(), ">=1.00x req/s MISSED")
+
+	for _, bad := range []string{"nolimit", "x=abc", "x=-1", "[=1", "x=>", "x=>-2@req/s", "x=1@"} {
 		assert.Error(t, (&targets{}).Set(bad), bad)
 	}
 }
