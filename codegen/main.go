@@ -111,8 +111,9 @@ func generateProduct(d *specs.Document) (*product, error) {
 	if err := os.WriteFile(filepath.Join(dir, "models.gen.go"), models, 0o644); err != nil {
 		return nil, err
 	}
-	p.Doc = comment(fmt.Sprintf("Package %s is %s, generated from specs/%s.yaml.\n\n%s\n\nGet a %s.Client from %s.NewClient, which adds the credentials; each method\ntakes a context, the typed params and per-call options (package option),\nand returns the typed result or an error from package apierror.",
-		d.SDK.Package, d.OpenAPI.Info.Title, d.Name, strings.TrimSpace(d.OpenAPI.Info.Description), d.SDK.Package, d.SDK.Vendor))
+	p.Doc = comment(wrap(fmt.Sprintf("Package %s is the typed client of %s, generated from specs/%s.yaml.", d.SDK.Package, d.OpenAPI.Info.Title, d.Name), 76) +
+		"\n\n" + strings.TrimSpace(d.OpenAPI.Info.Description) + "\n\n" +
+		wrap(fmt.Sprintf("Get a %s.Client as the %s field of %s.NewClient's client, which adds the credentials. Each method takes a context, the typed params and per-call options (package option), and returns the typed result or an error from package apierror.", d.SDK.Package, d.SDK.Field, d.SDK.Vendor), 76))
 	for _, o := range d.Operations {
 		op, err := newOperation(d, o)
 		if err != nil {
