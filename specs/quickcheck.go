@@ -3,6 +3,7 @@ package specs
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -551,17 +552,8 @@ func (q *quick) checkString(raw []byte, escaped bool) bool {
 		return false // the decoded text differs from the raw bytes
 	}
 	s := unsafe.String(unsafe.SliceData(raw), len(raw))
-	if len(q.enumStr) > 0 {
-		found := false
-		for _, e := range q.enumStr {
-			if e == s {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+	if len(q.enumStr) > 0 && !slices.Contains(q.enumStr, s) {
+		return false
 	}
 	if q.minLen > 0 || q.maxLen >= 0 {
 		n := utf8.RuneCountInString(s)
@@ -601,17 +593,8 @@ func (q *quick) checkNumber(raw []byte) bool {
 			return false
 		}
 	}
-	if len(q.enumNum) > 0 {
-		found := false
-		for _, e := range q.enumNum {
-			if e == v {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+	if len(q.enumNum) > 0 && !slices.Contains(q.enumNum, v) {
+		return false
 	}
 	if q.min != nil && (v < *q.min || (q.exclMin && v == *q.min)) {
 		return false
