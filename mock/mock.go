@@ -424,6 +424,9 @@ func (s *Server) routeFor(op *specs.Operation) *routers.Route {
 func (s *Server) checkResponse(c *call, status int, header http.Header, body []byte) error {
 	req := c.r.Clone(context.Background())
 	req.Body = io.NopCloser(bytes.NewReader(c.raw))
+	if err := successRuleHolds(c.op, status, body); err != nil {
+		return err
+	}
 	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: req, PathParams: c.params, Route: s.routeFor(c.op),
@@ -437,6 +440,24 @@ func (s *Server) checkResponse(c *call, status int, header http.Header, body []b
 			SchemaValidationOptions: specs.SchemaValidationOptions(),
 		},
 	})
+}
+
+// successRuleHolds checks an answer that claims success against the
+// operation's x-success, as the client does: a success code with a
+// declared payload must carry it.
+func successRuleHolds(op *specs.Operation, status int, body []byte) error {
+	rule := op.Success
+	if status != rule.Status || rule.CodeField == "" || rule.Payload == "" || rule.Empty {
+		return nil
+	}
+	var env map[string]any
+	if json.Unmarshal(body, &env) != nil || !rule.CodeMatches(env[rule.CodeField]) {
+		return nil // not a success by the rule: the schema check judges it
+	}
+	if env[rule.Payload] == nil {
+		return fmt.Errorf("a success (%s %v) without %s, which x-success requires", rule.CodeField, env[rule.CodeField], rule.Payload)
+	}
+	return nil
 }
 
 // exampleReply answers an operation without a stateful handler with the
@@ -455,7 +476,7 @@ func exampleReply(op *specs.Operation) reply {
 		if !op.Signed() {
 			return ok(v)
 		}
-		if env, isMap := v.(map[string]any); isMap && env["code"] == float64(0) {
+		if env, isMap := v.(map[string]any); isMap && op.Success.CodeMatches(env[op.Success.CodeField]) {
 			return ok(env["data"])
 		}
 	}
