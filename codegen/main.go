@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -62,13 +63,32 @@ func run() error {
 	for _, p := range products {
 		byVendor[p.Vendor] = append(byVendor[p.Vendor], p)
 	}
+	var creds []credentialVars
 	for vendor, ps := range byVendor {
-		if err := write(filepath.Join(vendor, "client.gen.go"), vendorTmpl, map[string]any{"Vendor": vendor, "Products": ps}); err != nil {
+		var sets []string
+		for _, p := range ps {
+			for _, set := range p.CredentialSets {
+				if !slices.Contains(sets, set) {
+					sets = append(sets, set)
+				}
+			}
+		}
+		sort.Strings(sets)
+		for _, set := range sets {
+			prefix := strings.ToUpper(vendor + "_" + set)
+			creds = append(creds, credentialVars{Vendor: vendor, Set: set, KeyVar: prefix + "_APPKEY", SecretVar: prefix + "_SECRET"})
+		}
+		if err := write(filepath.Join(vendor, "client.gen.go"), vendorTmpl, map[string]any{"Vendor": vendor, "Products": ps, "Sets": sets}); err != nil {
 			return err
 		}
 	}
-	return write(filepath.Join("internal", "cli", "operations.gen.go"), cliTmpl, products)
+	sort.Slice(creds, func(i, j int) bool { return creds[i].KeyVar < creds[j].KeyVar })
+	return write(filepath.Join("internal", "cli", "operations.gen.go"), cliTmpl, map[string]any{"Products": products, "Credentials": creds})
 }
+
+// credentialVars are the environment variables the CLI reads one
+// application key pair from.
+type credentialVars struct{ Vendor, Set, KeyVar, SecretVar string }
 
 // product is one spec, as the templates see it.
 type product struct {
@@ -78,12 +98,15 @@ type product struct {
 	Doc        string // the package doc, as comment lines
 	ImportPath string
 	Ops        []*operation
+	// CredentialSets are the application key pairs its operations send.
+	CredentialSets []string
 }
 
 // operation is one spec operation, as the templates see it.
 type operation struct {
 	ID, Method, Name, Command string
 	Summary                   string
+	CredentialSet             string // x-app-credentials set, or ""
 	Doc                       string // comment lines
 	PathParams                []pathParam
 	Params                    string // Go type of the request, "" for none
@@ -120,7 +143,11 @@ func generateProduct(d *specs.Document) (*product, error) {
 			return nil, fmt.Errorf("%s: %w", o.ID, err)
 		}
 		p.Ops = append(p.Ops, op)
+		if op.CredentialSet != "" && !slices.Contains(p.CredentialSets, op.CredentialSet) {
+			p.CredentialSets = append(p.CredentialSets, op.CredentialSet)
+		}
 	}
+	sort.Strings(p.CredentialSets)
 	sort.Slice(p.Ops, func(i, j int) bool { return p.Ops[i].Name < p.Ops[j].Name })
 	if err := write(filepath.Join(dir, "doc.gen.go"), docTmpl, p); err != nil {
 		return nil, err
@@ -188,6 +215,9 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 		Name:    codegen.ToCamelCaseWithInitialisms(o.ID),
 		Command: kebab(o.ID),
 		Summary: strings.TrimSpace(o.Spec.Summary),
+	}
+	if o.AppCredentials != nil {
+		op.CredentialSet = o.AppCredentials.Set
 	}
 	for _, seg := range strings.Split(o.Path, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {

@@ -59,6 +59,10 @@ type Client struct {
 {{- end}}
 }
 
+// appCredentialSets are the application key pairs this vendor's
+// operations send (x-app-credentials), for option.WithAppCredentials.
+var appCredentialSets = []string{ {{- range $i, $s := .Sets}}{{if $i}}, {{end}}{{quote $s}}{{end -}} }
+
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 {{- range .Products}}
@@ -73,12 +77,20 @@ var cliTmpl = template.Must(template.New("cli").Funcs(funcs).Parse(header + `pac
 import (
 	"context"
 
-{{range .}}	"{{.ImportPath}}"
+{{range .Products}}	"{{.ImportPath}}"
 {{end}})
+
+// appCredentialVars are the environment variables each application key
+// pair (x-app-credentials) comes from.
+var appCredentialVars = []credentialVars{
+{{- range .Credentials}}
+	{vendor: {{quote .Vendor}}, set: {{quote .Set}}, keyVar: {{quote .KeyVar}}, secretVar: {{quote .SecretVar}}},
+{{- end}}
+}
 
 // products lists every spec's command, below its vendor's.
 var products = []product{
-{{- range .}}
+{{- range .Products}}
 	{vendor: {{quote .Vendor}}, command: {{quote .Command}}, spec: {{quote .Spec}}, title: {{quote .Title}}},
 {{- end}}
 }
@@ -86,8 +98,8 @@ var products = []product{
 // operations binds every spec operation to its command and to the typed
 // method users call.
 var operations = []operation{
-{{- range $p := .}}{{range .Ops}}
-	{vendor: {{quote $p.Vendor}}, product: {{quote $p.Command}}, spec: {{quote $p.Spec}}, id: {{quote .ID}}, command: {{quote .Command}}, summary: {{quote .Summary}},
+{{- range $p := .Products}}{{range .Ops}}
+	{vendor: {{quote $p.Vendor}}, product: {{quote $p.Command}}, spec: {{quote $p.Spec}}, id: {{quote .ID}}, command: {{quote .Command}}, summary: {{quote .Summary}},{{if .CredentialSet}} credentials: {{quote .CredentialSet}},{{end}}
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 {{- if .Params}}
 			var p {{$p.Package}}.{{.Params}}

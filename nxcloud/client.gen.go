@@ -18,6 +18,10 @@ type Client struct {
 	WhatsApp *waintegrator.Client
 }
 
+// appCredentialSets are the application key pairs this vendor's
+// operations send (x-app-credentials), for option.WithAppCredentials.
+var appCredentialSets = []string{}
+
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		OTA:      ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),

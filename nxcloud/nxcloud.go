@@ -16,6 +16,8 @@ package nxcloud
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/option"
@@ -23,23 +25,55 @@ import (
 	"github.com/verikit/verikit/specs"
 )
 
-// NewClient returns a client that signs every request with the account's
-// access key and secret.
+// NewClient returns a client that signs every signed operation's request
+// with the account's access key and secret. Operations that send an
+// application's key pair instead take it from option.WithAppCredentials; a
+// client for those only may leave both access arguments empty.
 func NewClient(accessKey, accessSecret string, opts ...option.Option) (*Client, error) {
-	if accessKey == "" || accessSecret == "" {
-		return nil, fmt.Errorf("nxcloud: an access key and an access secret are required")
+	if (accessKey == "") != (accessSecret == "") {
+		return nil, fmt.Errorf("nxcloud: give both the access key and the access secret, or neither")
 	}
 	cfg, err := apiclient.NewConfig(opts)
 	if err != nil {
 		return nil, err
 	}
+	for set := range cfg.AppCredentials {
+		if !slices.Contains(appCredentialSets, set) {
+			return nil, fmt.Errorf("nxcloud: no NXCloud operation sends %q application credentials (known: %s)", set, strings.Join(appCredentialSets, ", "))
+		}
+	}
 	return newClient(cfg, func(base http.RoundTripper) http.RoundTripper {
-		return &sign.NXCloudTransport{
+		signer := &sign.NXCloudTransport{
 			Base:         base,
 			AccessKey:    accessKey,
 			AccessSecret: accessSecret,
 			Algorithm:    cfg.SignAlgorithm,
 			Operation:    specs.SignedConstants,
 		}
+		return bySpec{signed: signer, unsigned: base, keyless: accessKey == ""}
 	}), nil
+}
+
+// bySpec signs the operations whose spec says they are signed, and sends
+// the others (application key pairs in the request, or nothing) as they
+// are: the account's access key goes only where a signature is due.
+type bySpec struct {
+	signed, unsigned http.RoundTripper
+	keyless          bool // NewClient was given no access key
+}
+
+// Refuse fails a signed operation on a client without the access key,
+// before anything is sent.
+func (t bySpec) Refuse(op *specs.Operation) error {
+	if t.keyless && op.Signed() {
+		return fmt.Errorf("%s is signed, but the client has no access key: give nxcloud.NewClient the account's access key and secret", op.FullName())
+	}
+	return nil
+}
+
+func (t bySpec) RoundTrip(req *http.Request) (*http.Response, error) {
+	if op, ok := specs.OperationFrom(req.Context()); ok && !op.Signed() {
+		return t.unsigned.RoundTrip(req)
+	}
+	return t.signed.RoundTrip(req)
 }

@@ -1139,7 +1139,6 @@ func TestNewClientRequiresCredentials(t *testing.T) {
 	}{
 		{"no key", "", testSecret},
 		{"no secret", testKey, ""},
-		{"neither", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1149,6 +1148,21 @@ func TestNewClientRequiresCredentials(t *testing.T) {
 			noSecret(t, err)
 		})
 	}
+}
+
+// A client without the account's access pair (for operations that send an
+// application's key pair) refuses a signed operation before anything is
+// sent.
+func TestNewClientWithoutAccessKey(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	c, err := nxcloud.NewClient("", "", option.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = c.OTA.Verify(context.Background(), ota.VerifyParams{Appkey: "a", RequestID: "r"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "access key")
+	assert.Zero(t, hits.Load(), "an unsigned request was sent for a signed operation")
 }
 
 func TestNewClientRejectsBadOptions(t *testing.T) {

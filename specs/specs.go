@@ -81,6 +81,7 @@ type Document struct {
 
 	kinds   map[int]ErrorKind // from the code catalogue's x-error-kinds
 	success Success           // the root x-success
+	creds   *AppCredentials   // the root x-app-credentials
 	byID    map[string]*Operation
 }
 
@@ -97,7 +98,10 @@ type Operation struct {
 	Retry   RetryClass
 	// Success is what a successful answer looks like (x-success).
 	Success Success
-	Spec    *openapi3.Operation
+	// AppCredentials names the application key pair the operation sends
+	// (x-app-credentials); nil for the other ways to authenticate.
+	AppCredentials *AppCredentials
+	Spec           *openapi3.Operation
 
 	segments []string
 	kinds    map[int]ErrorKind // the operation's own x-error-kinds
@@ -224,6 +228,9 @@ func parse(name string, raw []byte) (*Document, error) {
 	if d.success, err = parseSuccess(t.Extensions, Success{Status: http.StatusOK}); err != nil {
 		return nil, fmt.Errorf("specs: %s: %w", name, err)
 	}
+	if d.creds, err = parseAppCredentials(t.Extensions, nil); err != nil {
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
+	}
 	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
 		if ref := schema(t, schemaName); ref != nil && ref.Value != nil {
 			if err := parseKinds(ref.Value.Extensions, d.kinds); err != nil {
@@ -278,6 +285,9 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 	if err := o.checkSuccess(); err != nil {
 		return nil, err
 	}
+	if o.AppCredentials, err = parseAppCredentials(op.Extensions, d.creds); err != nil {
+		return nil, err
+	}
 	switch rc := RetryClass(stringExt(op.Extensions, ExtRetryClass)); rc {
 	case Safe, Unsafe:
 		o.Retry = rc
@@ -291,6 +301,9 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		if o.BizType == "" || o.Action == "" {
 			return nil, fmt.Errorf("signed with %s but %s lacks a string bizType and action", nxcloudScheme, ExtNXCloud)
 		}
+	}
+	if err := o.checkAppCredentials(); err != nil {
+		return nil, err
 	}
 	return o, nil
 }

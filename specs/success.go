@@ -47,6 +47,10 @@ type Success struct {
 	Payload string
 	// Empty is set when a success carries nothing to return.
 	Empty bool
+	// Text lists the plain-text bodies that mean success (NXCloud's
+	// conversion reports answer "success" or "fail"); a text rule has no
+	// code and no payload.
+	Text []string
 
 	values []any // CodeValues decoded
 }
@@ -124,9 +128,28 @@ func parseSuccess(ext map[string]any, base Success) (Success, error) {
 				return base, fmt.Errorf("%s.payload must be a field name or null", ExtSuccess)
 			}
 			s.Payload, s.Empty = p, false
+		case "text":
+			list, ok := v.([]any)
+			if !ok || len(list) == 0 {
+				return base, fmt.Errorf("%s.text must be a non-empty list of strings", ExtSuccess)
+			}
+			s.Text = nil
+			for _, t := range list {
+				str, ok := t.(string)
+				if !ok || str == "" {
+					return base, fmt.Errorf("%s.text must be a non-empty list of strings", ExtSuccess)
+				}
+				s.Text = append(s.Text, str)
+			}
+			s.CodeField, s.CodeValues, s.values, s.Payload, s.Empty = "", nil, nil, "", true
 		default:
 			return base, fmt.Errorf("%s: unknown key %q", ExtSuccess, k)
 		}
+	}
+	_, code := m["code"]
+	_, payload := m["payload"]
+	if _, text := m["text"]; text && (code || payload) {
+		return base, fmt.Errorf("%s: text takes neither code nor payload", ExtSuccess)
 	}
 	if s.Status == 0 {
 		s.Status = http.StatusOK
@@ -137,6 +160,12 @@ func parseSuccess(ext map[string]any, base Success) (Success, error) {
 // checkSuccess refuses a rule that no answer could meet: a code or payload
 // field the success schema does not have.
 func (o *Operation) checkSuccess() error {
+	if len(o.Success.Text) > 0 {
+		if o.Success.CodeField != "" {
+			return fmt.Errorf("%s: a text rule takes no code", ExtSuccess)
+		}
+		return nil
+	}
 	schema := o.SuccessSchema()
 	if schema == nil {
 		return nil

@@ -4,20 +4,41 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// BodySchema returns the JSON schema of the operation's request body, or nil
-// when it takes none.
+// Request body media types the SDK sends.
+const (
+	MediaJSON = "application/json"
+	MediaForm = "application/x-www-form-urlencoded"
+)
+
+// BodyMediaType is the media type the operation's body is sent as: a form
+// where the spec gives one, else JSON.
+func (o *Operation) BodyMediaType() string {
+	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get(MediaForm) != nil {
+		return MediaForm
+	}
+	return MediaJSON
+}
+
+// BodySchema returns the schema of the operation's request body (as JSON
+// or as a form, see BodyMediaType), or nil when it takes none.
 func (o *Operation) BodySchema() *openapi3.Schema {
 	rb := o.Spec.RequestBody
 	if rb == nil || rb.Value == nil {
 		return nil
 	}
-	return jsonSchema(rb.Value.Content)
+	mt := rb.Value.Content.Get(o.BodyMediaType())
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	return mt.Schema.Value
 }
 
 // BodyRequired reports whether the spec requires a request body.
@@ -39,12 +60,23 @@ func (o *Operation) ValidateBody(body []byte) []string {
 		}
 		return nil
 	}
-	if schema == nil || QuickValid(schema, body) {
+	if schema == nil {
 		return nil
 	}
 	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
-		return []string{"the request body is not valid JSON: " + err.Error()}
+	if o.BodyMediaType() == MediaForm {
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return []string{"the request body is not a valid form: " + err.Error()}
+		}
+		v = FormObject(schema, values)
+	} else {
+		if QuickValid(schema, body) {
+			return nil
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return []string{"the request body is not valid JSON: " + err.Error()}
+		}
 	}
 	var problems []string
 	if err := schema.VisitJSON(v, append(SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
@@ -178,6 +210,62 @@ func checkRules(s *openapi3.Schema, v any, at string, out *[]string, depth int) 
 	}
 }
 
+// FormObject reads form values as the object a schema describes: a field
+// of an integer, number or boolean property is converted when it parses as
+// one (otherwise it stays text, which validation then refuses), anything
+// else is text. A field given more than once becomes a list.
+func FormObject(schema *openapi3.Schema, values url.Values) map[string]any {
+	obj := make(map[string]any, len(values))
+	for k, vs := range values {
+		var prop *openapi3.Schema
+		if schema != nil {
+			prop = propertySchema(schema, k)
+		}
+		conv := make([]any, len(vs))
+		for i, raw := range vs {
+			conv[i] = formValue(prop, raw)
+		}
+		if len(conv) == 1 {
+			obj[k] = conv[0]
+		} else {
+			obj[k] = conv
+		}
+	}
+	return obj
+}
+
+// propertySchema finds a property in a schema or its allOf members.
+func propertySchema(s *openapi3.Schema, name string) *openapi3.Schema {
+	if p := s.Properties[name]; p != nil {
+		return p.Value
+	}
+	for _, m := range s.AllOf {
+		if m.Value != nil {
+			if p := propertySchema(m.Value, name); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+func formValue(prop *openapi3.Schema, raw string) any {
+	if prop == nil {
+		return raw
+	}
+	switch {
+	case prop.Type.Is(openapi3.TypeInteger), prop.Type.Is(openapi3.TypeNumber):
+		if n, err := strconv.ParseFloat(raw, 64); err == nil {
+			return n
+		}
+	case prop.Type.Is(openapi3.TypeBoolean):
+		if b, err := strconv.ParseBool(raw); err == nil {
+			return b
+		}
+	}
+	return raw
+}
+
 // Describe flattens kin-openapi's schema and request errors into one short
 // line per problem, naming the field: "phone: must not be empty".
 func Describe(err error) []string {
@@ -290,4 +378,36 @@ func caseVariants(s *openapi3.Schema, v any, at string, out *[]string, depth int
 			}
 		}
 	}
+}
+
+// ValidateQuery checks the query of an operation's request against its
+// query parameters: each required one present, each value (read as its
+// schema's type, as a form value is) valid.
+func (o *Operation) ValidateQuery(q url.Values) []string {
+	var problems []string
+	for _, ref := range o.Spec.Parameters {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInQuery {
+			continue
+		}
+		vs, present := q[p.Name]
+		if !present {
+			if p.Required {
+				problems = append(problems, p.Name+": is required")
+			}
+			continue
+		}
+		if p.Schema == nil || p.Schema.Value == nil {
+			continue
+		}
+		for _, raw := range vs {
+			if err := p.Schema.Value.VisitJSON(formValue(p.Schema.Value, raw), append(SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
+				for _, d := range Describe(err) {
+					problems = append(problems, p.Name+": "+strings.TrimPrefix(d, ": "))
+				}
+			}
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }

@@ -15,7 +15,6 @@ package apiclient
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +52,9 @@ type Config struct {
 	// LogBodies adds request and response bodies and the headers sent,
 	// with credentials masked, to the log.
 	LogBodies bool
+	// AppCredentials are the application key pairs by set name
+	// (x-app-credentials), for the operations that send one.
+	AppCredentials map[string]AppPair
 }
 
 // NewConfig applies options over the defaults.
@@ -76,6 +78,14 @@ func NewConfig[O ~func(*Config) error](opts []O) (*Config, error) {
 
 // Auth wraps a base transport with a vendor's authentication.
 type Auth func(base http.RoundTripper) http.RoundTripper
+
+// Refuser is implemented by an authenticating transport that can tell,
+// before anything is sent, that it cannot authenticate an operation (a
+// signed one, on a client given no access key). Its error is returned as
+// it is, and not retried.
+type Refuser interface {
+	Refuse(op *specs.Operation) error
+}
 
 // Service calls the operations of one spec. Each generated product client
 // holds one; the vendor package makes them (see the vendor's NewClient).
@@ -147,6 +157,11 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 	if !ok {
 		return fmt.Errorf("%s: no operation %q", s.spec, opID)
 	}
+	if r, ok := s.client.Transport.(Refuser); ok {
+		if err := r.Refuse(op); err != nil {
+			return err
+		}
+	}
 	call := CallConfig{MaxAttempts: s.cfg.Retry.MaxAttempts, Timeout: s.cfg.Timeout}
 	for _, o := range opts {
 		if o == nil {
@@ -190,17 +205,22 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	if len(problems) > 0 {
 		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
-	var body []byte
-	if op.Spec.RequestBody != nil && params != nil {
-		var err error
-		if body, err = json.Marshal(params); err != nil {
-			return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{"the params cannot be encoded as JSON: " + err.Error()}}
-		}
+	enc, err := encode(op, params, s.cfg.AppCredentials)
+	if err != nil {
+		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
 	}
+	body := enc.body
 	if problems := op.ValidateBody(body); len(problems) > 0 {
 		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
-	req, err := http.NewRequestWithContext(ctx, op.Method, s.base+p, nil)
+	if problems := op.ValidateQuery(enc.query); len(problems) > 0 {
+		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	}
+	target := s.base + p
+	if len(enc.query) > 0 {
+		target += "?" + enc.query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, op.Method, target, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", op.FullName(), err)
 	}
@@ -209,7 +229,7 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	}
 	req.Header.Del("Content-Type") // the spec's, or none without a body
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", enc.contentType)
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,7 +21,7 @@ import (
 // schema, and once into out.
 func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error {
 	rule := &op.Success
-	if resp.StatusCode == rule.Status && quickSuccess(op, body, out) {
+	if resp.StatusCode == rule.Status && len(rule.Text) == 0 && quickSuccess(op, body, out) {
 		return nil
 	}
 	fail := func(reason string) error {
@@ -33,6 +34,12 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 	}
 	if resp.StatusCode != rule.Status {
 		return apierror.FromResponse(op.FullName(), resp, body)
+	}
+	if len(rule.Text) > 0 { // a plain-text answer: one of the words, or a failure
+		if slices.Contains(rule.Text, strings.TrimSpace(string(body))) {
+			return nil
+		}
+		return fail(fmt.Sprintf("the answer is not %s", strings.Join(rule.Text, " or ")))
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {

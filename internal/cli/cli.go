@@ -149,8 +149,10 @@ func buildRoot(env Env) (*cobra.Command, *globals, lazyFlags) {
 with the request signing and authentication each vendor needs.
 
 Credentials come from the environment:
-  NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   for nxcloud commands
+  NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   for signed nxcloud commands
   ENGAGELAB_DEV_KEY, ENGAGELAB_DEV_SECRET     for engagelab commands
+  and, for the commands that send an application's key pair, the pair's
+  variables that the command's --help names.
 
 Results are printed as JSON on stdout; errors go to stderr. Text from a
 server (messages, body excerpts, callback fields) is printed with its
@@ -252,17 +254,35 @@ type clients struct {
 	engagelab *engagelab.Client
 }
 
-func newClients(env Env, g *globals, vendor string) (*clients, error) {
+func newClients(env Env, g *globals, op operation, signed bool) (*clients, error) {
 	opts, err := g.clientOptions()
 	if err != nil {
 		return nil, usageError{err}
 	}
-	c := &clients{}
-	switch vendor {
-	case "nxcloud":
-		key, secret, err := credentials(env, EnvAccessKey, EnvAccessSecret)
-		if err != nil {
+	// Application key pairs: every pair set in the environment is given to
+	// the client; the one the operation sends must be there.
+	for _, v := range appCredentialVars {
+		if v.vendor != op.vendor {
+			continue
+		}
+		key, secret := env.Getenv(v.keyVar), env.Getenv(v.secretVar)
+		if key == "" && secret == "" && v.set != op.credentials {
+			continue
+		}
+		if key, secret, err = credentials(env, v.keyVar, v.secretVar); err != nil {
 			return nil, err
+		}
+		opts = append(opts, option.WithAppCredentials(v.set, key, secret))
+	}
+	c := &clients{}
+	switch op.vendor {
+	case "nxcloud":
+		// The account's access key is needed for signed operations only.
+		key, secret := env.Getenv(EnvAccessKey), env.Getenv(EnvAccessSecret)
+		if signed || key != "" || secret != "" {
+			if key, secret, err = credentials(env, EnvAccessKey, EnvAccessSecret); err != nil {
+				return nil, err
+			}
 		}
 		c.nxcloud, err = nxcloud.NewClient(key, secret, opts...)
 		return c, err

@@ -10,6 +10,10 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 )
 
+// appCredentialVars are the environment variables each application key
+// pair (x-app-credentials) comes from.
+var appCredentialVars = []credentialVars{}
+
 // products lists every spec's command, below its vendor's.
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},

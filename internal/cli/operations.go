@@ -29,7 +29,14 @@ type operation struct {
 	vendor, product  string // command path: verikit <vendor> <product> <command>
 	spec, id         string // the spec and operationId
 	command, summary string
+	credentials      string // the application key pair it sends (x-app-credentials), or ""
 	call             func(ctx context.Context, c *clients, in input) (any, error)
+}
+
+// credentialVars names the environment variables of one application key
+// pair (operations.gen.go).
+type credentialVars struct {
+	vendor, set, keyVar, secretVar string
 }
 
 // input is what the flags of an operation command built: the JSON body
@@ -143,6 +150,11 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 		cmd.Short = commandNames(o.Doc, o.Spec.Summary)
 		cmd.Long = commandNames(o.Doc, strings.TrimSpace(o.Spec.Summary+"\n\n"+o.Spec.Description))
 		cmd.Example = exampleLine(op, append(params, fields...))
+		for _, v := range appCredentialVars {
+			if v.vendor == op.vendor && v.set == op.credentials {
+				cmd.Long += fmt.Sprintf("\n\nIt sends the %s application's key pair, read from %s and %s.", v.set, v.keyVar, v.secretVar)
+			}
+		}
 		for _, f := range append(params, fields...) {
 			values[f.flag] = cmd.Flags().String(f.flag, "", f.help)
 			if f.required {
@@ -168,7 +180,7 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 				return &apierror.ValidationError{Operation: o.FullName(), Problems: problems}
 			}
 		}
-		c, err := newClients(env, g, op.vendor)
+		c, err := newClients(env, g, op, o.Signed())
 		if err != nil {
 			return err
 		}
