@@ -15,6 +15,10 @@ type Client struct {
 	OTP *otp.Client
 }
 
+// appCredentialSets are the application key pairs this vendor's
+// operations send (x-app-credentials), for option.WithAppCredentials.
+var appCredentialSets = []string{}
+
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		OTP: otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
