@@ -114,26 +114,37 @@ func (e *Error) Error() string {
 // It reads the vendor result shape — {"code": n, "msg"|"message": "…"} —
 // when the body has one, and otherwise keeps an excerpt of the body.
 func FromResponse(operation string, resp *http.Response, body []byte) *Error {
+	return fromResponse(operation, resp, body, false)
+}
+
+// FromTextCodeResponse is FromResponse for a product whose result codes are
+// integers written as JSON text ({"code": "1"}, NXCloud's form-based
+// products): such a code is read too.
+func FromTextCodeResponse(operation string, resp *http.Response, body []byte) *Error {
+	return fromResponse(operation, resp, body, true)
+}
+
+func fromResponse(operation string, resp *http.Response, body []byte, textCodes bool) *Error {
 	e := &Error{Operation: operation, StatusCode: resp.StatusCode, Header: resp.Header}
 	// Keys are matched exactly, as the specs name them: encoding/json
 	// would also take "Code" for code, and a body holding both could pass
 	// off one as the other.
 	var reply map[string]json.RawMessage
 	if json.Unmarshal(body, &reply) == nil {
+		// A code is a JSON integer, or, for products that write their
+		// codes as text ("1"), an integer written as text.
 		code := reply["code"]
-		// The code must be a JSON number: json.Number alone would also
-		// take "0" in quotes, which the generated int32 field then refuses.
+		if textCodes && len(code) > 1 && code[0] == '"' {
+			var text string
+			if json.Unmarshal(code, &text) == nil && isDigits(text) {
+				code = json.RawMessage(text)
+			}
+		}
 		if len(code) > 0 && code[0] != '"' {
 			if n, err := json.Number(code).Int64(); err == nil {
 				e.HasCode, e.Code = true, int(n)
-				var msg, message string
-				msgOK := len(reply["msg"]) == 0 || json.Unmarshal(reply["msg"], &msg) == nil
-				messageOK := len(reply["message"]) == 0 || json.Unmarshal(reply["message"], &message) == nil
-				if msgOK && messageOK {
+				if msg, ok := message(reply); ok {
 					e.Message = msg
-					if e.Message == "" {
-						e.Message = message
-					}
 					return e
 				}
 				e.HasCode, e.Code = false, 0
@@ -142,6 +153,44 @@ func FromResponse(operation string, resp *http.Response, body []byte) *Error {
 	}
 	e.Body = excerpt(body)
 	return e
+}
+
+// message is the first non-empty text of the fields vendors describe a
+// result with; false when one of them is there but not text.
+func message(reply map[string]json.RawMessage) (string, bool) {
+	var first string
+	for _, k := range []string{"msg", "message", "result", "info"} {
+		raw, present := reply[k]
+		if !present || string(raw) == "null" {
+			continue
+		}
+		var text string
+		if json.Unmarshal(raw, &text) != nil {
+			if k == "msg" || k == "message" {
+				return "", false
+			}
+			continue // result and info are data in some answers
+		}
+		if first == "" {
+			first = text
+		}
+	}
+	return first, true
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			if i == 0 && s[i] == '-' && len(s) > 1 {
+				continue
+			}
+			return false
+		}
+	}
+	return true
 }
 
 // excerpt copies the start of body, cut on a UTF-8 boundary.

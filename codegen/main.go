@@ -225,12 +225,13 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 			op.PathParams = append(op.PathParams, pathParam{Name: name, Go: lowerFirst(codegen.ToCamelCaseWithInitialisms(name))})
 		}
 	}
-	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil {
-		mt := rb.Value.Content.Get("application/json")
-		if mt == nil || mt.Schema == nil {
-			return nil, fmt.Errorf("the request body has no application/json schema")
+	switch {
+	case o.Spec.RequestBody != nil:
+		ref := o.ParamsSchema() // the body, less an application's key pair
+		if ref == nil {
+			return nil, fmt.Errorf("the request body has no JSON or form schema")
 		}
-		name, slice, err := goType(mt.Schema)
+		name, slice, err := goType(ref)
 		if err != nil {
 			return nil, fmt.Errorf("request body: %w", err)
 		}
@@ -238,6 +239,11 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 			return nil, fmt.Errorf("request body: an array body is not supported")
 		}
 		op.Params = name
+	case hasQuery(o):
+		if o.AppCredentials != nil {
+			return nil, fmt.Errorf("query parameters with x-app-credentials are not supported yet: the generated params would hold the key pair")
+		}
+		op.Params = codegen.ToCamelCaseWithInitialisms(o.ID) + "Params" // oapi-codegen's type for the query
 	}
 	if ref := o.PayloadSchema(); ref != nil && !emptyObject(ref) {
 		name, slice, err := goType(ref)
@@ -250,6 +256,16 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 	}
 	op.Doc = comment(operationDoc(d, o, op))
 	return op, nil
+}
+
+// hasQuery reports whether the operation takes query parameters.
+func hasQuery(o *specs.Operation) bool {
+	for _, p := range o.Spec.Parameters {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+			return true
+		}
+	}
+	return false
 }
 
 // goType is the Go type of a schema that names a component, directly, as

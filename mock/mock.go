@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -83,6 +84,10 @@ type Config struct {
 	// SkipRequestValidation turns off openapi3filter request validation
 	// (authentication is still checked). For measuring its cost only.
 	SkipRequestValidation bool
+	// AppCredentials maps an application key-pair set (x-app-credentials)
+	// to the appkey and secret the mock accepts for it. A set it does not
+	// name accepts mock-<set>-appkey / mock-<set>-secret.
+	AppCredentials map[string][2]string
 	// OnInvalidResponse, when set, has every response the mock sends
 	// validated against the spec, and is called for each one that fails.
 	// Start reports them as test errors.
@@ -272,8 +277,11 @@ type dialect interface {
 
 // dialectFor picks the vendor by the operation's security scheme.
 func dialectFor(op *specs.Operation) dialect {
-	if op.Signed() {
+	switch op.Auth() {
+	case specs.AuthSigned:
 		return nxcloudDialect{}
+	case specs.AuthApp, specs.AuthNone:
+		return appDialect{}
 	}
 	return engagelabDialect{}
 }
@@ -360,13 +368,22 @@ func (s *Server) handle(d dialect, c *call) reply {
 	if rp := d.authenticate(s, c); rp != nil {
 		return *rp
 	}
-	if len(c.raw) > 0 {
+	switch {
+	case len(c.raw) > 0 && c.op.BodyMediaType() == specs.MediaForm:
+		values, err := url.ParseQuery(string(c.raw))
+		if err != nil {
+			return d.invalid(c, true, []string{"the request body is not a valid form"})
+		}
+		c.body = specs.FormObject(c.op.BodySchema(), values)
+	case len(c.raw) > 0:
 		var v any
 		if err := json.Unmarshal(c.raw, &v); err != nil {
 			return d.invalid(c, true, []string{"the request body is not valid JSON"})
 		}
 		// Valid JSON of the wrong shape is the schema's business below.
 		c.body, _ = v.(map[string]any)
+	case c.r.URL.RawQuery != "":
+		c.body = specs.FormObject(nil, c.r.URL.Query()) // for handlers that read a GET's fields
 	}
 	if !s.cfg.SkipRequestValidation {
 		if problems := s.validate(c); len(problems) > 0 {
@@ -390,6 +407,10 @@ func (s *Server) validate(c *call) []string {
 		PathParams: c.params,
 		Route:      s.routeFor(c.op),
 		Options: &openapi3filter.Options{
+			// kin-openapi cannot decode a form against an allOf schema
+			// (an application's key pair beside the params): the spec's
+			// own check reads forms below.
+			ExcludeRequestBody:  c.op.BodyMediaType() == specs.MediaForm,
 			SkipSettingDefaults: true,
 			MultiError:          true,
 			// Credentials were checked on the raw request already.
@@ -401,6 +422,9 @@ func (s *Server) validate(c *call) []string {
 	var problems []string
 	if err := openapi3filter.ValidateRequest(c.r.Context(), in); err != nil {
 		problems = specs.Describe(err)
+	}
+	if in.Options.ExcludeRequestBody {
+		problems = append(problems, c.op.ValidateBody(c.raw)...)
 	}
 	// The rules the schema declares beyond JSON Schema (x-list-requires).
 	if c.body != nil {
@@ -472,13 +496,16 @@ func exampleReply(op *specs.Operation) reply {
 	if mt == nil {
 		return ok(map[string]any{})
 	}
+	rule := op.Success
 	for _, v := range examples(mt) {
-		if !op.Signed() {
-			return ok(v)
+		env, isMap := v.(map[string]any)
+		if rule.CodeField != "" && !(isMap && rule.CodeMatches(env[rule.CodeField])) {
+			continue // a failure example
 		}
-		if env, isMap := v.(map[string]any); isMap && op.Success.CodeMatches(env[op.Success.CodeField]) {
-			return ok(env["data"])
+		if op.Signed() {
+			return ok(env["data"]) // the NXCloud dialect wraps data in its envelope
 		}
+		return ok(v)
 	}
 	return ok(map[string]any{})
 }

@@ -1,8 +1,12 @@
 package specs
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
+	"sort"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -92,7 +96,12 @@ func (o *Operation) Auth() Auth {
 		return AuthSigned
 	case o.AppCredentials != nil:
 		return AuthApp
-	case o.Spec.Security != nil && len(*o.Spec.Security) == 0:
+	}
+	reqs := o.Doc.OpenAPI.Security // the spec's, unless the operation has its own
+	if o.Spec.Security != nil {
+		reqs = *o.Spec.Security
+	}
+	if len(reqs) == 0 {
 		return AuthNone
 	}
 	return AuthScheme
@@ -160,4 +169,115 @@ func (o *Operation) ParamsSchema() *openapi3.SchemaRef {
 		}
 	}
 	return mt.Schema
+}
+
+// ParamField is one field of what the caller gives an operation besides
+// its path: a property of the params schema (the body less an
+// application's key pair), or a query parameter of an operation without a
+// body.
+type ParamField struct {
+	Name     string
+	Required bool
+	Schema   *openapi3.Schema
+	Example  any // the parameter's own example, when it has one
+}
+
+// ParamFields lists the operation's param fields, sorted by name.
+func (o *Operation) ParamFields() []ParamField {
+	var out []ParamField
+	if ref := o.ParamsSchema(); ref != nil && ref.Value != nil {
+		seen := map[string]bool{}
+		var walk func(s *openapi3.Schema)
+		walk = func(s *openapi3.Schema) {
+			for name, p := range s.Properties {
+				if !seen[name] && p.Value != nil {
+					seen[name] = true
+					out = append(out, ParamField{Name: name, Schema: p.Value, Example: p.Value.Example})
+				}
+			}
+			for _, m := range s.AllOf {
+				if m.Value != nil {
+					walk(m.Value)
+				}
+			}
+		}
+		walk(ref.Value)
+		required := requiredOf(ref.Value)
+		for i := range out {
+			out[i].Required = required[out[i].Name]
+		}
+	} else if o.Spec.RequestBody == nil {
+		for _, ref := range o.Spec.Parameters {
+			p := ref.Value
+			if p == nil || p.In != openapi3.ParameterInQuery || (o.AppCredentials != nil && (p.Name == o.AppCredentials.Key || p.Name == o.AppCredentials.Secret)) {
+				continue
+			}
+			f := ParamField{Name: p.Name, Required: p.Required, Schema: openapi3.NewStringSchema(), Example: p.Example}
+			if p.Schema != nil && p.Schema.Value != nil {
+				f.Schema = p.Schema.Value
+			}
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func requiredOf(s *openapi3.Schema) map[string]bool {
+	req := map[string]bool{}
+	for _, r := range s.Required {
+		req[r] = true
+	}
+	for _, m := range s.AllOf {
+		if m.Value != nil {
+			for k := range requiredOf(m.Value) {
+				req[k] = true
+			}
+		}
+	}
+	return req
+}
+
+// ValidateParams checks the caller's params, as JSON, before the pipeline
+// adds what the caller never gives (an application's key pair): against
+// the params schema of an operation with a body, or its query parameters.
+func (o *Operation) ValidateParams(params []byte) []string {
+	if o.Spec.RequestBody == nil {
+		var fields map[string]any
+		if err := json.Unmarshal(params, &fields); err != nil {
+			return []string{"the params are not a JSON object: " + err.Error()}
+		}
+		q := url.Values{}
+		for k, v := range fields {
+			if s, ok := v.(string); ok {
+				q.Set(k, s)
+			} else {
+				b, _ := json.Marshal(v)
+				q.Set(k, string(b))
+			}
+		}
+		var problems []string
+		for _, p := range o.ValidateQuery(q) {
+			if c := o.AppCredentials; c == nil || !(strings.HasPrefix(p, c.Key+":") || strings.HasPrefix(p, c.Secret+":")) {
+				problems = append(problems, p)
+			}
+		}
+		return problems
+	}
+	ref := o.ParamsSchema()
+	if ref == nil || ref.Value == nil {
+		return nil
+	}
+	if ref.Value == o.BodySchema() && o.BodyMediaType() == MediaJSON {
+		return o.ValidateBody(params)
+	}
+	var v any
+	if err := json.Unmarshal(params, &v); err != nil {
+		return []string{"the params are not valid JSON: " + err.Error()}
+	}
+	var problems []string
+	if err := ref.Value.VisitJSON(v, append(SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
+		problems = Describe(err)
+	}
+	return problems
 }

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -127,9 +128,48 @@ var (
 	cache = map[string]*Document{}
 )
 
-// Names lists the embedded specs ("nxcloud/ota", …), sorted.
+// registered are specs added with Register, by name.
+var registered = map[string][]byte{}
+
+// Register makes a spec that is not embedded loadable by name, as if it
+// were: for tests of the pipeline, the mock and tools that work on specs
+// still being written. It refuses a name already taken.
+func Register(name string, raw []byte) (*Document, error) {
+	mu.Lock()
+	if _, taken := cache[name]; taken {
+		mu.Unlock()
+		return nil, fmt.Errorf("specs: %q is already loaded", name)
+	}
+	if _, err := files.ReadFile(name + ".yaml"); err == nil {
+		mu.Unlock()
+		return nil, fmt.Errorf("specs: %q is an embedded spec", name)
+	}
+	mu.Unlock()
+	d, err := parse(name, raw)
+	if err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	registered[name] = raw
+	cache[name] = d
+	return d, nil
+}
+
+// Names lists the embedded specs ("nxcloud/ota", …), and any registered
+// ones, sorted.
 func Names() []string {
-	var names []string
+	mu.Lock()
+	defer mu.Unlock()
+	return namesLocked()
+}
+
+// namesLocked is Names with mu held.
+func namesLocked() []string {
+	names := make([]string, 0, len(registered))
+	for n := range registered {
+		names = append(names, n)
+	}
 	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && path.Ext(p) == ".yaml" {
 			names = append(names, strings.TrimSuffix(p, ".yaml"))
@@ -142,9 +182,19 @@ func Names() []string {
 
 // Raw returns the YAML text of a spec.
 func Raw(name string) ([]byte, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	return raw(name)
+}
+
+// raw is Raw with mu held.
+func raw(name string) ([]byte, error) {
+	if r, ok := registered[name]; ok {
+		return r, nil
+	}
 	b, err := files.ReadFile(name + ".yaml")
 	if err != nil {
-		return nil, fmt.Errorf("specs: no spec named %q (have %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("specs: no spec named %q (have %s)", name, strings.Join(namesLocked(), ", "))
 	}
 	return b, nil
 }
@@ -157,11 +207,11 @@ func Load(name string) (*Document, error) {
 	if d, ok := cache[name]; ok {
 		return d, nil
 	}
-	raw, err := Raw(name)
+	text, err := raw(name)
 	if err != nil {
 		return nil, err
 	}
-	d, err := parse(name, raw)
+	d, err := parse(name, text)
 	if err != nil {
 		return nil, err
 	}
@@ -529,8 +579,13 @@ func (d *Document) Code(name string) (int, bool) {
 		names, _ := ref.Value.Extensions["x-enum-varnames"].([]any)
 		for i, n := range names {
 			if n == name && i < len(ref.Value.Enum) {
-				if v, ok := ref.Value.Enum[i].(float64); ok {
+				switch v := ref.Value.Enum[i].(type) {
+				case float64:
 					return int(v), true
+				case string: // catalogues of products whose codes are text ("0")
+					if c, err := strconv.Atoi(v); err == nil {
+						return c, true
+					}
 				}
 			}
 		}

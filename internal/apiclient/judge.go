@@ -53,7 +53,12 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 	if rule.CodeField != "" {
 		m, _ := v.(map[string]any)
 		if code, ok := m[rule.CodeField]; !ok || !rule.CodeMatches(code) {
-			return apierror.FromResponse(op.FullName(), resp, body) // the vendor's own failure
+			// The vendor's own failure, its code read as the spec writes
+			// the success code: a number, or a number as text.
+			if len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`) {
+				return apierror.FromTextCodeResponse(op.FullName(), resp, body)
+			}
+			return apierror.FromResponse(op.FullName(), resp, body)
 		}
 	}
 	if schema := op.SuccessSchema(); schema != nil {

@@ -2,8 +2,10 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +42,7 @@ func (s *Service) logBody(ctx context.Context, op *specs.Operation, n int, what 
 	if !s.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
+	body = maskCredentials(op, body)
 	if len(body) > logBodyLimit {
 		body = body[:logBodyLimit]
 	}
@@ -64,4 +67,41 @@ func MaskHeaders(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// maskCredentials returns body with the values of an application's key
+// pair (x-app-credentials) replaced by "***", in a form or a JSON body; a
+// body it cannot read is not logged at all when the operation sends a pair.
+func maskCredentials(op *specs.Operation, body []byte) []byte {
+	c := op.AppCredentials
+	if c == nil || len(body) == 0 {
+		return body
+	}
+	if op.BodyMediaType() == specs.MediaForm {
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return []byte("(unreadable form, not logged)")
+		}
+		for _, k := range []string{c.Key, c.Secret} {
+			if v.Has(k) {
+				v.Set(k, "***")
+			}
+		}
+		return []byte(v.Encode())
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return body // a response that is not an object carries no pair of ours
+	}
+	masked := false
+	for _, k := range []string{c.Key, c.Secret} {
+		if _, ok := m[k]; ok {
+			m[k], masked = "***", true
+		}
+	}
+	if !masked {
+		return body
+	}
+	b, _ := json.Marshal(m)
+	return b
 }

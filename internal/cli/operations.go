@@ -170,13 +170,13 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 				return usagef("--%s must not be empty", p.flag)
 			}
 		}
-		if o.BodySchema() != nil {
+		if len(fields) > 0 || o.BodySchema() != nil {
 			var err error
 			if in.body, err = buildBody(cmd, fields, values); err != nil {
 				return usageError{err}
 			}
 			// The spec's own messages, before the flags become typed params.
-			if problems := o.ValidateBody(in.body); len(problems) > 0 {
+			if problems := o.ValidateParams(in.body); len(problems) > 0 {
 				return &apierror.ValidationError{Operation: o.FullName(), Problems: problems}
 			}
 		}
@@ -244,30 +244,22 @@ type field struct {
 }
 
 func bodyFields(o *specs.Operation) []field {
-	s := o.BodySchema()
-	if s == nil {
-		return nil
-	}
 	request := requestExample(o)
 	var out []field
-	for name, ref := range s.Properties {
-		f := field{name: name, flag: kebab(name), schema: ref.Value, example: ref.Value.Example}
-		for _, r := range s.Required {
-			f.required = f.required || r == name
-		}
-		if v, ok := request[name]; ok {
+	for _, pf := range o.ParamFields() {
+		f := field{name: pf.Name, flag: kebab(pf.Name), schema: pf.Schema, example: pf.Example, required: pf.Required}
+		if v, ok := request[pf.Name]; ok {
 			f.example, f.inExample = v, true
 		}
-		f.help = flagHelp(o.Doc, ref.Value.Description)
+		f.help = flagHelp(o.Doc, pf.Schema.Description)
 		if f.example != nil {
 			f.help += " (e.g. " + shellQuote(flagValue(f.schema, f.example)) + ")"
 		}
-		if !isScalar(ref.Value) {
+		if !isScalar(pf.Schema) {
 			f.help += " [JSON]"
 		}
 		out = append(out, f)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].flag < out[j].flag })
 	return out
 }
 
@@ -278,11 +270,17 @@ func requestExample(o *specs.Operation) map[string]any {
 	if rb == nil || rb.Value == nil {
 		return nil
 	}
-	mt := rb.Value.Content.Get("application/json")
+	mt := rb.Value.Content.Get(o.BodyMediaType())
 	if mt == nil {
 		return nil
 	}
-	ex, _ := mt.Example.(map[string]any)
+	spec, _ := mt.Example.(map[string]any)
+	ex := make(map[string]any, len(spec)) // a copy: the spec's own is shared
+	for k, v := range spec {
+		if c := o.AppCredentials; c == nil || (k != c.Key && k != c.Secret) { // the pair comes from the environment
+			ex[k] = v
+		}
+	}
 	return ex
 }
 

@@ -1,0 +1,140 @@
+package mock
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/verikit/verikit/specs"
+)
+
+// appDialect is how NXCloud's unsigned operations answer: those that send
+// an application's key pair (x-app-credentials) and those that send no
+// credential at all. Their answers follow each operation's x-success
+// (a code of the rule's JSON type, a flat body or a data field, or plain
+// text), always with HTTP 200.
+type appDialect struct{}
+
+// appPair is the key pair the mock accepts for a set unless Config names
+// one: mock-<set>-appkey / mock-<set>-secret.
+func (s *Server) appPair(set string) [2]string {
+	if p, ok := s.cfg.AppCredentials[set]; ok {
+		return p
+	}
+	return [2]string{"mock-" + set + "-appkey", "mock-" + set + "-secret"}
+}
+
+func (appDialect) authenticate(s *Server, c *call) *reply {
+	creds := c.op.AppCredentials
+	if creds == nil { // security: [] — nothing to check
+		return nil
+	}
+	fields := requestFields(c)
+	want := s.appPair(creds.Set)
+	if fields.Get(creds.Key) != want[0] || fields.Get(creds.Secret) != want[1] {
+		rp := reject(c.op, http.StatusOK, "BadAppCredentials", "application unavailable or incorrect key")
+		return &rp
+	}
+	return nil
+}
+
+// requestFields reads the request's fields as text: a form or JSON body,
+// or the query of a request without one.
+func requestFields(c *call) url.Values {
+	if len(c.raw) == 0 {
+		return c.r.URL.Query()
+	}
+	if c.op.BodyMediaType() == specs.MediaForm {
+		v, _ := url.ParseQuery(string(c.raw))
+		return v
+	}
+	var obj map[string]any
+	_ = json.Unmarshal(c.raw, &obj)
+	v := url.Values{}
+	for k, x := range obj {
+		if s, ok := x.(string); ok {
+			v.Set(k, s)
+		}
+	}
+	return v
+}
+
+func (appDialect) invalid(c *call, _ bool, problems []string) reply {
+	return reject(c.op, http.StatusOK, "InvalidParameter", "parameter error or missing: "+problemsText(problems))
+}
+
+func (appDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) {
+	rule := c.op.Success
+	if rp.rej != nil && rp.rej.status != http.StatusOK { // the mock's own fault
+		return http.StatusInternalServerError, writeJSON(w, http.StatusInternalServerError, map[string]any{"code": rp.rej.code, "message": rp.rej.message})
+	}
+	if len(rule.Text) > 0 {
+		text := rule.Text[0]
+		if rp.rej != nil {
+			text = "fail"
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(text))
+		return http.StatusOK, []byte(text)
+	}
+	body := map[string]any{}
+	switch {
+	case rp.rej != nil:
+		body[rule.CodeField] = codeValue(rule, rp.rej.code)
+		body[messageField(c.op)] = rp.rej.message
+		if rule.Payload != "" {
+			body[rule.Payload] = nil
+		}
+	case rule.Payload != "" || rule.Empty:
+		body[rule.CodeField] = successCode(rule)
+		if rule.Payload != "" {
+			body[rule.Payload] = rp.data
+		}
+		body[messageField(c.op)] = "Request succeeded"
+	default: // a flat body: the payload is the body, the code one of its fields
+		if m, ok := rp.data.(map[string]any); ok {
+			for k, v := range m {
+				body[k] = v
+			}
+		}
+		if rule.CodeField != "" {
+			body[rule.CodeField] = successCode(rule)
+		}
+	}
+	return http.StatusOK, writeJSON(w, http.StatusOK, body)
+}
+
+// successCode is the rule's first success value, in its JSON type.
+func successCode(rule specs.Success) any {
+	if len(rule.CodeValues) == 0 {
+		return 0
+	}
+	var v any
+	_ = json.Unmarshal([]byte(rule.CodeValues[0]), &v)
+	return v
+}
+
+// codeValue writes a result code as the rule's codes are written: text
+// where the success code is text ("0"), else a number.
+func codeValue(rule specs.Success, code int) any {
+	if len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`) {
+		return fmt.Sprint(code)
+	}
+	return code
+}
+
+// messageField is the first of the texts NXCloud describes a result with
+// that the operation's 200 schema has.
+func messageField(op *specs.Operation) string {
+	if s := op.ResponseSchema(http.StatusOK); s != nil {
+		for _, f := range []string{"msg", "message", "result", "info"} {
+			if _, has := s.Properties[f]; has {
+				return f
+			}
+		}
+	}
+	return "message"
+}
