@@ -419,11 +419,19 @@ func (s *Server) validate(c *call) []string {
 			SchemaValidationOptions: specs.SchemaValidationOptions(),
 		},
 	}
+	form := in.Options.ExcludeRequestBody
+	// A JSON body the quick check takes is valid for kin-openapi too
+	// (specs.QuickValid): only the rest of the request goes through it.
+	if !form && len(c.raw) > 0 {
+		if schema := c.op.BodySchema(); schema != nil && specs.QuickValid(schema, c.raw) {
+			in.Options.ExcludeRequestBody = true
+		}
+	}
 	var problems []string
 	if err := openapi3filter.ValidateRequest(c.r.Context(), in); err != nil {
 		problems = specs.Describe(err)
 	}
-	if in.Options.ExcludeRequestBody {
+	if form {
 		problems = append(problems, c.op.ValidateBody(c.raw)...)
 	}
 	// The rules the schema declares beyond JSON Schema (x-list-requires).
@@ -459,11 +467,21 @@ func (s *Server) checkResponse(c *call, status int, header http.Header, body []b
 		Header: header,
 		Body:   io.NopCloser(bytes.NewReader(body)),
 		Options: &openapi3filter.Options{
-			IncludeResponseStatus:   true,
-			MultiError:              true,
+			IncludeResponseStatus: true,
+			MultiError:            true,
+			// A body the quick check takes is valid for kin-openapi too;
+			// the status and the headers are still checked.
+			ExcludeResponseBody:     quickValidResponse(c.op, status, body),
 			SchemaValidationOptions: specs.SchemaValidationOptions(),
 		},
 	})
+}
+
+// quickValidResponse reports whether the quick check takes body for the
+// JSON schema of the operation's response with that status.
+func quickValidResponse(op *specs.Operation, status int, body []byte) bool {
+	schema := op.ResponseSchema(status)
+	return schema != nil && len(body) > 0 && specs.QuickValid(schema, body)
 }
 
 // successRuleHolds checks an answer that claims success against the

@@ -106,6 +106,12 @@ type Operation struct {
 
 	segments []string
 	kinds    map[int]ErrorKind // the operation's own x-error-kinds
+
+	// Looked up once: kin-openapi's Content.Get parses media types on
+	// every call, and these are on every request's path.
+	bodyMedia     string
+	bodySchema    *openapi3.Schema
+	successSchema *openapi3.Schema
 }
 
 // ErrorKind classifies a vendor result code for this operation ("" when
@@ -295,6 +301,7 @@ func parse(name string, raw []byte) (*Document, error) {
 			if err != nil {
 				return nil, fmt.Errorf("specs: %s: %s %s: %w", name, method, p, err)
 			}
+			o.cacheLookups()
 			if d.byID[o.ID] != nil {
 				return nil, fmt.Errorf("specs: %s: operationId %q is used twice", name, o.ID)
 			}
@@ -356,6 +363,14 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		return nil, err
 	}
 	return o, nil
+}
+
+// cacheLookups fills the operation's looked-up-once fields; parse calls it
+// before anything reads them.
+func (o *Operation) cacheLookups() {
+	o.bodyMedia = o.lookupBodyMediaType()
+	o.bodySchema = o.lookupBodySchema()
+	o.successSchema = o.ResponseSchema(o.Success.Status)
 }
 
 // openEnums drops the value list of every schema marked x-open-enum, for

@@ -192,7 +192,12 @@ func (o *Operation) checkSuccess() error {
 
 // SuccessSchema is the schema a successful answer's body must satisfy: the
 // response schema for the success status.
-func (o *Operation) SuccessSchema() *openapi3.Schema { return o.ResponseSchema(o.Success.Status) }
+func (o *Operation) SuccessSchema() *openapi3.Schema {
+	if o.bodyMedia != "" { // looked up at parse time
+		return o.successSchema
+	}
+	return o.ResponseSchema(o.Success.Status)
+}
 
 // PayloadSchema is the schema of what a success returns to the caller: the
 // payload field of the success schema, or the whole of it; nil when the

@@ -21,6 +21,13 @@ const (
 // BodyMediaType is the media type the operation's body is sent as: a form
 // where the spec gives one, else JSON.
 func (o *Operation) BodyMediaType() string {
+	if o.bodyMedia != "" {
+		return o.bodyMedia
+	}
+	return o.lookupBodyMediaType()
+}
+
+func (o *Operation) lookupBodyMediaType() string {
 	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get(MediaForm) != nil {
 		return MediaForm
 	}
@@ -30,6 +37,13 @@ func (o *Operation) BodyMediaType() string {
 // BodySchema returns the schema of the operation's request body (as JSON
 // or as a form, see BodyMediaType), or nil when it takes none.
 func (o *Operation) BodySchema() *openapi3.Schema {
+	if o.bodyMedia != "" { // looked up at parse time
+		return o.bodySchema
+	}
+	return o.lookupBodySchema()
+}
+
+func (o *Operation) lookupBodySchema() *openapi3.Schema {
 	rb := o.Spec.RequestBody
 	if rb == nil || rb.Value == nil {
 		return nil
