@@ -240,9 +240,9 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 		}
 		op.Params = name
 	case hasQuery(o):
-		if o.AppCredentials != nil {
-			return nil, fmt.Errorf("query parameters with x-app-credentials are not supported yet: the generated params would hold the key pair")
-		}
+		// An application's key pair in the query is declared as security
+		// schemes, not parameters (specs.checkAppCredentials), so the
+		// generated params never hold it.
 		op.Params = codegen.ToCamelCaseWithInitialisms(o.ID) + "Params" // oapi-codegen's type for the query
 	}
 	if ref := o.PayloadSchema(); ref != nil && !emptyObject(ref) {

@@ -307,7 +307,7 @@ func (c *checker) view(o *specs.Operation) *opView {
 		return v
 	}
 	v := &opView{
-		name: o.FullName(), server: o.Doc.ServerURL(),
+		name: o.FullName(), server: o.Doc.ServerURL(), docServer: docURL(o.Doc),
 		bizType: o.BizType, action: o.Action, signed: o.Signed(),
 		request: newFieldSet(), response: newFieldSet(),
 		statuses: statusKeys(o.Spec),
@@ -331,7 +331,9 @@ func (c *checker) compare(ep *Endpoint, o *specs.Operation) {
 	add := func(kind, field, doc, spec string) {
 		fs = append(fs, Finding{Kind: kind, Source: ep.Source, Operation: v.name, Field: field, Doc: doc, Spec: spec})
 	}
-	if s := ep.Server(); s != "" && v.server != "" && !strings.EqualFold(s, v.server) {
+	// A spec may use another URL than its page (HTTPS where the page says
+	// http://) when its server declares the page's in x-doc-url.
+	if s := ep.Server(); s != "" && v.server != "" && !strings.EqualFold(s, v.server) && !strings.EqualFold(s, v.docServer) {
 		add(Server, "server", s, v.server)
 	}
 	if ep.Signed || v.signed {
@@ -573,4 +575,16 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ExtDocURL, on a spec's server, is the URL the vendor's pages give for it
+// where the spec uses another (HTTPS for a documented http://).
+const ExtDocURL = "x-doc-url"
+
+func docURL(d *specs.Document) string {
+	if len(d.OpenAPI.Servers) == 0 || d.OpenAPI.Servers[0] == nil {
+		return ""
+	}
+	u, _ := d.OpenAPI.Servers[0].Extensions[ExtDocURL].(string)
+	return strings.TrimSuffix(u, "/")
 }

@@ -212,6 +212,7 @@ type opView struct {
 	response    *fieldSet
 	contentType []string
 	server      string
+	docServer   string // the documentation's own URL for it (servers[0].x-doc-url)
 	bizType     string
 	action      string
 	signed      bool

@@ -1437,6 +1437,9 @@ func TestOpsTableMatchesTheSpecs(t *testing.T) {
 			continue
 		}
 		for _, sop := range d.Operations {
+			if !sop.Signed() {
+				continue // the table restates signed operations (the fake NXCloud checks signatures)
+			}
 			covered++
 			t.Run(sop.FullName(), func(t *testing.T) {
 				o, ok := byName[sop.FullName()]

@@ -124,16 +124,31 @@ func (o *Operation) checkAppCredentials() error {
 		}
 		return nil
 	}
-	found := 0
-	for _, p := range o.Spec.Parameters {
-		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && (p.Value.Name == c.Key || p.Value.Name == c.Secret) {
-			found++
+	// A GET sends the pair in its query, declared as two apiKey security
+	// schemes (in: query) that the operation requires together, so that
+	// the generated params leave them out.
+	if o.querySchemes(c.Key) && o.querySchemes(c.Secret) {
+		return nil
+	}
+	return fmt.Errorf("%s: an operation without a body must require two apiKey security schemes in the query, named %q and %q", ExtAppCredentials, c.Key, c.Secret)
+}
+
+// querySchemes reports whether the operation's security requires an
+// apiKey scheme in the query with that parameter name.
+func (o *Operation) querySchemes(name string) bool {
+	reqs := o.Doc.OpenAPI.Security
+	if o.Spec.Security != nil {
+		reqs = *o.Spec.Security
+	}
+	for _, r := range reqs {
+		for scheme := range r {
+			ref := o.Doc.OpenAPI.Components.SecuritySchemes[scheme]
+			if ref != nil && ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "query" && ref.Value.Name == name {
+				return true
+			}
 		}
 	}
-	if found != 2 {
-		return fmt.Errorf("%s: an operation without a body must list %q and %q as query parameters", ExtAppCredentials, c.Key, c.Secret)
-	}
-	return nil
+	return false
 }
 
 // CredentialsSchema is the allOf member of a body schema that holds the
@@ -209,7 +224,7 @@ func (o *Operation) ParamFields() []ParamField {
 	} else if o.Spec.RequestBody == nil {
 		for _, ref := range o.Spec.Parameters {
 			p := ref.Value
-			if p == nil || p.In != openapi3.ParameterInQuery || (o.AppCredentials != nil && (p.Name == o.AppCredentials.Key || p.Name == o.AppCredentials.Secret)) {
+			if p == nil || p.In != openapi3.ParameterInQuery {
 				continue
 			}
 			f := ParamField{Name: p.Name, Required: p.Required, Schema: openapi3.NewStringSchema(), Example: p.Example}
@@ -280,4 +295,67 @@ func (o *Operation) ValidateParams(params []byte) []string {
 		problems = Describe(err)
 	}
 	return problems
+}
+
+// RequestExample is what a caller passes for the spec's request example:
+// the body example (JSON or form; the media type's own, else the params
+// schema's) less an application's key pair, or, for an operation without
+// a body, its query parameters' examples. nil when the spec gives none.
+func (o *Operation) RequestExample() map[string]any {
+	out := map[string]any{}
+	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil {
+		var ex any
+		if mt := rb.Value.Content.Get(o.BodyMediaType()); mt != nil {
+			ex = mt.Example
+			if ex == nil {
+				for _, name := range sortedKeys(mt.Examples) {
+					if e := mt.Examples[name]; e != nil && e.Value != nil {
+						ex = e.Value.Value
+						break
+					}
+				}
+			}
+		}
+		if ex == nil {
+			if ref := o.ParamsSchema(); ref != nil && ref.Value != nil {
+				ex = ref.Value.Example
+			}
+		}
+		m, ok := ex.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for k, v := range m {
+			if c := o.AppCredentials; c == nil || (k != c.Key && k != c.Secret) {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for _, ref := range o.Spec.Parameters {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInQuery {
+			continue
+		}
+		ex := p.Example
+		if ex == nil && p.Schema != nil && p.Schema.Value != nil {
+			ex = p.Schema.Value.Example
+		}
+		if ex != nil {
+			out[p.Name] = ex
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -3,6 +3,7 @@ package specs_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -209,7 +210,7 @@ func TestEveryRequestExampleIsValid(t *testing.T) {
 			if rb == nil || rb.Value == nil {
 				continue
 			}
-			mt := rb.Value.Content.Get("application/json")
+			mt := rb.Value.Content.Get(o.BodyMediaType())
 			require.NotNil(t, mt, o.FullName())
 			examples := []any{mt.Example, o.BodySchema().Example}
 			for i, ex := range examples {
@@ -218,6 +219,15 @@ func TestEveryRequestExampleIsValid(t *testing.T) {
 				}
 				b, err := json.Marshal(ex)
 				require.NoError(t, err)
+				if o.BodyMediaType() == specs.MediaForm { // the example as the form it stands for
+					var fields map[string]any
+					require.NoError(t, json.Unmarshal(b, &fields))
+					form := url.Values{}
+					for k, v := range fields {
+						form.Set(k, fmt.Sprint(v))
+					}
+					b = []byte(form.Encode())
+				}
 				assert.Empty(t, o.ValidateBody(b), "%s example %d: %s", o.FullName(), i, b)
 			}
 		}

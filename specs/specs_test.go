@@ -133,11 +133,18 @@ func TestEveryOperationHasMetadata(t *testing.T) {
 				require.True(t, ok, "an operation matches its own path")
 				assert.Same(t, o, byPath)
 
-				if strings.HasPrefix(d.Name, "nxcloud/") {
-					assert.True(t, o.Signed(), "every NXCloud operation is signed")
+				switch {
+				case strings.HasPrefix(d.Name, "nxcloud/") && o.Signed():
+					assert.Equal(t, specs.AuthSigned, o.Auth())
 					assert.NotEmpty(t, o.BizType)
 					assert.NotEmpty(t, o.Action)
-				} else {
+				case strings.HasPrefix(d.Name, "nxcloud/"):
+					// An NXCloud operation that is not signed sends an
+					// application's key pair, or nothing.
+					assert.Contains(t, []specs.Auth{specs.AuthApp, specs.AuthNone}, o.Auth())
+					assert.Empty(t, o.BizType)
+					assert.Empty(t, o.Action)
+				default:
 					assert.False(t, o.Signed(), "only NXCloud operations are signed")
 					assert.Empty(t, o.BizType)
 					assert.Empty(t, o.Action)

@@ -195,12 +195,12 @@ func newFaultEnv(t *testing.T, h faultHandler, baseURL string) *faultEnv {
 // options are the client options of a fault case: its own HTTP client,
 // MaxAttempts 3 and a backoff of a millisecond or two.
 func (e *faultEnv) options(extra ...option.Option) []option.Option {
-	return append([]option.Option{
+	return append(append(appCredentialsFor(), []option.Option{
 		option.WithBaseURL(e.baseURL),
 		option.WithHTTPClient(e.hc),
 		option.WithMaxAttempts(faultMaxAttempts),
 		option.WithRetryBackoff(time.Millisecond, 2*time.Millisecond),
-	}, extra...)
+	}...), extra...)
 }
 
 func (e *faultEnv) seen() int { return int(e.attempts.Load()) }

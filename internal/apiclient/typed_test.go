@@ -36,6 +36,7 @@ const (
 // newVendorClient returns the vendor client (*nxcloud.Client,
 // *engagelab.Client) for a spec's vendor directory.
 func newVendorClient(vendor string, opts ...option.Option) (any, error) {
+	opts = append(appCredentialsFor(), opts...)
 	switch vendor {
 	case "nxcloud":
 		return nxcloud.NewClient(testAccessKey, testAccessSecret, opts...)
@@ -199,30 +200,17 @@ func resultIsSet(res any) bool {
 	return v.IsValid() && !v.IsNil()
 }
 
-// exampleParams is the operation's documented request example as JSON; nil
-// when the operation takes no body.
+// exampleParams is the operation's documented request example as the
+// caller's params, JSON (specs.Operation.RequestExample: the body example
+// less an application's key pair, or the query parameters' examples); nil
+// when the operation takes neither.
 func exampleParams(op *specs.Operation) ([]byte, error) {
-	rb := op.Spec.RequestBody
-	if rb == nil || rb.Value == nil {
+	ex := op.RequestExample()
+	if ex == nil {
+		if op.Spec.RequestBody != nil {
+			return nil, fmt.Errorf("%s: the request body has no example", op.FullName())
+		}
 		return nil, nil
-	}
-	mt := rb.Value.Content.Get("application/json")
-	if mt == nil {
-		return nil, fmt.Errorf("%s: no application/json request body", op.FullName())
-	}
-	ex := mt.Example
-	if ex == nil {
-		names := make([]string, 0, len(mt.Examples))
-		for n := range mt.Examples {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		if len(names) > 0 && mt.Examples[names[0]].Value != nil {
-			ex = mt.Examples[names[0]].Value.Value
-		}
-	}
-	if ex == nil {
-		return nil, fmt.Errorf("%s: the request body has no example", op.FullName())
 	}
 	return json.Marshal(ex)
 }
@@ -320,10 +308,10 @@ func TestEveryOperationHasATypedMethod(t *testing.T) {
 		if to.op.Success.Empty {
 			assert.Nil(t, to.result, "%s: a success that carries nothing returns only an error", to.op.FullName())
 		}
-		if to.op.Spec.RequestBody != nil {
-			assert.NotNil(t, to.params, "%s takes a body", to.op.FullName())
+		if to.op.Spec.RequestBody != nil || len(to.op.ParamFields()) > 0 {
+			assert.NotNil(t, to.params, "%s takes params", to.op.FullName())
 		} else {
-			assert.Nil(t, to.params, "%s takes no body", to.op.FullName())
+			assert.Nil(t, to.params, "%s takes no params", to.op.FullName())
 		}
 	}
 	for typ, n := range methods {

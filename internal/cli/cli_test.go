@@ -6,7 +6,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -163,10 +162,10 @@ func commandPath(o *specs.Operation) []string {
 // parameter (on the operation or its path item).
 func specFlags(o *specs.Operation) map[string]bool {
 	want := map[string]bool{}
-	if schema := o.BodySchema(); schema != nil {
-		for name := range schema.Properties {
-			want[kebab(name)] = slices.Contains(schema.Required, name)
-		}
+	// The caller's params: the body less an application's key pair (which
+	// comes from the environment), or a GET's query parameters.
+	for _, f := range o.ParamFields() {
+		want[kebab(f.Name)] = f.Required
 	}
 	params := o.Spec.Parameters
 	if item := o.Doc.OpenAPI.Paths.Value(o.Path); item != nil {
@@ -335,6 +334,11 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			want[o.FullName()] = operation{
 				vendor: d.SDK.Vendor, product: d.SDK.Command, spec: d.Name, id: o.ID,
 				command: kebab(o.ID), summary: o.Spec.Summary,
+			}
+			if c := o.AppCredentials; c != nil {
+				w := want[o.FullName()]
+				w.credentials = c.Set
+				want[o.FullName()] = w
 			}
 		}
 	}

@@ -123,7 +123,7 @@ func TestSpecsCoverageRealDocs(t *testing.T) {
 	needRealDocs(t)
 	code, out, errs := runInProcess("specs", "coverage", "--nxcloud-docs", realDocs)
 	require.Equal(t, ExitOK, code, errs)
-	assert.Contains(t, out, "nxcloud: 8 of 75 endpoints covered, 1 of 19 callbacks covered")
+	assert.Regexp(t, `nxcloud: \d+ of 75 endpoints covered, \d+ of 19 callbacks covered`, out)
 	assert.Contains(t, out, "ota-api-init")
 	assert.Contains(t, out, "nxcloud/ota init")
 

@@ -377,6 +377,9 @@ func TestHelpExamplesRun(t *testing.T) {
 			case strings.HasPrefix(name, "nxcloud ") || strings.HasPrefix(name, "engagelab "):
 				m := mock.Start(t)
 				vars := map[string]string{EnvAccessKey: m.AccessKey, EnvAccessSecret: m.AccessSecret, EnvDevKey: m.DevKey, EnvDevSecret: m.DevSecret}
+				for _, v := range appCredentialVars { // the mock's default pair for every set
+					vars[v.keyVar], vars[v.secretVar] = "mock-"+v.set+"-appkey", "mock-"+v.set+"-secret"
+				}
 				run := func(args []string) (int, string, string) {
 					f := &fakeEnv{vars: vars}
 					code := Run(context.Background(), withFlag(withFlag(args, "--base-url", m.URL), "--error-format", "json"), f.env(e.stdin))

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -204,6 +205,9 @@ func successExample(t *testing.T, o *specs.Operation) any {
 	t.Helper()
 	resp := o.Spec.Responses.Status(o.Success.Status)
 	require.NotNil(t, resp, "no %d response", o.Success.Status)
+	if len(o.Success.Text) > 0 {
+		return textAnswer(o.Success.Text[0]) // a plain-text success
+	}
 	for _, ex := range mediaExamples(resp.Value.Content.Get("application/json")) {
 		body := roundTrip(t, ex)
 		if o.Success.CodeField == "" && o.Success.Payload == "" {
@@ -290,12 +294,12 @@ func exampleArgs(t *testing.T, o *specs.Operation) (args []string, body map[stri
 		path[p.name] = v
 		args = append(args, "--"+p.flag, v)
 	}
-	if o.Spec.RequestBody == nil {
+	ex := o.RequestExample() // the caller's params: less an application's key pair
+	if ex == nil {
+		require.Nil(t, o.Spec.RequestBody, "%s: no request example", o.FullName())
 		return args, nil, path
 	}
-	exs := mediaExamples(o.Spec.RequestBody.Value.Content.Get("application/json"))
-	require.NotEmpty(t, exs, "%s: no request example", o.FullName())
-	body, ok := roundTrip(t, exs[0]).(map[string]any)
+	body, ok := roundTrip(t, ex).(map[string]any)
 	require.True(t, ok, "%s: the request example is not an object", o.FullName())
 	names := make([]string, 0, len(body))
 	for name := range body {
@@ -323,19 +327,28 @@ type stub struct {
 type stubRequest struct {
 	method, path string // the path as sent, escaped
 	body         []byte
+	query        url.Values
+	contentType  string
 }
+
+// textAnswer is a plain-text answer for startStub.
+type textAnswer string
 
 func startStub(t *testing.T, answer any) (*stub, string) {
 	t.Helper()
 	out, err := json.Marshal(answer)
 	require.NoError(t, err)
+	contentType := "application/json"
+	if text, ok := answer.(textAnswer); ok {
+		out, contentType = []byte(text), "text/plain"
+	}
 	s := &stub{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
-		s.reqs = append(s.reqs, stubRequest{r.Method, r.URL.EscapedPath(), body})
+		s.reqs = append(s.reqs, stubRequest{r.Method, r.URL.EscapedPath(), body, r.URL.Query(), r.Header.Get("Content-Type")})
 		s.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Type", contentType)
 		_, _ = w.Write(out)
 	}))
 	t.Cleanup(srv.Close)
@@ -348,9 +361,13 @@ func (s *stub) requests() []stubRequest {
 	return slices.Clone(s.reqs)
 }
 
-var allCredentials = map[string]string{
-	EnvAccessKey: "k", EnvAccessSecret: "s", EnvDevKey: "dk", EnvDevSecret: "ds",
-}
+var allCredentials = func() map[string]string {
+	vars := map[string]string{EnvAccessKey: "k", EnvAccessSecret: "s", EnvDevKey: "dk", EnvDevSecret: "ds"}
+	for _, v := range appCredentialVars {
+		vars[v.keyVar], vars[v.secretVar] = v.set+"-key", v.set+"-secret"
+	}
+	return vars
+}()
 
 // TestEveryOperationRunsItsExample runs each operation's command with the
 // flags of its spec's request example against a stub that answers with the
@@ -362,9 +379,9 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 	for _, o := range specOperations(t) {
 		t.Run(o.FullName(), func(t *testing.T) {
 			answer := successExample(t, o)
-			s, url := startStub(t, answer)
+			s, base := startStub(t, answer)
 			flags, body, path := exampleArgs(t, o)
-			args := append(append([]string{"--base-url", url, "--max-attempts", "1"}, commandPath(o)...), flags...)
+			args := append(append([]string{"--base-url", base, "--max-attempts", "1"}, commandPath(o)...), flags...)
 
 			f := &fakeEnv{vars: allCredentials}
 			code := Run(context.Background(), args, f.env(""))
@@ -376,11 +393,26 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 			require.True(t, ok, "%s %s is no operation of %s", reqs[0].method, reqs[0].path, o.Doc.Name)
 			assert.Same(t, o, got)
 			assert.Equal(t, path, o.PathParams(reqs[0].path))
-			if body == nil {
+			switch {
+			case body == nil:
 				assert.Empty(t, reqs[0].body)
-			} else {
+			case o.Spec.RequestBody == nil: // the params went in the query
+				assert.Empty(t, reqs[0].body)
+				assert.Equal(t, asText(body), queryFields(reqs[0].query, o), "the query sent is not the example the flags gave")
+			case o.BodyMediaType() == specs.MediaForm:
+				assert.Equal(t, specs.MediaForm, reqs[0].contentType)
+				form, err := url.ParseQuery(string(reqs[0].body))
+				require.NoError(t, err)
+				assert.Equal(t, asText(body), queryFields(form, o), "the form sent is not the example the flags gave")
+			default:
 				var sent any
 				require.NoError(t, json.Unmarshal(reqs[0].body, &sent), "%s", reqs[0].body)
+				if c := o.AppCredentials; c != nil { // the pair came from the environment
+					m := sent.(map[string]any)
+					assert.NotEmpty(t, m[c.Key])
+					delete(m, c.Key)
+					delete(m, c.Secret)
+				}
 				assert.Equal(t, withoutZeros(body), withoutZeros(sent), "the body sent is not the example the flags gave")
 			}
 
@@ -400,6 +432,33 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 			assert.Equal(t, withoutZeros(want), withoutZeros(printed))
 		})
 	}
+}
+
+// asText is the example's fields as a form or query carries them.
+func asText(body map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range body {
+		if str, ok := v.(string); ok {
+			out[k] = str
+		} else {
+			b, _ := json.Marshal(v)
+			out[k] = string(b)
+		}
+	}
+	return out
+}
+
+// queryFields is a form or query's fields, less an application's key pair
+// (which is checked to be there).
+func queryFields(v url.Values, o *specs.Operation) map[string]string {
+	out := map[string]string{}
+	for k := range v {
+		if c := o.AppCredentials; c != nil && (k == c.Key || k == c.Secret) {
+			continue
+		}
+		out[k] = v.Get(k)
+	}
+	return out
 }
 
 // TestBodyIsValidatedBeforeDecoding gives each object- or array-typed
