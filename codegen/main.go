@@ -83,6 +83,9 @@ func run() error {
 		}
 	}
 	sort.Slice(creds, func(i, j int) bool { return creds[i].KeyVar < creds[j].KeyVar })
+	if err := write(filepath.Join("webhook", "callbacks.gen.go"), webhookTmpl, products); err != nil {
+		return err
+	}
 	return write(filepath.Join("internal", "cli", "operations.gen.go"), cliTmpl, map[string]any{"Products": products, "Credentials": creds})
 }
 
@@ -100,6 +103,13 @@ type product struct {
 	Ops        []*operation
 	// CredentialSets are the application key pairs its operations send.
 	CredentialSets []string
+	// Callbacks are its x-callback schemas, each with a receiver in webhook.
+	Callbacks []callbackDef
+}
+
+// callbackDef is one x-callback schema, as the webhook template sees it.
+type callbackDef struct {
+	Schema, Type, Handler, In string
 }
 
 // operation is one spec operation, as the templates see it.
@@ -148,6 +158,17 @@ func generateProduct(d *specs.Document) (*product, error) {
 		}
 	}
 	sort.Strings(p.CredentialSets)
+	cbs, err := d.Callbacks()
+	if err != nil {
+		return nil, err
+	}
+	for _, cb := range cbs {
+		base := strings.TrimSuffix(cb.Name, "Callback")
+		p.Callbacks = append(p.Callbacks, callbackDef{
+			Schema: cb.Name, Type: codegen.SchemaNameToTypeName(cb.Name),
+			Handler: d.SDK.Field + base + "Handler", In: strings.Join(cb.In, ", "),
+		})
+	}
 	sort.Slice(p.Ops, func(i, j int) bool { return p.Ops[i].Name < p.Ops[j].Name })
 	if err := write(filepath.Join(dir, "doc.gen.go"), docTmpl, p); err != nil {
 		return nil, err

@@ -117,3 +117,21 @@ var operations = []operation{
 {{- end}}{{end}}
 }
 `))
+
+var webhookTmpl = template.Must(template.New("webhook").Funcs(funcs).Parse(header + `package webhook
+{{$any := false}}{{range .}}{{if .Callbacks}}{{$any = true}}{{end}}{{end}}
+{{- if $any}}
+import (
+	"context"
+
+{{range .}}{{if .Callbacks}}	"{{.ImportPath}}"
+{{end}}{{end}})
+{{end}}
+{{- range $p := .}}{{range .Callbacks}}
+// {{.Handler}} receives the {{.Schema}} callbacks of {{$p.Title}}
+// (specs/{{$p.Spec}}.yaml), their fields in the {{.In}}: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func {{.Handler}}(fn func(context.Context, {{$p.Package}}.{{.Type}}) error) *Callback[{{$p.Package}}.{{.Type}}] {
+	return &Callback[{{$p.Package}}.{{.Type}}]{Spec: {{quote $p.Spec}}, Schema: {{quote .Schema}}, Handle: fn}
+}
+{{end}}{{end}}`))

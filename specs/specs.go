@@ -309,6 +309,9 @@ func parse(name string, raw []byte) (*Document, error) {
 			d.Operations = append(d.Operations, o)
 		}
 	}
+	if _, err := d.Callbacks(); err != nil { // x-callback is checked with the rest
+		return nil, err
+	}
 	sort.Slice(d.Operations, func(i, j int) bool {
 		a, b := d.Operations[i], d.Operations[j]
 		if a.Path != b.Path {

@@ -1,0 +1,107 @@
+package specs
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// ExtCallback marks a component schema as a callback the vendor pushes to
+// the caller's server, and says how it arrives and what the vendor expects
+// back:
+//
+//	x-callback:
+//	  in: [query, form]          # where its fields are: query, form and/or json
+//	  reply: {success: success, failure: error}   # the text NXCloud expects
+//
+// codegen gives each one a typed receiver in package webhook; the mock can
+// send it.
+const ExtCallback = "x-callback"
+
+// Callback is one ExtCallback schema.
+type Callback struct {
+	Doc    *Document
+	Name   string // the component schema's name
+	Schema *openapi3.Schema
+	// In lists where the fields arrive: "query", "form", "json".
+	In []string
+	// Success and Failure are the reply bodies for an accepted and a
+	// refused callback.
+	Success, Failure string
+}
+
+// Callbacks lists the spec's callback schemas, by name.
+func (d *Document) Callbacks() ([]*Callback, error) {
+	var out []*Callback
+	if d.OpenAPI.Components == nil {
+		return nil, nil
+	}
+	for _, name := range sortedKeys(d.OpenAPI.Components.Schemas) {
+		ref := d.OpenAPI.Components.Schemas[name]
+		if ref.Value == nil {
+			continue
+		}
+		raw, ok := ref.Value.Extensions[ExtCallback]
+		if !ok {
+			continue
+		}
+		c, err := parseCallback(d, name, ref.Value, raw)
+		if err != nil {
+			return nil, fmt.Errorf("specs: %s: %s: %w", d.Name, name, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Callback returns the named callback schema.
+func (d *Document) Callback(name string) (*Callback, error) {
+	all, err := d.Callbacks()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("specs: %s has no callback schema %s (with %s)", d.Name, name, ExtCallback)
+}
+
+func parseCallback(d *Document, name string, s *openapi3.Schema, raw any) (*Callback, error) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be an object", ExtCallback)
+	}
+	c := &Callback{Doc: d, Name: name, Schema: s}
+	for k, v := range m {
+		switch k {
+		case "in":
+			list, ok := v.([]any)
+			if !ok || len(list) == 0 {
+				return nil, fmt.Errorf("%s.in must list query, form or json", ExtCallback)
+			}
+			for _, x := range list {
+				where, _ := x.(string)
+				if !slices.Contains([]string{"query", "form", "json"}, where) {
+					return nil, fmt.Errorf("%s.in: %v is not query, form or json", ExtCallback, x)
+				}
+				c.In = append(c.In, where)
+			}
+		case "reply":
+			r, ok := v.(map[string]any)
+			c.Success, _ = r["success"].(string)
+			c.Failure, _ = r["failure"].(string)
+			if !ok || c.Success == "" || c.Failure == "" {
+				return nil, fmt.Errorf("%s.reply needs success and failure texts", ExtCallback)
+			}
+		default:
+			return nil, fmt.Errorf("%s: unknown key %q", ExtCallback, k)
+		}
+	}
+	if len(c.In) == 0 || c.Success == "" {
+		return nil, fmt.Errorf("%s needs in and reply", ExtCallback)
+	}
+	return c, nil
+}

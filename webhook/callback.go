@@ -1,0 +1,154 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/verikit/verikit/specs"
+)
+
+// Callback receives one kind of callback that a spec declares
+// (x-callback): it reads the fields where the spec says they arrive (the
+// query string, a form body or a JSON body), checks them against the
+// callback's schema, decodes them into T (the generated type), calls
+// Handle, and answers with the reply text the vendor expects. The typed
+// constructors (SMSDeliveryReceiptHandler, …) are generated in
+// callbacks.gen.go; the shared logic is here once.
+//
+// Like the other handlers it takes only POST, bounds the body, and calls
+// Handle only for a callback that passed every check: 200 accepted, 400
+// unreadable, 500 Handle failed.
+type Callback[T any] struct {
+	// Spec and Schema name the callback: "nxcloud/sms", "DeliveryReceiptCallback".
+	Spec, Schema string
+	Handle       func(context.Context, T) error
+	MaxBodyBytes int64
+	OnError      func(*http.Request, error)
+}
+
+func (h *Callback[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cb, err := h.callback()
+	if err != nil {
+		refuse(w, r, h.OnError, fmt.Errorf("%w: %v", ErrConfig, err), replyError)
+		return
+	}
+	if r.Method != http.MethodPost {
+		refuse(w, r, h.OnError, fmt.Errorf("%w: got %s", ErrMethod, clip(r.Method, 16)), cb.Failure)
+		return
+	}
+	v, err := h.parse(w, r, cb)
+	if err == nil {
+		err = call(r.Context(), h.Handle, v)
+	}
+	if err != nil {
+		refuse(w, r, h.OnError, err, cb.Failure)
+		return
+	}
+	writeText(w, http.StatusOK, cb.Success)
+}
+
+func (h *Callback[T]) callback() (*specs.Callback, error) {
+	d, err := specs.Load(h.Spec)
+	if err != nil {
+		return nil, err
+	}
+	return d.Callback(h.Schema)
+}
+
+// Parse reads a callback request into T as ServeHTTP does, without
+// answering it.
+func (h *Callback[T]) Parse(r *http.Request) (T, error) {
+	var zero T
+	cb, err := h.callback()
+	if err != nil {
+		return zero, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return h.parse(nil, r, cb)
+}
+
+func (h *Callback[T]) parse(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, error) {
+	var zero T
+	fields := map[string]any{}
+	if slices.Contains(cb.In, "query") && r.URL != nil {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return zero, fmt.Errorf("%w: query string: %v", ErrMalformed, err)
+		}
+		mergeFields(fields, specs.FormObject(cb.Schema, canonical(cb.Schema, q)))
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case mt == specs.MediaForm && slices.Contains(cb.In, "form"):
+		b, err := readBody(w, r, h.MaxBodyBytes)
+		if err != nil {
+			return zero, err
+		}
+		form, err := url.ParseQuery(string(b))
+		if err != nil {
+			return zero, fmt.Errorf("%w: form body: %v", ErrMalformed, err)
+		}
+		mergeFields(fields, specs.FormObject(cb.Schema, canonical(cb.Schema, form)))
+	case slices.Contains(cb.In, "json") && (mt == specs.MediaJSON || strings.HasSuffix(mt, "+json")):
+		b, err := readBody(w, r, h.MaxBodyBytes)
+		if err != nil {
+			return zero, err
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return zero, fmt.Errorf("%w: the body is not a JSON object", ErrMalformed)
+		}
+		mergeFields(fields, obj)
+	}
+	if err := cb.Schema.VisitJSON(map[string]any(fields), append(specs.SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
+		return zero, fmt.Errorf("%w: %s", ErrMalformed, clip(strings.Join(specs.Describe(err), "; "), 300))
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return zero, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return zero, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return v, nil
+}
+
+// canonical renames fields to the schema's spelling when they differ only
+// in case (NXCloud sends drTime and drtime alike), and drops empty values.
+func canonical(s *openapi3.Schema, v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		name := k
+		if _, exact := s.Properties[k]; !exact {
+			for p := range s.Properties {
+				if strings.EqualFold(p, k) {
+					name = p
+					break
+				}
+			}
+		}
+		for _, x := range vs {
+			if x = strings.TrimSpace(x); x != "" {
+				out.Add(name, x)
+			}
+		}
+	}
+	return out
+}
+
+// mergeFields adds src to dst; the first place a field appears wins.
+func mergeFields(dst, src map[string]any) {
+	for k, v := range src {
+		if _, ok := dst[k]; !ok {
+			dst[k] = v
+		}
+	}
+}
