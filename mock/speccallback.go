@@ -1,0 +1,92 @@
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/verikit/verikit/specs"
+)
+
+// SendCallback delivers a callback that a spec declares (x-callback) as
+// the vendor would: its fields checked against the callback's schema
+// first (the mock never sends what its spec does not allow), in the first
+// place the spec says they arrive (a query string, a form body or a JSON
+// body), to target. It returns an error unless the receiver answered
+// HTTP 200 with the reply the spec names.
+func (s *Server) SendCallback(ctx context.Context, target, spec, schema string, fields map[string]any) error {
+	d, err := specs.Load(spec)
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	cb, err := d.Callback(schema)
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	if err := cb.Schema.VisitJSON(fields, specs.SchemaValidationOptions()...); err != nil {
+		return fmt.Errorf("mock: the %s callback would break its spec: %v", schema, err)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return fmt.Errorf("mock: callback URL: %w", err)
+	}
+	var body io.Reader = http.NoBody
+	contentType := ""
+	switch cb.In[0] {
+	case "query":
+		q := u.Query()
+		for k, v := range textFields(fields) {
+			q.Set(k, v)
+		}
+		u.RawQuery = q.Encode()
+	case "form":
+		form := url.Values{}
+		for k, v := range textFields(fields) {
+			form.Set(k, v)
+		}
+		body, contentType = strings.NewReader(form.Encode()), specs.MediaForm
+	default:
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return fmt.Errorf("mock: %w", err)
+		}
+		body, contentType = strings.NewReader(string(b)), specs.MediaJSON
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := callbackClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("mock: delivering the %s callback: %w", schema, err)
+	}
+	defer resp.Body.Close()
+	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(reply)) != cb.Success {
+		return fmt.Errorf("mock: the receiver answered the %s callback with HTTP %d %q, not %q", schema, resp.StatusCode, clipText(string(reply), 64), cb.Success)
+	}
+	return nil
+}
+
+// textFields writes fields as a form carries them.
+func textFields(fields map[string]any) map[string]string {
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case nil:
+		default:
+			b, _ := json.Marshal(v)
+			out[k] = string(b)
+		}
+	}
+	return out
+}
