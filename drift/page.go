@@ -110,7 +110,8 @@ func labelSection(l string) (section, bool) {
 		return secExample, true
 	case strings.Contains(s, "response") || strings.Contains(s, "return") || strings.Contains(s, "success"):
 		return secResponse, true
-	case strings.Contains(s, "request param") || strings.Contains(s, "body param") || s == "parameters" ||
+	case s == "body" || s == "request body" ||
+		strings.Contains(s, "request param") || strings.Contains(s, "body param") || s == "parameters" ||
 		strings.HasPrefix(s, "request parameters") || strings.HasPrefix(s, "requestparameters"):
 		return secRequest, true
 	case strings.HasSuffix(s, "parameters") || strings.HasSuffix(s, "object parameters"):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/verikit/verikit/specs"
@@ -83,7 +84,7 @@ func (appDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) 
 	body := map[string]any{}
 	switch {
 	case rp.rej != nil:
-		body[rule.CodeField] = codeValue(rule, rp.rej.code)
+		body[rule.CodeField] = codeValue(c.op, rp.rej.code)
 		body[messageField(c.op)] = rp.rej.message
 		if rule.Payload != "" {
 			body[rule.Payload] = nil
@@ -117,13 +118,47 @@ func successCode(rule specs.Success) any {
 	return v
 }
 
-// codeValue writes a result code as the rule's codes are written: text
-// where the success code is text ("0"), else a number.
-func codeValue(rule specs.Success, code int) any {
-	if len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`) {
-		return fmt.Sprint(code)
+// codeValue writes a result code as the operation's codes are written:
+// text where the success code is text ("0"), a number where it is one,
+// and, where codes are words ("success"), the word of the spec's failure
+// example.
+func codeValue(op *specs.Operation, code int) any {
+	rule := op.Success
+	if len(rule.CodeValues) == 0 || !strings.HasPrefix(rule.CodeValues[0], `"`) {
+		return code
 	}
-	return code
+	var first string
+	_ = json.Unmarshal([]byte(rule.CodeValues[0]), &first)
+	if _, err := strconv.Atoi(first); err == nil {
+		return fmt.Sprint(code) // a number written as text
+	}
+	if word := failureWord(op); word != "" {
+		return word
+	}
+	return "failed"
+}
+
+// failureWord is the code of the operation's failure example, for a
+// product whose codes are words.
+func failureWord(op *specs.Operation) string {
+	resp := op.Spec.Responses.Status(op.Success.Status)
+	if resp == nil || resp.Value == nil {
+		return ""
+	}
+	mt := resp.Value.Content.Get(specs.MediaJSON)
+	if mt == nil {
+		return ""
+	}
+	for _, name := range []string{"failure", "failed", "refused"} {
+		if ex := mt.Examples[name]; ex != nil && ex.Value != nil {
+			if m, ok := ex.Value.Value.(map[string]any); ok {
+				if w, ok := m[op.Success.CodeField].(string); ok {
+					return w
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // messageField is the first of the texts NXCloud describes a result with

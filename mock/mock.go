@@ -520,8 +520,11 @@ func exampleReply(op *specs.Operation) reply {
 		if rule.CodeField != "" && !(isMap && rule.CodeMatches(env[rule.CodeField])) {
 			continue // a failure example
 		}
-		if op.Signed() {
+		switch {
+		case op.Signed():
 			return ok(env["data"]) // the NXCloud dialect wraps data in its envelope
+		case rule.Payload != "" && !rule.Empty && isMap:
+			return ok(env[rule.Payload]) // the app dialect wraps it under the same field
 		}
 		return ok(v)
 	}

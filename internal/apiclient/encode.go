@@ -81,6 +81,9 @@ func fieldsOf(params any) (map[string]any, error) {
 	if err := dec.Decode(&fields); err != nil {
 		return nil, fmt.Errorf("the params are not an object: %w", err)
 	}
+	if fields == nil { // params that encode to null: a nil map or pointer
+		fields = map[string]any{}
+	}
 	return fields, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,19 +90,35 @@ func maskCredentials(op *specs.Operation, body []byte) []byte {
 		}
 		return []byte(v.Encode())
 	}
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
-		return body // a response that is not an object carries no pair of ours
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return body // not JSON: it carries no pair of ours
 	}
-	masked := false
-	for _, k := range []string{c.Key, c.Secret} {
-		if _, ok := m[k]; ok {
-			m[k], masked = "***", true
-		}
-	}
-	if !masked {
+	if !maskKeys(v, c.Key, c.Secret) {
 		return body
 	}
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(v)
 	return b
+}
+
+// maskKeys replaces, at any depth, the values of the named fields with
+// "***" (an answer may echo the pair back inside its result); it reports
+// whether it replaced any.
+func maskKeys(v any, keys ...string) bool {
+	masked := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if slices.Contains(keys, k) {
+				v[k], masked = "***", true
+				continue
+			}
+			masked = maskKeys(x, keys...) || masked
+		}
+	case []any:
+		for _, x := range v {
+			masked = maskKeys(x, keys...) || masked
+		}
+	}
+	return masked
 }
