@@ -359,3 +359,68 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// ExtSecret marks a property whose value is a credential (an application
+// secret key echoed back, a phone's password): nothing the SDK prints or
+// logs shows it unless the user asks.
+const ExtSecret = "x-secret"
+
+// MaskSecrets replaces in v, a decoded answer of schema s, the values of
+// the properties marked x-secret, and of the operation's key-pair fields,
+// with "***", at any depth. It reports whether it replaced any.
+func (o *Operation) MaskSecrets(v any) bool {
+	var keys []string
+	if c := o.AppCredentials; c != nil {
+		keys = []string{c.Key, c.Secret}
+	}
+	var s *openapi3.Schema
+	if ref := o.PayloadSchema(); ref != nil {
+		s = ref.Value
+	}
+	return maskSecrets(s, v, keys, 0)
+}
+
+func maskSecrets(s *openapi3.Schema, v any, keys []string, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	masked := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			var p *openapi3.Schema
+			if s != nil {
+				p = propertySchema(s, k)
+			}
+			secret := false
+			if p != nil {
+				secret, _ = p.Extensions[ExtSecret].(bool)
+			}
+			if secret || slicesContains(keys, k) {
+				if x != nil {
+					v[k], masked = "***", true
+				}
+				continue
+			}
+			masked = maskSecrets(p, x, keys, depth+1) || masked
+		}
+	case []any:
+		var items *openapi3.Schema
+		if s != nil && s.Items != nil {
+			items = s.Items.Value
+		}
+		for _, x := range v {
+			masked = maskSecrets(items, x, keys, depth+1) || masked
+		}
+	}
+	return masked
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

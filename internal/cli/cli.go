@@ -123,6 +123,7 @@ type globals struct {
 	debug       bool
 	debugBodies bool
 	errorFormat string
+	showSecrets bool
 	stderr      io.Writer
 }
 
@@ -188,6 +189,7 @@ It never contains a credential.`,
 	root.PersistentFlags().StringVar(&g.errorFormat, flagErrorFormat, errorFormatText, "how a failure is printed on stderr: text, or json for one JSON object (see verikit --help)")
 	root.PersistentFlags().IntVar(&g.maxAttempts, "max-attempts", apiclient.DefaultRetry.MaxAttempts, "attempts per call (1 = no retries); only safe retries are made")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "log each attempt (operation, status, attempt, duration) to stderr; credentials are never logged")
+	root.PersistentFlags().BoolVar(&g.showSecrets, "show-secrets", false, "print credentials an answer carries (fields the spec marks x-secret, an echoed application key pair) instead of ***")
 	root.PersistentFlags().BoolVar(&g.debugBodies, "debug-bodies", false, "like --debug, and also log bodies and the headers sent, credentials masked")
 
 	root.AddCommand(

@@ -188,11 +188,36 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 		if err != nil {
 			return failed(err)
 		}
+		out, err := printable(o, res, g.showSecrets)
+		if err != nil {
+			return failed(err)
+		}
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		return failed(enc.Encode(res))
+		return failed(enc.Encode(out))
 	}
 	return cmd
+}
+
+// printable is a result as the CLI prints it: with credentials an answer
+// carries (fields marked x-secret, an echoed application key pair)
+// replaced by "***", unless --show-secrets asks for them.
+func printable(o *specs.Operation, res any, show bool) (any, error) {
+	if show {
+		return res, nil
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // numbers print as they were
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	o.MaskSecrets(v)
+	return v, nil
 }
 
 // pathFields are the operation's path parameters, each a required flag.
