@@ -318,6 +318,7 @@ func (c *checker) view(o *specs.Operation) *opView {
 	req, types := requestSchema(o.Spec)
 	v.contentType = types
 	flatten(req, "request", v.request, c.store, &v.decls, o.FullName()+" request", 0)
+	addQuery(o, v.request)
 	flatten(responseSchema(o.Spec, "200"), "response", v.response, c.store, &v.decls, o.FullName()+" response", 0)
 	c.views[o] = v
 	return v
@@ -587,4 +588,31 @@ func docURL(d *specs.Document) string {
 	}
 	u, _ := d.OpenAPI.Servers[0].Extensions[ExtDocURL].(string)
 	return strings.TrimSuffix(u, "/")
+}
+
+// addQuery adds an operation's query parameters to its request fields,
+// and the query fields its security schemes send (an application's key
+// pair in the query of a GET): pages list both in their parameter table.
+func addQuery(o *specs.Operation, fs *fieldSet) {
+	for _, ref := range o.Spec.Parameters {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInQuery {
+			continue
+		}
+		req := p.Required
+		fs.add(Field{Name: join("request", p.Name), Type: schemaType(p.Schema, o.FullName()+" query "+p.Name), Required: &req})
+	}
+	reqs := o.Doc.OpenAPI.Security
+	if o.Spec.Security != nil {
+		reqs = *o.Spec.Security
+	}
+	for _, r := range reqs {
+		for scheme := range r {
+			ref := o.Doc.OpenAPI.Components.SecuritySchemes[scheme]
+			if ref != nil && ref.Value != nil && ref.Value.Type == "apiKey" && ref.Value.In == "query" {
+				yes := true
+				fs.add(Field{Name: join("request", ref.Value.Name), Type: "string", Required: &yes})
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"github.com/verikit/verikit/specs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -139,7 +140,7 @@ func TestDriftScenarios(t *testing.T) {
 				}
 				tc.mutate(pages)
 				dir := writePages(t, pages, shape == "text")
-				r, err := Check(Options{NXCloudDocs: dir, Catalogue: baseCatalogue(tc.extra)})
+				r, err := Check(Options{NXCloudDocs: dir, Catalogue: baseCatalogue(tc.extra), Specs: fixtureSpecs(t)})
 				require.NoError(t, err)
 				want := tc.want
 				if want == nil {
@@ -161,7 +162,7 @@ func TestStalePendingPage(t *testing.T) {
 	dir := writePages(t, pages, false)
 	c := baseCatalogue("")
 	c.Pages["ota-api-init"].Pending = "not yet specified"
-	r, err := Check(Options{NXCloudDocs: dir, Catalogue: c})
+	r, err := Check(Options{NXCloudDocs: dir, Catalogue: c, Specs: fixtureSpecs(t)})
 	require.NoError(t, err)
 	require.Len(t, r.Undeclared(), 1)
 	f := r.Undeclared()[0]
@@ -289,4 +290,17 @@ func TestCatalogue(t *testing.T) {
 	assert.Equal(t, "key-form", multi.Pages["a"].AuthOf(0))
 	assert.Equal(t, "login", multi.Pages["a"].AuthOf(1))
 	assert.Equal(t, "login", multi.Pages["a"].AuthOf(5))
+}
+
+// fixtureSpecs are the specs the fixture pages document (OTA and the
+// WhatsApp integrator): the other products have no page among them.
+func fixtureSpecs(t *testing.T) []*specs.Document {
+	t.Helper()
+	var out []*specs.Document
+	for _, name := range []string{"nxcloud/ota", "nxcloud/wa-integrator"} {
+		d, err := specs.Load(name)
+		require.NoError(t, err)
+		out = append(out, d)
+	}
+	return out
 }

@@ -35,7 +35,13 @@ func (appDialect) authenticate(s *Server, c *call) *reply {
 	fields := requestFields(c)
 	want := s.appPair(creds.Set)
 	if fields.Get(creds.Key) != want[0] || fields.Get(creds.Secret) != want[1] {
-		rp := reject(c.op, http.StatusOK, "BadAppCredentials", "application unavailable or incorrect key")
+		const msg = "application unavailable or incorrect key"
+		// An operation that names its own auth code (a product that reuses
+		// the catalogue's codes) answers with it.
+		if own := c.op.OwnKindCodes(specs.KindAuth); len(own) > 0 {
+			return &reply{rej: &rejection{status: http.StatusOK, code: own[0], message: msg}}
+		}
+		rp := reject(c.op, http.StatusOK, "BadAppCredentials", msg)
 		return &rp
 	}
 	return nil
@@ -166,7 +172,8 @@ func failureWord(op *specs.Operation) string {
 func messageField(op *specs.Operation) string {
 	if s := op.ResponseSchema(http.StatusOK); s != nil {
 		for _, f := range []string{"msg", "message", "result", "info"} {
-			if _, has := s.Properties[f]; has {
+			// A text field: some answers carry their result under info.
+			if p, has := s.Properties[f]; has && p.Value != nil && (p.Value.Type == nil || p.Value.Type.Is("string")) {
 				return f
 			}
 		}

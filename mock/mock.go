@@ -521,7 +521,7 @@ func exampleReply(op *specs.Operation) reply {
 			continue // a failure example
 		}
 		switch {
-		case op.Signed():
+		case op.Signed() && (rule.Payload != "" || rule.Empty):
 			return ok(env["data"]) // the NXCloud dialect wraps data in its envelope
 		case rule.Payload != "" && !rule.Empty && isMap:
 			return ok(env[rule.Payload]) // the app dialect wraps it under the same field

@@ -81,6 +81,11 @@ func (nxcloudDialect) invalid(c *call, _ bool, problems []string) reply {
 // write sends the envelope. The message key (msg or message) differs by
 // product; the spec's 200 schema says which.
 func (nxcloudDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) {
+	if rule := c.op.Success; rule.Payload == "" && !rule.Empty {
+		// A signed operation whose answer is flat (SMS v2): written by its
+		// x-success, as the unsigned products' are.
+		return appDialect{}.write(w, c, rp)
+	}
 	env := map[string]any{"code": 0, "data": rp.data}
 	msg := "Request successful"
 	if rp.rej != nil {

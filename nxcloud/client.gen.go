@@ -3,7 +3,14 @@
 package nxcloud
 
 import (
+	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/email"
+	"github.com/verikit/verikit/gen/nxcloud/flashcall"
+	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/internal/apiclient"
 )
@@ -12,19 +19,40 @@ import (
 // and options given to NewClient. A product's spec is parsed when the
 // product is first called, so unused products cost nothing.
 type Client struct {
+	// Balance is NXCloud account balance (specs/nxcloud/balance.yaml).
+	Balance *balance.Client
+	// Email is NXCloud e-mail verification codes (specs/nxcloud/email.yaml).
+	Email *email.Client
+	// Flashcall is NXCloud flash call (specs/nxcloud/flashcall.yaml).
+	Flashcall *flashcall.Client
+	// Numbercheck is NXCloud number check (specs/nxcloud/numbercheck.yaml).
+	Numbercheck *numbercheck.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
+	SMS *sms.Client
+	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
+	SMSv2 *smsv2.Client
+	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
+	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{}
+var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		OTA:      ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
-		WhatsApp: waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
+		Flashcall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
+		Numbercheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
+		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
+		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
 	}
 }

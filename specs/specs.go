@@ -67,6 +67,10 @@ const (
 	KindAuth            ErrorKind = "auth"
 	KindTooFrequent     ErrorKind = "too_frequent"
 	KindAlreadyVerified ErrorKind = "already_verified"
+	// KindNone, in an operation's x-error-kinds, takes a code's kind from
+	// the catalogue away for that operation (where a product reuses a code
+	// with another meaning).
+	KindNone ErrorKind = "none"
 )
 
 // Document is one loaded spec.
@@ -121,6 +125,20 @@ func (o *Operation) ErrorKind(code int) ErrorKind {
 		return k
 	}
 	return o.Doc.kinds[code]
+}
+
+// OwnKindCodes lists, sorted, the codes the operation's own x-error-kinds
+// gives kind k (not the catalogue's): a product that reuses codes names
+// per operation which one means, say, a wrong key pair.
+func (o *Operation) OwnKindCodes(k ErrorKind) []int {
+	var out []int
+	for code, kind := range o.kinds {
+		if kind == k {
+			out = append(out, code)
+		}
+	}
+	sort.Ints(out)
+	return out
 }
 
 // FullName names the operation for messages: "nxcloud/ota init".
@@ -431,8 +449,10 @@ func parseKinds(ext map[string]any, into map[int]ErrorKind) error {
 	for kind, codes := range groups {
 		switch k := ErrorKind(kind); k {
 		case KindAuth, KindTooFrequent, KindAlreadyVerified:
+		case KindNone: // an operation's own: the catalogue's kind does not hold here
+			kind = ""
 		default:
-			return fmt.Errorf("%s: unknown kind %q (want %s, %s or %s)", ExtErrorKinds, kind, KindAuth, KindTooFrequent, KindAlreadyVerified)
+			return fmt.Errorf("%s: unknown kind %q (want %s, %s, %s or %s)", ExtErrorKinds, kind, KindAuth, KindTooFrequent, KindAlreadyVerified, KindNone)
 		}
 		list, ok := codes.([]any)
 		if !ok {

@@ -327,8 +327,30 @@ func (s *Service) final(op *specs.Operation, o outcome, attempts int) error {
 		Operation:      op.FullName(),
 		Attempts:       attempts,
 		OutcomeUnknown: o.reached && op.Retry != specs.Safe,
-		Err:            o.err,
+		Err:            redactURL(op, o.err),
 	}
+}
+
+// redactURL masks an application's key pair in the query of the URL that
+// net/http quotes in a transport error, so that the error can be logged.
+func redactURL(op *specs.Operation, err error) error {
+	c := op.AppCredentials
+	var ue *url.Error
+	if c == nil || !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return &url.Error{Op: ue.Op, URL: "(a URL that does not parse)", Err: ue.Err}
+	}
+	q := u.Query()
+	for _, k := range []string{c.Key, c.Secret} {
+		if q.Has(k) {
+			q.Set(k, "***")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
 
 // errTooLarge marks a response over the size cap: the server answered, so

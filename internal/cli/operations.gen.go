@@ -6,18 +6,37 @@ import (
 	"context"
 
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/email"
+	"github.com/verikit/verikit/gen/nxcloud/flashcall"
+	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 )
 
 // appCredentialVars are the environment variables each application key
 // pair (x-app-credentials) comes from.
-var appCredentialVars = []credentialVars{}
+var appCredentialVars = []credentialVars{
+	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
+	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
+	{vendor: "nxcloud", set: "sms", keyVar: "NXCLOUD_SMS_APPKEY", secretVar: "NXCLOUD_SMS_SECRET"},
+	{vendor: "nxcloud", set: "voice", keyVar: "NXCLOUD_VOICE_APPKEY", secretVar: "NXCLOUD_VOICE_SECRET"},
+}
 
 // products lists every spec's command, below its vendor's.
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
+	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
+	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
+	{vendor: "nxcloud", command: "flashcall", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
+	{vendor: "nxcloud", command: "numbercheck", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
+	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
+	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
+	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice verification codes"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
 }
 
@@ -82,6 +101,86 @@ var operations = []operation{
 			res, err := c.engagelab.OTP.Verify(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "balance", spec: "nxcloud/balance", id: "get", command: "get", summary: "Read the account's balance", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p balance.GetParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Balance.Get(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "email", spec: "nxcloud/email", id: "listRecords", command: "list-records", summary: "List the e-mails sent, with their delivery results", credentials: "email",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p email.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Email.ListRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "email", spec: "nxcloud/email", id: "send", command: "send", summary: "Send a verification code by e-mail", credentials: "email",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p email.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Email.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "getRecord", command: "get-record", summary: "Read the record of one flash call", credentials: "flashcall",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p flashcall.GetRecordParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Flashcall.GetRecord(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "listRecords", command: "list-records", summary: "List the flash calls of a time range", credentials: "flashcall",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p flashcall.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Flashcall.ListRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "reportConversion", command: "report-conversion", summary: "Report whether the user entered the code",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p flashcall.ReportConversionParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.Flashcall.ReportConversion(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "send", command: "send", summary: "Ring a number with a flash call", credentials: "flashcall",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p flashcall.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Flashcall.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "numbercheck", spec: "nxcloud/numbercheck", id: "check", command: "check", summary: "Submit numbers for a check",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p numbercheck.CheckParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Numbercheck.Check(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "numbercheck", spec: "nxcloud/numbercheck", id: "listRecords", command: "list-records", summary: "Read check results, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p numbercheck.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Numbercheck.ListRecords(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "ota", spec: "nxcloud/ota", id: "init", command: "init", summary: "Start a one-tap login for a phone number",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p ota.InitParams
@@ -98,6 +197,77 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.OTA.Verify(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sms.GetRecordParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SMS.GetRecord(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getReport", command: "get-report", summary: "Read the statement of a date range", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sms.GetReportParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SMS.GetReport(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "listRecords", command: "list-records", summary: "List the messages of a day, a page at a time", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sms.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SMS.ListRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "reportConversion", command: "report-conversion", summary: "Report that a message's code was used",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sms.ReportConversionParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SMS.ReportConversion(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "send", command: "send", summary: "Send a text message", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sms.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SMS.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sms-v2", spec: "nxcloud/sms-v2", id: "send", command: "send", summary: "Send a text message (signed)",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p smsv2.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SMSv2.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "reportConversion", command: "report-conversion", summary: "Report whether a call's code was used",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.ReportConversionParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.ReportConversion(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "send", command: "send", summary: "Call a number and read out a verification code", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.Send(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "wa", spec: "nxcloud/wa-integrator", id: "checkCode", command: "check-code", summary: "Confirm a phone number with the code WhatsApp sent to it",

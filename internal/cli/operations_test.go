@@ -429,6 +429,8 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 			}
 			var printed any
 			require.NoError(t, json.Unmarshal(f.stdout.Bytes(), &printed), f.stdout.String())
+			want = roundTrip(t, want)
+			o.MaskSecrets(want) // credentials an answer carries print as ***
 			assert.Equal(t, withoutZeros(want), withoutZeros(printed))
 		})
 	}
