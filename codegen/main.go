@@ -163,7 +163,9 @@ func generateProduct(d *specs.Document) (*product, error) {
 		return nil, err
 	}
 	for _, cb := range cbs {
-		base := strings.TrimSuffix(cb.Name, "Callback")
+		// SMS + DeliveryReceiptCallback → SMSDeliveryReceiptHandler; the
+		// product's name is not said twice (NumberCheckHandler).
+		base := strings.TrimPrefix(strings.TrimSuffix(cb.Name, "Callback"), d.SDK.Field)
 		p.Callbacks = append(p.Callbacks, callbackDef{
 			Schema: cb.Name, Type: codegen.SchemaNameToTypeName(cb.Name),
 			Handler: d.SDK.Field + base + "Handler", In: strings.Join(cb.In, ", "),

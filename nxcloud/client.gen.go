@@ -23,10 +23,10 @@ type Client struct {
 	Balance *balance.Client
 	// Email is NXCloud e-mail verification codes (specs/nxcloud/email.yaml).
 	Email *email.Client
-	// Flashcall is NXCloud flash call (specs/nxcloud/flashcall.yaml).
-	Flashcall *flashcall.Client
-	// Numbercheck is NXCloud number check (specs/nxcloud/numbercheck.yaml).
-	Numbercheck *numbercheck.Client
+	// FlashCall is NXCloud flash call (specs/nxcloud/flashcall.yaml).
+	FlashCall *flashcall.Client
+	// NumberCheck is NXCloud number check (specs/nxcloud/numbercheck.yaml).
+	NumberCheck *numbercheck.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
@@ -47,8 +47,8 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
-		Flashcall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
-		Numbercheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
+		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),

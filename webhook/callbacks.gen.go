@@ -5,14 +5,23 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
 
-// NumbercheckNumberCheckHandler receives the NumberCheckCallback callbacks of NXCloud number check
+// EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes
+// (specs/nxcloud/email.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) *Callback[email.ReceiptCallback] {
+	return &Callback[email.ReceiptCallback]{Spec: "nxcloud/email", Schema: "ReceiptCallback", Handle: fn}
+}
+
+// NumberCheckHandler receives the NumberCheckCallback callbacks of NXCloud number check
 // (specs/nxcloud/numbercheck.yaml), their fields in the json: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
-func NumbercheckNumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
+func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
 }
 
@@ -21,4 +30,11 @@ func NumbercheckNumberCheckHandler(fn func(context.Context, numbercheck.NumberCh
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func SMSDeliveryReceiptHandler(fn func(context.Context, sms.DeliveryReceiptCallback) error) *Callback[sms.DeliveryReceiptCallback] {
 	return &Callback[sms.DeliveryReceiptCallback]{Spec: "nxcloud/sms", Schema: "DeliveryReceiptCallback", Handle: fn}
+}
+
+// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice verification codes
+// (specs/nxcloud/voice.yaml), their fields in the query, form: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func VoiceReceiptHandler(fn func(context.Context, voice.ReceiptCallback) error) *Callback[voice.ReceiptCallback] {
+	return &Callback[voice.ReceiptCallback]{Spec: "nxcloud/voice", Schema: "ReceiptCallback", Handle: fn}
 }

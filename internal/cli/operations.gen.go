@@ -31,8 +31,8 @@ var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
-	{vendor: "nxcloud", command: "flashcall", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
-	{vendor: "nxcloud", command: "numbercheck", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
+	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
+	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
@@ -128,57 +128,57 @@ var operations = []operation{
 			res, err := c.nxcloud.Email.Send(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "getRecord", command: "get-record", summary: "Read the record of one flash call", credentials: "flashcall",
+	{vendor: "nxcloud", product: "flash-call", spec: "nxcloud/flashcall", id: "getRecord", command: "get-record", summary: "Read the record of one flash call", credentials: "flashcall",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p flashcall.GetRecordParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			res, err := c.nxcloud.Flashcall.GetRecord(ctx, p)
+			res, err := c.nxcloud.FlashCall.GetRecord(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "listRecords", command: "list-records", summary: "List the flash calls of a time range", credentials: "flashcall",
+	{vendor: "nxcloud", product: "flash-call", spec: "nxcloud/flashcall", id: "listRecords", command: "list-records", summary: "List the flash calls of a time range", credentials: "flashcall",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p flashcall.ListRecordsParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			res, err := c.nxcloud.Flashcall.ListRecords(ctx, p)
+			res, err := c.nxcloud.FlashCall.ListRecords(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "reportConversion", command: "report-conversion", summary: "Report whether the user entered the code",
+	{vendor: "nxcloud", product: "flash-call", spec: "nxcloud/flashcall", id: "reportConversion", command: "report-conversion", summary: "Report whether the user entered the code",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p flashcall.ReportConversionParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			return done, c.nxcloud.Flashcall.ReportConversion(ctx, p)
+			return done, c.nxcloud.FlashCall.ReportConversion(ctx, p)
 		}},
-	{vendor: "nxcloud", product: "flashcall", spec: "nxcloud/flashcall", id: "send", command: "send", summary: "Ring a number with a flash call", credentials: "flashcall",
+	{vendor: "nxcloud", product: "flash-call", spec: "nxcloud/flashcall", id: "send", command: "send", summary: "Ring a number with a flash call", credentials: "flashcall",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p flashcall.SendParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			res, err := c.nxcloud.Flashcall.Send(ctx, p)
+			res, err := c.nxcloud.FlashCall.Send(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "numbercheck", spec: "nxcloud/numbercheck", id: "check", command: "check", summary: "Submit numbers for a check",
+	{vendor: "nxcloud", product: "number-check", spec: "nxcloud/numbercheck", id: "check", command: "check", summary: "Submit numbers for a check",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p numbercheck.CheckParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			res, err := c.nxcloud.Numbercheck.Check(ctx, p)
+			res, err := c.nxcloud.NumberCheck.Check(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "numbercheck", spec: "nxcloud/numbercheck", id: "listRecords", command: "list-records", summary: "Read check results, a page at a time",
+	{vendor: "nxcloud", product: "number-check", spec: "nxcloud/numbercheck", id: "listRecords", command: "list-records", summary: "Read check results, a page at a time",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p numbercheck.ListRecordsParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			res, err := c.nxcloud.Numbercheck.ListRecords(ctx, p)
+			res, err := c.nxcloud.NumberCheck.ListRecords(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "ota", spec: "nxcloud/ota", id: "init", command: "init", summary: "Start a one-tap login for a phone number",

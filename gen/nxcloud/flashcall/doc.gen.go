@@ -42,7 +42,7 @@
 // The documentation gives `http://` URLs; the SDK uses HTTPS and leaves
 // plain HTTP to an explicit base URL.
 //
-// Get a flashcall.Client as the Flashcall field of nxcloud.NewClient's client,
+// Get a flashcall.Client as the FlashCall field of nxcloud.NewClient's client,
 // which adds the credentials. Each method takes a context, the typed params
 // and per-call options (package option), and returns the typed result or an
 // error from package apierror.
