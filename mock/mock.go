@@ -105,6 +105,9 @@ type Server struct {
 	// Each family below keeps its own lock.
 	wa  *waState  // WhatsApp integrator registration (whatsapp.go)
 	otp *otpState // EngageLab OTP messages and templates (otp.go)
+
+	smsOnce     sync.Once
+	smsMessages *smsState // NXCloud SMS messages (sms.go)
 }
 
 // New returns a Server for every embedded spec.

@@ -16,6 +16,7 @@ import (
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
@@ -75,7 +76,8 @@ func runDemo(ctx context.Context, env Env) error {
 	base := "http://" + l.Addr().String()
 	fmt.Fprintf(env.Stderr, "verikit demo: mock NXCloud and EngageLab serving on %s (in-process, no network)\n\n", base)
 
-	nx, err := nxcloud.NewClient(mock.DefaultAccessKey, mock.DefaultAccessSecret, option.WithBaseURL(base))
+	nx, err := nxcloud.NewClient(mock.DefaultAccessKey, mock.DefaultAccessSecret, option.WithBaseURL(base),
+		option.WithAppCredentials("sms", "mock-sms-appkey", "mock-sms-secret"))
 	if err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ func runDemo(ctx context.Context, env Env) error {
 
 	const appkey, phone, waPhone, recipient = "pem28kje", "8615800001795", "8618500000099", "+8613800138000"
 	const templateID = "demo-login"
-	var requestID, waAppKey, messageID string
+	var requestID, waAppKey, messageID, smsID string
 
 	steps := []demoStep{
 		// NXCloud one-tap login, then its result callback.
@@ -167,6 +169,35 @@ func runDemo(ctx context.Context, env Env) error {
 		{what: "nxcloud ota verify (unknown requestId)", wantErr: true, run: func(ctx context.Context) (string, error) {
 			_, err := nx.OTA.Verify(ctx, ota.VerifyParams{Appkey: appkey, RequestID: "00000000000000000000000000000000"})
 			return "", err
+		}},
+		// NXCloud SMS: the application's key pair instead of a signature, a
+		// record, the delivery receipt, and the conversion report (once).
+		{what: "nxcloud sms send (form, app key pair)", run: func(ctx context.Context) (string, error) {
+			res, err := nx.SMS.Send(ctx, sms.SendParams{Phone: "8615088888888", Content: "Your code is 398512"})
+			if err != nil {
+				return "", err
+			}
+			smsID = res.Messageid
+			return "messageid=" + res.Messageid, nil
+		}},
+		{what: "nxcloud sms get-record", run: func(ctx context.Context) (string, error) {
+			rec, err := nx.SMS.GetRecord(ctx, sms.GetRecordParams{Date: time.Now().Format("20060102"), Messageid: smsID})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%s to %s: %s", rec.Row.Msgid, rec.Row.Phone, rec.Row.DrStatus), nil
+		}},
+		{what: "nxcloud sms delivery receipt -> webhook", run: func(ctx context.Context) (string, error) {
+			if err := m.SendSMSReceipt(ctx, hooks.url+"/sms-dr", smsID); err != nil {
+				return "", err
+			}
+			return hooks.last(), nil
+		}},
+		{what: "nxcloud sms report-conversion (plain text)", run: func(ctx context.Context) (string, error) {
+			return "accepted", nx.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: smsID, Status: "10"})
+		}},
+		{what: "nxcloud sms report-conversion (again)", wantErr: true, run: func(ctx context.Context) (string, error) {
+			return "", nx.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: smsID, Status: "10"})
 		}},
 		// EngageLab: a template, a code sent and verified, the status callback.
 		{what: "engagelab otp create-template", run: func(ctx context.Context) (string, error) {
@@ -317,6 +348,10 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 		h.record(fmt.Sprintf("requestId=%s status=%s drTime=%q", ev.RequestID, ev.Status, ev.DrTime))
 		return nil
 	}))
+	mux.Handle("/sms-dr", webhook.SMSDeliveryReceiptHandler(func(_ context.Context, r sms.DeliveryReceiptCallback) error {
+		h.record(fmt.Sprintf("messageid=%s result=%s (the generated receiver)", r.Messageid, r.Result))
+		return nil
+	}))
 	mux.Handle("/engagelab", &webhook.EngageLab{
 		Secret:   demoCallbackSecret,
 		Username: "demo",
@@ -344,8 +379,11 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 // describeErr shows the typed error a caller would get.
 func describeErr(err error) string {
 	var ae *apierror.Error
-	if errors.As(err, &ae) {
+	if errors.As(err, &ae) && ae.HasCode {
 		return fmt.Sprintf("*apierror.Error{HTTP %d, code %d, %q}", ae.StatusCode, ae.Code, ae.Message)
+	}
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("*apierror.Error{HTTP %d, %s, body %q}", ae.StatusCode, ae.Reason, ae.Body)
 	}
 	return err.Error()
 }

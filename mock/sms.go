@@ -1,0 +1,106 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// smsHandlers are the SMS product's stateful operations: a send keeps one
+// record per recipient, which getRecord returns and a delivery receipt
+// (SendSMSReceipt) reports; a conversion is accepted once per message. A
+// message the mock did not send is answered with the spec's example.
+var smsHandlers = map[string]func(*Server, *call) reply{
+	"nxcloud/sms send":             smsSend,
+	"nxcloud/sms getRecord":        smsGetRecord,
+	"nxcloud/sms reportConversion": smsReportConversion,
+}
+
+// smsRecord is one sent message.
+type smsRecord struct {
+	id, phone, content, ext string
+	sent                    time.Time
+	converted               bool
+}
+
+// smsState is the SMS messages the mock has sent.
+type smsState struct {
+	mu       sync.Mutex
+	messages map[string]*smsRecord
+}
+
+func (s *Server) sms() *smsState {
+	s.smsOnce.Do(func() { s.smsMessages = &smsState{messages: map[string]*smsRecord{}} })
+	return s.smsMessages
+}
+
+func smsSend(s *Server, c *call) reply {
+	st := s.sms()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var first string
+	for _, phone := range strings.Split(c.str("phone"), ",") {
+		id := newID()
+		if first == "" {
+			first = id
+		}
+		st.messages[id] = &smsRecord{id: id, phone: strings.TrimSpace(phone), content: c.str("content"), ext: c.str("ext"), sent: s.cfg.Now()}
+	}
+	return ok(map[string]any{"result": "Request succeeded", "messageid": first})
+}
+
+func smsGetRecord(s *Server, c *call) reply {
+	st := s.sms()
+	st.mu.Lock()
+	m, found := st.messages[c.str("messageid")]
+	st.mu.Unlock()
+	if !found {
+		return exampleReply(c.op) // a message the mock did not send: the spec's example
+	}
+	return ok(map[string]any{"row": map[string]any{
+		"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
+		"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
+	}})
+}
+
+func smsReportConversion(s *Server, c *call) reply {
+	st := s.sms()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m, found := st.messages[c.str("messageid")]
+	switch {
+	case !found:
+		return exampleReply(c.op) // a message the mock did not send: the spec's example
+	case m.converted:
+		return reject(c.op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
+	}
+	m.converted = true
+	return ok(nil)
+}
+
+// SendSMSReceipt delivers the delivery receipt of a message the mock sent
+// (status "2", DELIVRD) to target, as NXCloud pushes it (the SMS spec's
+// DeliveryReceiptCallback), and returns an error unless the receiver
+// answered "success".
+func (s *Server) SendSMSReceipt(ctx context.Context, target, messageID string) error {
+	st := s.sms()
+	st.mu.Lock()
+	m, found := st.messages[messageID]
+	st.mu.Unlock()
+	if !found {
+		return fmt.Errorf("mock: no SMS message %q was sent", messageID)
+	}
+	now := s.cfg.Now()
+	fields := map[string]any{
+		"phone": m.phone, "status": "2", "result": "DELIVRD", "messageid": m.id,
+		"drtime": now.Format(time.DateTime), "sendtime": m.sent.Format(time.DateTime),
+		"currency": "USD", "price": "0.0090", "rate": "1", "size": "1",
+	}
+	if m.ext != "" {
+		fields["ext"] = m.ext
+	}
+	return s.SendCallback(ctx, target, "nxcloud/sms", "DeliveryReceiptCallback", fields)
+}

@@ -1,0 +1,59 @@
+package mock_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/nxcloud"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/webhook"
+)
+
+// The SMS flow against the mock, through the typed client: a send makes a
+// record that getRecord returns, its conversion is accepted once, and the
+// mock delivers its receipt to the generated receiver.
+func TestSMSFlow(t *testing.T) {
+	m := mock.Start(t)
+	c, err := nxcloud.NewClient("", "", option.WithBaseURL(m.URL),
+		option.WithAppCredentials("sms", "mock-sms-appkey", "mock-sms-secret"))
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	sent, err := c.SMS.Send(ctx, sms.SendParams{Phone: "8615088888888", Content: "Your code is 398512", Ext: "order-1"})
+	require.NoError(t, err)
+	require.NotEmpty(t, sent.Messageid)
+
+	rec, err := c.SMS.GetRecord(ctx, sms.GetRecordParams{Date: time.Now().Format("20060102"), Messageid: sent.Messageid})
+	require.NoError(t, err)
+	assert.Equal(t, sent.Messageid, rec.Row.Msgid)
+	assert.Equal(t, "8615088888888", rec.Row.Phone)
+	assert.Equal(t, "Your code is 398512", rec.Row.Body)
+
+	require.NoError(t, c.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: sent.Messageid, Status: "10"}))
+	err = c.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: sent.Messageid, Status: "10"})
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae, "a conversion is accepted once per message")
+	assert.Contains(t, ae.Reason, "not success")
+
+	var got []sms.DeliveryReceiptCallback
+	srv := httptest.NewServer(webhook.SMSDeliveryReceiptHandler(func(_ context.Context, r sms.DeliveryReceiptCallback) error {
+		got = append(got, r)
+		return nil
+	}))
+	defer srv.Close()
+	require.NoError(t, m.SendSMSReceipt(ctx, srv.URL+"/sms-dr", sent.Messageid))
+	require.Len(t, got, 1)
+	assert.Equal(t, sent.Messageid, got[0].Messageid)
+	assert.Equal(t, "8615088888888", got[0].Phone)
+	assert.Equal(t, "order-1", got[0].Ext, "ext comes back as it was sent")
+
+	assert.Error(t, m.SendSMSReceipt(ctx, srv.URL+"/sms-dr", "never-sent"))
+}
