@@ -105,6 +105,8 @@ type product struct {
 	CredentialSets []string
 	// Callbacks are its x-callback schemas, each with a receiver in webhook.
 	Callbacks []callbackDef
+	// HasPages is set when an operation has an x-pages iterator.
+	HasPages bool
 }
 
 // callbackDef is one x-callback schema, as the webhook template sees it.
@@ -122,6 +124,9 @@ type operation struct {
 	Params                    string // Go type of the request, "" for none
 	Result                    string // Go type of the payload, "" for none
 	ResultIsSlice             bool
+	// PageField and TotalPagesField are the Go fields x-pages names, for
+	// the <Name>Pages iterator; "" without one.
+	PageField, TotalPagesField string
 }
 
 type pathParam struct{ Name, Go string }
@@ -153,6 +158,7 @@ func generateProduct(d *specs.Document) (*product, error) {
 			return nil, fmt.Errorf("%s: %w", o.ID, err)
 		}
 		p.Ops = append(p.Ops, op)
+		p.HasPages = p.HasPages || op.PageField != ""
 		if op.CredentialSet != "" && !slices.Contains(p.CredentialSets, op.CredentialSet) {
 			p.CredentialSets = append(p.CredentialSets, op.CredentialSet)
 		}
@@ -276,6 +282,16 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 		op.Result, op.ResultIsSlice = name, slice
 	} else if ref == nil && !o.Success.Empty {
 		return nil, fmt.Errorf("no success payload schema; declare x-success payload: null if the success carries nothing")
+	}
+	pages, err := o.PagesOf()
+	if err != nil {
+		return nil, err
+	}
+	if pages != nil {
+		if op.Params == "" || op.Result == "" || op.ResultIsSlice {
+			return nil, fmt.Errorf("x-pages needs params and an object result")
+		}
+		op.PageField, op.TotalPagesField = codegen.SchemaNameToTypeName(pages.Page), codegen.SchemaNameToTypeName(pages.TotalPages)
 	}
 	op.Doc = comment(operationDoc(d, o, op))
 	return op, nil

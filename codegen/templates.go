@@ -13,6 +13,9 @@ var clientTmpl = template.Must(template.New("client").Funcs(funcs).Parse(header 
 
 import (
 	"context"
+{{- if .HasPages}}
+	"iter"
+{{- end}}
 
 	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/option"
@@ -40,7 +43,33 @@ func New(s *apiclient.Service) *Client { return &Client{s: s} }
 	return c.s.Call(ctx, {{quote .ID}}, {{$path}}, {{if .Params}}&params{{else}}nil{{end}}, nil, opts)
 {{- end}}
 }
-{{end}}`))
+{{if .PageField}}
+// {{.Name}}Pages walks the pages of {{.Name}}, from params.{{.PageField}} (1 when
+// zero) to the last one its answers count ({{.TotalPagesField}}), one call per
+// page. It stops at the first error, which it yields, and when ctx is done.
+func (c *Client) {{.Name}}Pages(ctx context.Context, params {{.Params}}, opts ...option.RequestOption) iter.Seq2[*{{.Result}}, error] {
+	return func(yield func(*{{.Result}}, error) bool) {
+		if params.{{.PageField}} == 0 {
+			params.{{.PageField}} = 1
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			res, err := c.{{.Name}}(ctx, params, opts...)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(res, nil) || int64(res.{{.TotalPagesField}}) <= int64(params.{{.PageField}}) {
+				return
+			}
+			params.{{.PageField}}++
+		}
+	}
+}
+{{end}}{{end}}`))
 
 var vendorTmpl = template.Must(template.New("vendor").Funcs(funcs).Parse(header + `package {{.Vendor}}
 

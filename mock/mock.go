@@ -108,6 +108,8 @@ type Server struct {
 
 	smsOnce     sync.Once
 	smsMessages *smsState // NXCloud SMS messages (sms.go)
+	numberOnce  sync.Once
+	numberState *numberCheckState // NXCloud number checks (numbercheck.go)
 }
 
 // New returns a Server for every embedded spec.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
@@ -56,4 +57,43 @@ func TestSMSFlow(t *testing.T) {
 	assert.Equal(t, "order-1", got[0].Ext, "ext comes back as it was sent")
 
 	assert.Error(t, m.SendSMSReceipt(ctx, srv.URL+"/sms-dr", "never-sent"))
+}
+
+// Number check against the mock: a check's results come back a page at a
+// time through the generated iterator, and each number's result callback
+// reaches the generated receiver.
+func TestNumberCheckFlow(t *testing.T) {
+	m := mock.Start(t)
+	c, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, option.WithBaseURL(m.URL))
+	require.NoError(t, err)
+	ctx := context.Background()
+	sub, err := c.NumberCheck.Check(ctx, numbercheck.CheckParams{Phone: "2348000012345,2348000012346,2348000012347", Appkey: "a1b2c3d4"})
+	require.NoError(t, err)
+
+	var phones []string
+	pages := 0
+	for page, err := range c.NumberCheck.ListRecordsPages(ctx, numbercheck.ListRecordsParams{Date: time.Now().Format(time.DateOnly), MessageID: sub.MessageID, PageSize: 2}) {
+		require.NoError(t, err)
+		pages++
+		for _, r := range page.Result {
+			phones = append(phones, r.Phone)
+		}
+	}
+	assert.Equal(t, 2, pages, "3 results, 2 a page")
+	assert.Equal(t, []string{"2348000012345", "2348000012346", "2348000012347"}, phones)
+
+	stopped, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, err := range c.NumberCheck.ListRecordsPages(stopped, numbercheck.ListRecordsParams{Date: time.Now().Format(time.DateOnly), MessageID: sub.MessageID}) {
+		assert.ErrorIs(t, err, context.Canceled, "a done context ends the walk")
+	}
+
+	var got []numbercheck.NumberCheckCallback
+	srv := httptest.NewServer(webhook.NumberCheckHandler(func(_ context.Context, r numbercheck.NumberCheckCallback) error {
+		got = append(got, r)
+		return nil
+	}))
+	defer srv.Close()
+	require.NoError(t, m.SendNumberCheckResult(ctx, srv.URL, sub.MessageID))
+	assert.Len(t, got, 3)
 }

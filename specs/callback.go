@@ -105,3 +105,36 @@ func parseCallback(d *Document, name string, s *openapi3.Schema, raw any) (*Call
 	}
 	return c, nil
 }
+
+// ExtPages says that an operation reads one page of a list, and how to
+// walk them: `{page: page, total-pages: totalPage}` names the params'
+// page number and the result's count of pages. codegen then gives the
+// operation a <Method>Pages iterator.
+const ExtPages = "x-pages"
+
+// Pages is an operation's ExtPages.
+type Pages struct{ Page, TotalPages string }
+
+// PagesOf reads the operation's x-pages; nil when it has none.
+func (o *Operation) PagesOf() (*Pages, error) {
+	raw, ok := o.Spec.Extensions[ExtPages]
+	if !ok {
+		return nil, nil
+	}
+	m, _ := raw.(map[string]any)
+	p := &Pages{}
+	p.Page, _ = m["page"].(string)
+	p.TotalPages, _ = m["total-pages"].(string)
+	if p.Page == "" || p.TotalPages == "" || len(m) != 2 {
+		return nil, fmt.Errorf("%s %s must be {page: <params field>, total-pages: <result field>}", o.FullName(), ExtPages)
+	}
+	params := o.ParamsSchema()
+	if params == nil || params.Value == nil || propertySchema(params.Value, p.Page) == nil {
+		return nil, fmt.Errorf("%s %s: the params have no field %q", o.FullName(), ExtPages, p.Page)
+	}
+	result := o.PayloadSchema()
+	if result == nil || result.Value == nil || propertySchema(result.Value, p.TotalPages) == nil {
+		return nil, fmt.Errorf("%s %s: the result has no field %q", o.FullName(), ExtPages, p.TotalPages)
+	}
+	return p, nil
+}

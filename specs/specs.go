@@ -320,6 +320,9 @@ func parse(name string, raw []byte) (*Document, error) {
 				return nil, fmt.Errorf("specs: %s: %s %s: %w", name, method, p, err)
 			}
 			o.cacheLookups()
+			if _, err := o.PagesOf(); err != nil {
+				return nil, fmt.Errorf("specs: %s: %w", name, err)
+			}
 			if d.byID[o.ID] != nil {
 				return nil, fmt.Errorf("specs: %s: operationId %q is used twice", name, o.ID)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
@@ -98,7 +99,7 @@ func runDemo(ctx context.Context, env Env) error {
 
 	const appkey, phone, waPhone, recipient = "pem28kje", "8615800001795", "8618500000099", "+8613800138000"
 	const templateID = "demo-login"
-	var requestID, waAppKey, messageID, smsID string
+	var requestID, waAppKey, messageID, smsID, checkID string
 
 	steps := []demoStep{
 		// NXCloud one-tap login, then its result callback.
@@ -198,6 +199,32 @@ func runDemo(ctx context.Context, env Env) error {
 		}},
 		{what: "nxcloud sms report-conversion (again)", wantErr: true, run: func(ctx context.Context) (string, error) {
 			return "", nx.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: smsID, Status: "10"})
+		}},
+		// NXCloud number check: signed, paginated, and its result callback.
+		{what: "nxcloud number-check check", run: func(ctx context.Context) (string, error) {
+			res, err := nx.NumberCheck.Check(ctx, numbercheck.CheckParams{Phone: "2348000012345,2348000012346,2348000012347", Appkey: "a1b2c3d4"})
+			if err != nil {
+				return "", err
+			}
+			checkID = res.MessageID
+			return "messageId=" + res.MessageID, nil
+		}},
+		{what: "nxcloud number-check list-records (all pages)", run: func(ctx context.Context) (string, error) {
+			n, pages := 0, 0
+			for page, err := range nx.NumberCheck.ListRecordsPages(ctx, numbercheck.ListRecordsParams{Date: time.Now().Format(time.DateOnly), MessageID: checkID, PageSize: 2}) {
+				if err != nil {
+					return "", err
+				}
+				pages++
+				n += len(page.Result)
+			}
+			return fmt.Sprintf("%d results on %d pages", n, pages), nil
+		}},
+		{what: "nxcloud number-check results -> webhook", run: func(ctx context.Context) (string, error) {
+			if err := m.SendNumberCheckResult(ctx, hooks.url+"/number-check", checkID); err != nil {
+				return "", err
+			}
+			return hooks.last(), nil
 		}},
 		// EngageLab: a template, a code sent and verified, the status callback.
 		{what: "engagelab otp create-template", run: func(ctx context.Context) (string, error) {
@@ -350,6 +377,10 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 	}))
 	mux.Handle("/sms-dr", webhook.SMSDeliveryReceiptHandler(func(_ context.Context, r sms.DeliveryReceiptCallback) error {
 		h.record(fmt.Sprintf("messageid=%s result=%s (the generated receiver)", r.Messageid, r.Result))
+		return nil
+	}))
+	mux.Handle("/number-check", webhook.NumberCheckHandler(func(_ context.Context, r numbercheck.NumberCheckCallback) error {
+		h.record(fmt.Sprintf("the result of %s (the generated receiver)", r.Phone))
 		return nil
 	}))
 	mux.Handle("/engagelab", &webhook.EngageLab{

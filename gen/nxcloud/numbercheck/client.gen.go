@@ -4,6 +4,7 @@ package numbercheck
 
 import (
 	"context"
+	"iter"
 
 	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/option"
@@ -84,4 +85,30 @@ func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ListRecordsPages walks the pages of ListRecords, from params.Page (1 when
+// zero) to the last one its answers count (TotalPage), one call per
+// page. It stops at the first error, which it yields, and when ctx is done.
+func (c *Client) ListRecordsPages(ctx context.Context, params ListRecordsParams, opts ...option.RequestOption) iter.Seq2[*ListRecordsResult, error] {
+	return func(yield func(*ListRecordsResult, error) bool) {
+		if params.Page == 0 {
+			params.Page = 1
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			res, err := c.ListRecords(ctx, params, opts...)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(res, nil) || int64(res.TotalPage) <= int64(params.Page) {
+				return
+			}
+			params.Page++
+		}
+	}
 }
