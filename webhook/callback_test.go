@@ -34,6 +34,7 @@ components:
         messageid: {type: string, minLength: 1}
         status: {type: integer}
         drTime: {type: string}
+      example: {messageid: m-1, status: 1, drTime: "2026-01-01 00:00:00"}
 `
 
 type receipt struct {

@@ -305,6 +305,9 @@ func TestEveryOperationHasATypedMethod(t *testing.T) {
 		require.NoError(t, err)
 		f, _ := vt.FieldByName(to.op.Doc.SDK.Field)
 		methods[f.Type]++
+		if p, err := to.op.PagesOf(); err == nil && p != nil {
+			methods[f.Type]++ // the generated <Method>Pages iterator
+		}
 		if to.op.Success.Empty {
 			assert.Nil(t, to.result, "%s: a success that carries nothing returns only an error", to.op.FullName())
 		}
