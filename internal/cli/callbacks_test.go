@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -271,4 +273,45 @@ func TestCallbacksServeUsageErrors(t *testing.T) {
 			assertNoCallbackSecrets(t, stderr.String())
 		})
 	}
+}
+
+// TestCallbacksServeSpecCallbacks: every callback a spec declares has a
+// route, takes its example from the mock, prints it as one line, and
+// refuses one that lacks a required field.
+func TestCallbacksServeSpecCallbacks(t *testing.T) {
+	routes, err := specCallbackRoutes()
+	require.NoError(t, err)
+	require.NotEmpty(t, routes)
+	run := startCallbacks(t, nil)
+	m, err := mock.New(mock.Config{})
+	require.NoError(t, err)
+	ctx := context.Background()
+	for _, r := range routes {
+		example, ok := r.cb.Schema.Example.(map[string]any)
+		require.True(t, ok, "%s needs an example", r.path)
+		require.NoError(t, m.SendCallback(ctx, run.url+r.path, r.cb.Doc.Name, r.cb.Name, example), r.path)
+		require.NotEmpty(t, r.cb.Schema.Required, r.path)
+		resp, err := http.PostForm(run.url+r.path, url.Values{"unrelated": {"1"}})
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.NotEqual(t, http.StatusOK, resp.StatusCode, "%s takes a callback without its required fields", r.path)
+	}
+	assert.Equal(t, 0, run.stop())
+
+	lines := strings.Split(strings.TrimSuffix(run.stdout.String(), "\n"), "\n")
+	require.Len(t, lines, len(routes), run.stdout.String())
+	for i, r := range routes {
+		var p printedLine
+		require.NoError(t, json.Unmarshal([]byte(lines[i]), &p), lines[i])
+		assert.Equal(t, r.vendor, p.Vendor)
+		assert.Equal(t, r.kind, p.Kind)
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal(p.Event, &ev))
+		for k := range r.cb.Schema.Example.(map[string]any) {
+			assert.Contains(t, ev, k, r.path)
+		}
+		assert.Contains(t, run.stderr.String(), "on POST "+r.path)
+	}
+	assert.Equal(t, len(routes), strings.Count(run.stderr.String(), "callbacks: refused "), run.stderr.String())
+	assert.Contains(t, run.stderr.String(), "/nxcloud/sms/delivery-receipt")
 }

@@ -52,6 +52,8 @@ func callbacksServeCommand(env Env) *cobra.Command {
   POST ` + PathOTACallback + `      NXCloud one-tap login results (query string, unsigned)
   POST ` + PathNXCloudSigned + `   NXCloud signed callbacks (DID SMS: bizType 4, action dr or mo)
   POST ` + PathEngageLabCallback + `        EngageLab status, notification, reply and system events
+  POST /<spec>/<callback>  each callback a spec declares, such as
+                           /nxcloud/sms/delivery-receipt (listed when it starts)
 
 Every callback that passes its checks is printed on stdout as one JSON line,
 {"vendor", "kind", "event"}; an EngageLab delivery gives one line per row.
@@ -151,6 +153,13 @@ Credentials come from the environment:
 				el.Replay = replay // the guard needs a signed header and a window
 			}
 			mux.Handle(PathEngageLabCallback, el)
+			routes, err := specCallbackRoutes()
+			if err != nil {
+				return failed(err)
+			}
+			for _, r := range routes {
+				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name)))
+			}
 
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -169,6 +178,9 @@ Credentials come from the environment:
 				logf("callbacks: EngageLab callbacks on POST %s, NOT authenticated: set %s or %s", PathEngageLabCallback, EnvEngageLabCallbackSecret, EnvEngageLabCallbackAuthorization)
 			default:
 				logf("callbacks: EngageLab callbacks on POST %s", PathEngageLabCallback)
+			}
+			for _, r := range routes {
+				logf("callbacks: %s on POST %s", r.kind, r.path)
 			}
 			return failed(mock.Serve(cmd.Context(), l, mux))
 		},
