@@ -180,3 +180,11 @@ func messageField(op *specs.Operation) string {
 	}
 	return "message"
 }
+
+// AppCredentials is the application key pair the mock accepts for a set
+// (x-app-credentials), such as "sms": Config.AppCredentials's, else
+// mock-<set>-appkey / mock-<set>-secret.
+func (s *Server) AppCredentials(set string) (appKey, secret string) {
+	p := s.appPair(set)
+	return p[0], p[1]
+}

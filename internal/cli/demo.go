@@ -71,14 +71,21 @@ func runDemo(ctx context.Context, env Env) error {
 	}
 	ctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- mock.Serve(ctx, l, m) }()
+	rec := &servedOps{next: m, seen: map[string]bool{}}
+	go func() { served <- mock.Serve(ctx, l, rec) }()
 	defer func() { stop(); <-served }()
 
 	base := "http://" + l.Addr().String()
 	fmt.Fprintf(env.Stderr, "verikit demo: mock NXCloud and EngageLab serving on %s (in-process, no network)\n\n", base)
 
-	nx, err := nxcloud.NewClient(mock.DefaultAccessKey, mock.DefaultAccessSecret, option.WithBaseURL(base),
-		option.WithAppCredentials("sms", "mock-sms-appkey", "mock-sms-secret"))
+	nxOpts := []option.Option{option.WithBaseURL(base)}
+	for _, v := range appCredentialVars {
+		if v.vendor == "nxcloud" {
+			key, secret := m.AppCredentials(v.set)
+			nxOpts = append(nxOpts, option.WithAppCredentials(v.set, key, secret))
+		}
+	}
+	nx, err := nxcloud.NewClient(mock.DefaultAccessKey, mock.DefaultAccessSecret, nxOpts...)
 	if err != nil {
 		return err
 	}
@@ -301,6 +308,32 @@ func runDemo(ctx context.Context, env Env) error {
 		}},
 	}
 
+	failures := runDemoSteps(ctx, env, steps)
+	sweep, err := sweepSteps(&clients{nxcloud: nx, engagelab: el}, rec)
+	if err != nil {
+		return err
+	}
+	if len(sweep) > 0 {
+		fmt.Fprintf(env.Stderr, "\n  every other operation, once, with its spec's request example:\n")
+	}
+	failures += runDemoSteps(ctx, env, sweep)
+	steps = append(steps, sweep...)
+	invalidMu.Lock()
+	for _, v := range invalid {
+		fmt.Fprintf(env.Stderr, "  FAIL mock response broke its spec: %s\n", v)
+		failures++
+	}
+	invalidMu.Unlock()
+	if failures > 0 {
+		return fmt.Errorf("demo: %d of %d checks did not behave as expected", failures, len(steps))
+	}
+	fmt.Fprintf(env.Stderr, "\nall %d calls behaved as expected; every mock response matched its spec\n", len(steps))
+	return nil
+}
+
+// runDemoSteps runs the steps in order, prints a line for each, and
+// returns how many did not behave as expected.
+func runDemoSteps(ctx context.Context, env Env, steps []demoStep) int {
 	failures := 0
 	for _, s := range steps {
 		out, err := s.run(ctx)
@@ -317,17 +350,7 @@ func runDemo(ctx context.Context, env Env) error {
 		}
 		fmt.Fprintf(env.Stderr, "  %s %-46s %s\n", mark, s.what, detail)
 	}
-	invalidMu.Lock()
-	for _, v := range invalid {
-		fmt.Fprintf(env.Stderr, "  FAIL mock response broke its spec: %s\n", v)
-		failures++
-	}
-	invalidMu.Unlock()
-	if failures > 0 {
-		return fmt.Errorf("demo: %d of %d checks did not behave as expected", failures, len(steps))
-	}
-	fmt.Fprintf(env.Stderr, "\nall %d calls behaved as expected; every mock response matched its spec\n", len(steps))
-	return nil
+	return failures
 }
 
 func otpVerify(ctx context.Context, el *engagelab.Client, messageID, code string) (string, error) {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/internal/cli"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
@@ -773,6 +774,12 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, r.stderr, "behaved as expected")
 	assert.NotContains(t, r.stderr, "FAIL")
 	assert.Empty(t, r.stdout)
+	paths := cli.CommandPaths()
+	require.NotEmpty(t, paths)
+	for _, p := range paths { // every operation of every spec, in a flow or the sweep
+		assert.Contains(t, r.stderr, "  ok   "+p+" ", "the demo never calls %s", p)
+	}
+	assert.NotContains(t, r.stderr, "mock-email-appkey", "an echoed application key prints as ***")
 }
 
 func TestSpecsCheck(t *testing.T) {

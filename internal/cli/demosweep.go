@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/verikit/verikit/specs"
+)
+
+// servedOps records which operations a handler was asked for, so that the
+// demo can reach each one its flows left out.
+type servedOps struct {
+	next http.Handler
+	mu   sync.Mutex
+	seen map[string]bool // by Operation.FullName
+}
+
+func (s *servedOps) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if docs, err := specs.All(); err == nil {
+		for _, d := range docs {
+			if o, found := d.Match(r.Method, r.URL.EscapedPath()); found {
+				s.mu.Lock()
+				s.seen[o.FullName()] = true
+				s.mu.Unlock()
+				break
+			}
+		}
+	}
+	s.next.ServeHTTP(w, r)
+}
+
+func (s *servedOps) served(o *specs.Operation) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen[o.FullName()]
+}
+
+// sweepSteps calls, once each with its spec's request example, every
+// operation the demo's flows did not reach: a spec's new operation is in
+// the demo with no code. The mock answers those it keeps no state for
+// from the spec's response example.
+func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
+	var steps []demoStep
+	for _, b := range operations {
+		d, err := specs.Load(b.spec)
+		if err != nil {
+			return nil, err
+		}
+		o, found := d.Operation(b.id)
+		if !found {
+			return nil, fmt.Errorf("demo: %s has no operation %s", b.spec, b.id)
+		}
+		if served.served(o) {
+			continue
+		}
+		in := input{path: map[string]string{}}
+		if ex := o.RequestExample(); ex != nil {
+			if in.body, err = json.Marshal(ex); err != nil {
+				return nil, err
+			}
+		}
+		for _, ref := range o.Spec.Parameters {
+			if p := ref.Value; p != nil && p.In == "path" && p.Schema != nil && p.Schema.Value != nil {
+				in.path[p.Name] = fmt.Sprint(p.Schema.Value.Example)
+			}
+		}
+		b, o := b, o
+		steps = append(steps, demoStep{
+			what: fmt.Sprintf("%s %s %s (spec example)", b.vendor, b.product, b.command),
+			run: func(ctx context.Context) (string, error) {
+				res, err := b.call(ctx, c, in)
+				if err != nil {
+					return "", err
+				}
+				if res == nil || res == done {
+					return "accepted", nil
+				}
+				v, err := printable(o, res, false) // credentials an answer echoes print as ***
+				if err != nil {
+					return "", err
+				}
+				out, err := json.Marshal(v)
+				return excerpt(out), err
+			},
+		})
+	}
+	return steps, nil
+}
+
+// excerpt is the start of a result, for one line of the demo.
+func excerpt(b []byte) string {
+	const max = 72
+	if len(b) <= max {
+		return string(b)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]) + "…"
+}
