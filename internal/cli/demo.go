@@ -313,8 +313,12 @@ func runDemo(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
+	sweep = append(sweep, callbackSweep(m, hooks)...)
+	if err != nil {
+		return err
+	}
 	if len(sweep) > 0 {
-		fmt.Fprintf(env.Stderr, "\n  every other operation, once, with its spec's request example:\n")
+		fmt.Fprintf(env.Stderr, "\n  every other operation, and every spec callback, once, from its spec's example:\n")
 	}
 	failures += runDemoSteps(ctx, env, sweep)
 	steps = append(steps, sweep...)
@@ -368,8 +372,9 @@ const demoCallbackSecret = "demo-callback-secret"
 // demoHooks serves the webhook receivers the demo's callbacks go to, and
 // remembers what the last one received.
 type demoHooks struct {
-	url  string
-	stop func()
+	url    string
+	stop   func()
+	routes []specCallback // the spec callbacks it takes
 
 	mu      sync.Mutex
 	lastMsg string
@@ -423,6 +428,18 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 			return nil
 		},
 	})
+	routes, err := specCallbackRoutes()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range routes { // each spec callback, as callbacks serve takes it
+		mux.Handle(r.path, &webhook.Callback[map[string]any]{Spec: r.cb.Doc.Name, Schema: r.cb.Name,
+			Handle: func(_ context.Context, fields map[string]any) error {
+				h.record(fmt.Sprintf("%d fields, checked against %s", len(fields), r.cb.Name))
+				return nil
+			}})
+	}
+	h.routes = routes
 	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { defer close(done); _ = mock.Serve(serveCtx, l, mux) }()

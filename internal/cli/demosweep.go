@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/specs"
 )
 
@@ -102,4 +103,26 @@ func excerpt(b []byte) string {
 		cut--
 	}
 	return string(b[:cut]) + "…"
+}
+
+// callbackSweep has the mock deliver each callback a spec declares, with
+// its schema's example, to the demo's receiver for it.
+func callbackSweep(m *mock.Server, hooks *demoHooks) []demoStep {
+	steps := make([]demoStep, 0, len(hooks.routes))
+	for _, r := range hooks.routes {
+		steps = append(steps, demoStep{
+			what: fmt.Sprintf("%s %s callback (spec example)", r.vendor, r.kind),
+			run: func(ctx context.Context) (string, error) {
+				example, ok := r.cb.Schema.Example.(map[string]any)
+				if !ok {
+					return "", fmt.Errorf("demo: %s %s has no example object", r.cb.Doc.Name, r.cb.Name)
+				}
+				if err := m.SendCallback(ctx, hooks.url+r.path, r.cb.Doc.Name, r.cb.Name, example); err != nil {
+					return "", err
+				}
+				return hooks.last(), nil
+			},
+		})
+	}
+	return steps
 }
