@@ -110,6 +110,8 @@ type Server struct {
 	smsMessages *smsState // NXCloud SMS messages (sms.go)
 	numberOnce  sync.Once
 	numberState *numberCheckState // NXCloud number checks (numbercheck.go)
+	channelOnce sync.Once
+	channelSent *channelState // NXCloud e-mail, voice and flash-call sends (channels.go)
 }
 
 // New returns a Server for every embedded spec.

@@ -15,9 +15,12 @@ import (
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/engagelab"
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/nxcloud/email"
+	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
@@ -106,7 +109,7 @@ func runDemo(ctx context.Context, env Env) error {
 
 	const appkey, phone, waPhone, recipient = "pem28kje", "8615800001795", "8618500000099", "+8613800138000"
 	const templateID = "demo-login"
-	var requestID, waAppKey, messageID, smsID, checkID string
+	var requestID, waAppKey, messageID, smsID, checkID, emailID, voiceID, flashID string
 
 	steps := []demoStep{
 		// NXCloud one-tap login, then its result callback.
@@ -232,6 +235,81 @@ func runDemo(ctx context.Context, env Env) error {
 				return "", err
 			}
 			return hooks.last(), nil
+		}},
+		// E-mail, voice and flash call: send, receipt, record, conversion.
+		{what: "nxcloud email send (JSON, app key pair)", run: func(ctx context.Context) (string, error) {
+			res, err := nx.Email.Send(ctx, email.SendParams{From: "noreply@mail.example.com", To: "li.wei@example.com", TemplateName: "login-code",
+				TemplateData: email.TemplateData{VCode: "398512"}})
+			if err != nil {
+				return "", err
+			}
+			emailID = res.Result
+			return "messageId=" + emailID, nil
+		}},
+		{what: "nxcloud email receipt -> webhook", run: func(ctx context.Context) (string, error) {
+			if err := m.SendEmailReceipt(ctx, hooks.url+"/email", emailID); err != nil {
+				return "", err
+			}
+			return hooks.last(), nil
+		}},
+		{what: "nxcloud email list-records", run: func(ctx context.Context) (string, error) {
+			page, err := nx.Email.ListRecords(ctx, email.ListRecordsParams{MessageID: emailID})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d record(s), to %s", page.Result.Total, page.Result.Records[0].Receiver), nil
+		}},
+		{what: "nxcloud voice send (form, app key pair)", run: func(ctx context.Context) (string, error) {
+			res, err := nx.Voice.Send(ctx, voice.SendParams{Phone: "6281234567890", CountryCode: "62", ShowPhone: "6221500123",
+				Content: "Your verification code is 3-9-8-5-1-2", Lang: voice.LanguageEnglish})
+			if err != nil {
+				return "", err
+			}
+			voiceID = res.Messageid
+			return "messageid=" + voiceID, nil
+		}},
+		{what: "nxcloud voice receipt -> webhook", run: func(ctx context.Context) (string, error) {
+			if err := m.SendVoiceReceipt(ctx, hooks.url+"/voice", voiceID); err != nil {
+				return "", err
+			}
+			return hooks.last(), nil
+		}},
+		{what: "nxcloud voice report-conversion (unsigned)", run: func(ctx context.Context) (string, error) {
+			res, err := nx.Voice.ReportConversion(ctx, voice.ReportConversionParams{Messageid: voiceID, Status: voice.ReportConversionParamsStatusConverted})
+			if err != nil {
+				return "", err
+			}
+			return "code=" + string(res.Code), nil
+		}},
+		{what: "nxcloud flash-call send", run: func(ctx context.Context) (string, error) {
+			res, err := nx.FlashCall.Send(ctx, flashcall.SendParams{Msisdn: "628618628952558"})
+			if err != nil {
+				return "", err
+			}
+			flashID = res.RequestID
+			return "requestId=" + flashID + " token=" + res.Token, nil
+		}},
+		{what: "nxcloud flash-call get-record (GET, key pair in the query)", run: func(ctx context.Context) (string, error) {
+			rec, err := nx.FlashCall.GetRecord(ctx, flashcall.GetRecordParams{RequestID: flashID})
+			if err != nil {
+				return "", err
+			}
+			return "called " + rec.Cdr.Msisdn + " from " + rec.Cdr.CallingNumber, nil
+		}},
+		{what: "nxcloud flash-call list-records", run: func(ctx context.Context) (string, error) {
+			now := time.Now()
+			list, err := nx.FlashCall.ListRecords(ctx, flashcall.ListRecordsParams{
+				Start: now.Add(-time.Hour).Format(time.DateTime), End: now.Add(time.Hour).Format(time.DateTime)})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d call(s) in the last hour", len(list.Cdrs)), nil
+		}},
+		{what: "nxcloud flash-call report-conversion (text ok)", run: func(ctx context.Context) (string, error) {
+			return "accepted", nx.FlashCall.ReportConversion(ctx, flashcall.ReportConversionParams{RequestID: flashID, Action: flashcall.ReportConversionParamsActionConverted})
+		}},
+		{what: "nxcloud flash-call report-conversion (again)", wantErr: true, run: func(ctx context.Context) (string, error) {
+			return "", nx.FlashCall.ReportConversion(ctx, flashcall.ReportConversionParams{RequestID: flashID, Action: flashcall.ReportConversionParamsActionConverted})
 		}},
 		// EngageLab: a template, a code sent and verified, the status callback.
 		{what: "engagelab otp create-template", run: func(ctx context.Context) (string, error) {
@@ -409,6 +487,14 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 	}))
 	mux.Handle("/number-check", webhook.NumberCheckHandler(func(_ context.Context, r numbercheck.NumberCheckCallback) error {
 		h.record(fmt.Sprintf("the result of %s (the generated receiver)", r.Phone))
+		return nil
+	}))
+	mux.Handle("/email", webhook.EmailReceiptHandler(func(_ context.Context, r email.ReceiptCallback) error {
+		h.record(fmt.Sprintf("messageId=%s result=%s (the generated receiver)", r.MessageID, r.Result))
+		return nil
+	}))
+	mux.Handle("/voice", webhook.VoiceReceiptHandler(func(_ context.Context, r voice.ReceiptCallback) error {
+		h.record(fmt.Sprintf("messageid=%s %ss, %s (the generated receiver)", r.Messageid, r.Duration, r.Result))
 		return nil
 	}))
 	mux.Handle("/engagelab", &webhook.EngageLab{

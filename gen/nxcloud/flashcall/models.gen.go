@@ -42,16 +42,16 @@ func (e ResultCode) Valid() bool {
 
 // Defines values for ReportConversionParamsAction.
 const (
-	ReportConversionParamsActionN0 ReportConversionParamsAction = 0
-	ReportConversionParamsActionN1 ReportConversionParamsAction = 1
+	ReportConversionParamsActionConverted    ReportConversionParamsAction = 1
+	ReportConversionParamsActionNotConverted ReportConversionParamsAction = 0
 )
 
 // Valid indicates whether the value is a known member of the ReportConversionParamsAction enum.
 func (e ReportConversionParamsAction) Valid() bool {
 	switch e {
-	case ReportConversionParamsActionN0:
+	case ReportConversionParamsActionConverted:
 		return true
-	case ReportConversionParamsActionN1:
+	case ReportConversionParamsActionNotConverted:
 		return true
 	default:
 		return false

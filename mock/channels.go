@@ -1,0 +1,213 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// channelHandlers are the stateful operations of NXCloud's e-mail, voice
+// and flash-call products: a send keeps a record, which the record
+// queries return and whose receipt a test can fire; a conversion is
+// accepted once per message. A message the mock did not send is answered
+// with the spec's example, as the SMS product's are.
+var channelHandlers = map[string]func(*Server, *call) reply{
+	"nxcloud/email send":                 emailSend,
+	"nxcloud/email listRecords":          emailListRecords,
+	"nxcloud/voice send":                 voiceSend,
+	"nxcloud/voice reportConversion":     voiceReportConversion,
+	"nxcloud/flashcall send":             flashCallSend,
+	"nxcloud/flashcall getRecord":        flashCallGetRecord,
+	"nxcloud/flashcall listRecords":      flashCallListRecords,
+	"nxcloud/flashcall reportConversion": flashCallReportConversion,
+}
+
+// sent is one message or call the mock made on one channel.
+type sent struct {
+	id, to, from, caller, country, subject string
+	at                                     time.Time
+	converted                              bool
+}
+
+// channelState is what the mock sent, per channel ("email", "voice",
+// "flashcall"), in the order sent.
+type channelState struct {
+	mu    sync.Mutex
+	byID  map[string]*sent
+	order map[string][]*sent
+}
+
+func (s *Server) channels() *channelState {
+	s.channelOnce.Do(func() {
+		s.channelSent = &channelState{byID: map[string]*sent{}, order: map[string][]*sent{}}
+	})
+	return s.channelSent
+}
+
+func (st *channelState) add(channel string, m *sent) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.byID[channel+"/"+m.id] = m
+	st.order[channel] = append(st.order[channel], m)
+}
+
+func (st *channelState) get(channel, id string) (sent, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m, found := st.byID[channel+"/"+id]
+	if !found {
+		return sent{}, false
+	}
+	return *m, true
+}
+
+// convert marks a message converted; found is false for one the mock did
+// not send, again true for one converted already.
+func (st *channelState) convert(channel, id string) (found, again bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m, found := st.byID[channel+"/"+id]
+	if !found {
+		return false, false
+	}
+	again, m.converted = m.converted, true
+	return true, again
+}
+
+func (st *channelState) list(channel string) []sent {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make([]sent, 0, len(st.order[channel]))
+	for _, m := range st.order[channel] {
+		out = append(out, *m)
+	}
+	return out
+}
+
+// conversion answers a conversion report: the spec's example for a message
+// the mock did not send, a rejection for a second report.
+func (s *Server) conversion(c *call, channel, id string, data any) reply {
+	found, again := s.channels().convert(channel, id)
+	switch {
+	case !found:
+		return exampleReply(c.op)
+	case again:
+		return reject(c.op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
+	}
+	return ok(data)
+}
+
+func emailSend(s *Server, c *call) reply {
+	m := &sent{id: newID(), to: c.str("to"), from: c.str("from"), subject: c.str("templateName"), at: s.cfg.Now()}
+	s.channels().add("email", m)
+	return ok(map[string]any{"msg": "Request succeeded", "result": m.id})
+}
+
+func emailListRecords(s *Server, c *call) reply {
+	want := c.str("messageId")
+	var records []any
+	for _, m := range s.channels().list("email") {
+		if want != "" && m.id != want {
+			continue
+		}
+		records = append(records, map[string]any{
+			"messageId": m.id, "sender": m.from, "receiver": m.to, "tplSubject": m.subject,
+			"sendTime": m.at.Format("2006-01-02T15:04:05"), "msgResult": "DELIVRD",
+		})
+	}
+	if len(records) == 0 {
+		return exampleReply(c.op) // nothing the mock sent: the spec's example
+	}
+	return ok(map[string]any{"msg": "success", "result": map[string]any{
+		"records": records, "total": len(records), "size": len(records), "current": 1, "pages": 1,
+	}})
+}
+
+func voiceSend(s *Server, c *call) reply {
+	m := &sent{id: newID(), to: c.str("phone"), country: c.str("country_code"), caller: c.str("show_phone"), at: s.cfg.Now()}
+	s.channels().add("voice", m)
+	return ok(map[string]any{"result": "Request succeeded", "messageid": m.id})
+}
+
+func voiceReportConversion(s *Server, c *call) reply {
+	return s.conversion(c, "voice", c.str("messageid"), map[string]any{"info": "success"})
+}
+
+// flashCallNumber is the number the mock's flash calls come from; its
+// last four digits are the token.
+const flashCallNumber = "2150928922"
+
+func flashCallSend(s *Server, c *call) reply {
+	m := &sent{id: newID(), to: c.str("msisdn"), caller: flashCallNumber, at: s.cfg.Now()}
+	s.channels().add("flashcall", m)
+	return ok(map[string]any{"requestId": m.id, "token": flashCallNumber[len(flashCallNumber)-4:]})
+}
+
+func flashCallRecord(m sent) map[string]any {
+	at := m.at.Format(time.DateTime)
+	return map[string]any{
+		"requestId": m.id, "msisdn": m.to, "callingNumber": m.caller, "token": m.caller[len(m.caller)-4:],
+		"gmtCreate": at, "callStartAt": at, "callStatus": 0,
+	}
+}
+
+func flashCallGetRecord(s *Server, c *call) reply {
+	m, found := s.channels().get("flashcall", c.str("requestId"))
+	if !found {
+		return exampleReply(c.op)
+	}
+	return ok(map[string]any{"cdr": flashCallRecord(m)})
+}
+
+func flashCallListRecords(s *Server, c *call) reply {
+	start, err1 := time.Parse(time.DateTime, c.str("start"))
+	end, err2 := time.Parse(time.DateTime, c.str("end"))
+	var cdrs []any
+	for _, m := range s.channels().list("flashcall") {
+		at := m.at.Truncate(time.Second)
+		if err1 == nil && err2 == nil && (at.Before(start) || at.After(end)) {
+			continue
+		}
+		cdrs = append(cdrs, flashCallRecord(m))
+	}
+	if len(cdrs) == 0 {
+		return exampleReply(c.op)
+	}
+	return ok(map[string]any{"cdrs": cdrs})
+}
+
+func flashCallReportConversion(s *Server, c *call) reply {
+	return s.conversion(c, "flashcall", c.str("requestId"), nil)
+}
+
+// SendEmailReceipt delivers the receipt of an e-mail the mock sent
+// (DELIVRD) to target, as NXCloud pushes it (the e-mail spec's
+// ReceiptCallback), and returns an error unless the receiver took it.
+func (s *Server) SendEmailReceipt(ctx context.Context, target, messageID string) error {
+	m, found := s.channels().get("email", messageID)
+	if !found {
+		return fmt.Errorf("mock: no e-mail %q was sent", messageID)
+	}
+	return s.SendCallback(ctx, target, "nxcloud/email", "ReceiptCallback", map[string]any{
+		"messageId": m.id, "sender": m.from, "receiver": []any{m.to}, "price": "0.265",
+		"result": "DELIVRD", "sendTime": m.at.Format(time.DateTime),
+	})
+}
+
+// SendVoiceReceipt delivers the receipt of a call the mock made (answered,
+// 10 s) to target, as NXCloud pushes it (the voice spec's
+// ReceiptCallback), and returns an error unless the receiver took it.
+func (s *Server) SendVoiceReceipt(ctx context.Context, target, messageID string) error {
+	m, found := s.channels().get("voice", messageID)
+	if !found {
+		return fmt.Errorf("mock: no voice call %q was made", messageID)
+	}
+	return s.SendCallback(ctx, target, "nxcloud/voice", "ReceiptCallback", map[string]any{
+		"phone": m.to, "countryCode": m.country, "duration": "10", "voice_type": "1", "messageid": m.id,
+		"second": 10, "cycle": 60, "size": "1", "customer_price": "0.036",
+		"start_time": m.at.Format(time.DateTime), "end_time": m.at.Add(10 * time.Second).Format(time.DateTime),
+		"result": "Successful connection", "hangup_cause": "NORMAL_CLEARING", "hangup_disposition": "send_bye",
+	})
+}

@@ -1,0 +1,129 @@
+package mock_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/gen/nxcloud/email"
+	"github.com/verikit/verikit/gen/nxcloud/flashcall"
+	"github.com/verikit/verikit/gen/nxcloud/voice"
+	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/nxcloud"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/webhook"
+)
+
+// channelClient is a keyless NXCloud client with the mock's application
+// key pairs for e-mail, voice and flash call.
+func channelClient(t *testing.T, m *mock.Running) *nxcloud.Client {
+	t.Helper()
+	var opts []option.Option
+	for _, set := range []string{"email", "voice", "flashcall"} {
+		key, secret := m.AppCredentials(set)
+		opts = append(opts, option.WithAppCredentials(set, key, secret))
+	}
+	c, err := nxcloud.NewClient("", "", append(opts, option.WithBaseURL(m.URL))...)
+	require.NoError(t, err)
+	return c
+}
+
+// E-mail: a send makes a record the record query returns, and the mock
+// delivers its receipt to the generated receiver.
+func TestEmailFlow(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	ctx := context.Background()
+
+	sent, err := c.Email.Send(ctx, email.SendParams{From: "noreply@mail.example.com", To: "li.wei@example.com", TemplateName: "login-code"})
+	require.NoError(t, err)
+	require.NotEmpty(t, sent.Result)
+
+	page, err := c.Email.ListRecords(ctx, email.ListRecordsParams{MessageID: sent.Result})
+	require.NoError(t, err)
+	require.Len(t, page.Result.Records, 1)
+	assert.Equal(t, sent.Result, page.Result.Records[0].MessageID)
+	assert.Equal(t, "li.wei@example.com", page.Result.Records[0].Receiver)
+
+	var got []email.ReceiptCallback
+	srv := httptest.NewServer(webhook.EmailReceiptHandler(func(_ context.Context, r email.ReceiptCallback) error {
+		got = append(got, r)
+		return nil
+	}))
+	defer srv.Close()
+	require.NoError(t, m.SendEmailReceipt(ctx, srv.URL, sent.Result))
+	require.Len(t, got, 1)
+	assert.Equal(t, sent.Result, got[0].MessageID)
+	assert.Equal(t, []string{"li.wei@example.com"}, got[0].Receiver)
+	assert.Error(t, m.SendEmailReceipt(ctx, srv.URL, "never-sent"))
+}
+
+// Voice: a call's conversion is accepted once, and its receipt reaches the
+// generated receiver.
+func TestVoiceFlow(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	ctx := context.Background()
+
+	sent, err := c.Voice.Send(ctx, voice.SendParams{Phone: "6281234567890", CountryCode: "62", ShowPhone: "6221500123",
+		Content: "Your verification code is 3-9-8-5-1-2", Lang: voice.LanguageEnglish})
+	require.NoError(t, err)
+	require.NotEmpty(t, sent.Messageid)
+
+	conv := voice.ReportConversionParams{Messageid: sent.Messageid, Status: voice.ReportConversionParamsStatusConverted}
+	res, err := c.Voice.ReportConversion(ctx, conv)
+	require.NoError(t, err)
+	assert.Equal(t, voice.ReportConversionResultCodeSuccess, res.Code)
+	_, err = c.Voice.ReportConversion(ctx, conv)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae, "a conversion is accepted once per call")
+
+	var got []voice.ReceiptCallback
+	srv := httptest.NewServer(webhook.VoiceReceiptHandler(func(_ context.Context, r voice.ReceiptCallback) error {
+		got = append(got, r)
+		return nil
+	}))
+	defer srv.Close()
+	require.NoError(t, m.SendVoiceReceipt(ctx, srv.URL, sent.Messageid))
+	require.Len(t, got, 1)
+	assert.Equal(t, sent.Messageid, got[0].Messageid)
+	assert.Equal(t, "6281234567890", got[0].Phone)
+	assert.Equal(t, "62", got[0].CountryCode)
+	assert.Error(t, m.SendVoiceReceipt(ctx, srv.URL, "never-sent"))
+}
+
+// Flash call: a call makes a record the single and list queries return,
+// with the token send gave; its conversion is accepted once.
+func TestFlashCallFlow(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	ctx := context.Background()
+	before := time.Now().Add(-time.Minute).Format(time.DateTime)
+
+	sent, err := c.FlashCall.Send(ctx, flashcall.SendParams{Msisdn: "628618628952558"})
+	require.NoError(t, err)
+	require.NotEmpty(t, sent.RequestID)
+	require.Len(t, sent.Token, 4)
+
+	rec, err := c.FlashCall.GetRecord(ctx, flashcall.GetRecordParams{RequestID: sent.RequestID})
+	require.NoError(t, err)
+	assert.Equal(t, sent.RequestID, rec.Cdr.RequestID)
+	assert.Equal(t, "628618628952558", rec.Cdr.Msisdn)
+	assert.Equal(t, sent.Token, rec.Cdr.Token)
+
+	list, err := c.FlashCall.ListRecords(ctx, flashcall.ListRecordsParams{Start: before, End: time.Now().Add(time.Minute).Format(time.DateTime)})
+	require.NoError(t, err)
+	require.Len(t, list.Cdrs, 1)
+	assert.Equal(t, sent.RequestID, list.Cdrs[0].RequestID)
+
+	conv := flashcall.ReportConversionParams{RequestID: sent.RequestID, Action: flashcall.ReportConversionParamsActionConverted}
+	require.NoError(t, c.FlashCall.ReportConversion(ctx, conv))
+	err = c.FlashCall.ReportConversion(ctx, conv)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae, "a conversion is accepted once per call")
+}
