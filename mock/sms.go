@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ var smsHandlers = map[string]func(*Server, *call) reply{
 	"nxcloud/sms send":             smsSend,
 	"nxcloud/sms getRecord":        smsGetRecord,
 	"nxcloud/sms reportConversion": smsReportConversion,
+	"nxcloud/sms listRecords":      smsListRecords,
 }
 
 // smsRecord is one sent message.
@@ -64,6 +67,40 @@ func smsGetRecord(s *Server, c *call) reply {
 		"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
 		"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
 	}})
+}
+
+// smsListRecords returns a page of the messages sent on the day asked,
+// oldest first unless sort_type is "1"; a day the mock sent nothing on is
+// answered with the spec's example.
+func smsListRecords(s *Server, c *call) reply {
+	st := s.sms()
+	st.mu.Lock()
+	var day []*smsRecord
+	for _, m := range st.messages {
+		if m.sent.Format("20060102") == c.str("date") {
+			day = append(day, m)
+		}
+	}
+	st.mu.Unlock()
+	if len(day) == 0 {
+		return exampleReply(c.op)
+	}
+	slices.SortFunc(day, func(a, b *smsRecord) int {
+		if c.str("sort_type") == "1" {
+			a, b = b, a
+		}
+		return cmp.Or(a.sent.Compare(b.sent), strings.Compare(a.id, b.id))
+	})
+	page, size := max(intField(c, "page", 1), 1), max(intField(c, "page_size", 100), 1)
+	from, to := min((page-1)*size, len(day)), min(page*size, len(day))
+	rows := make([]any, 0, to-from)
+	for _, m := range day[from:to] {
+		rows = append(rows, map[string]any{
+			"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
+			"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
+		})
+	}
+	return ok(map[string]any{"info": map[string]any{"page": page, "pageSize": size, "total": len(day), "rows": rows}})
 }
 
 func smsReportConversion(s *Server, c *call) reply {

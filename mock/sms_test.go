@@ -38,6 +38,18 @@ func TestSMSFlow(t *testing.T) {
 	assert.Equal(t, "8615088888888", rec.Row.Phone)
 	assert.Equal(t, "Your code is 398512", rec.Row.Body)
 
+	second, err := c.SMS.Send(ctx, sms.SendParams{Phone: "8615088888889", Content: "Your code is 100200"})
+	require.NoError(t, err)
+	var listed []string
+	for page := int32(1); page <= 2; page++ {
+		list, err := c.SMS.ListRecords(ctx, sms.ListRecordsParams{Date: time.Now().Format("20060102"), Page: page, PageSize: 1})
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, list.Info.Total, "the day's two messages")
+		require.Len(t, list.Info.Rows, 1, "a page of one")
+		listed = append(listed, list.Info.Rows[0].Msgid)
+	}
+	assert.ElementsMatch(t, []string{sent.Messageid, second.Messageid}, listed, "the record query returns what was sent")
+
 	require.NoError(t, c.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: sent.Messageid, Status: "10"}))
 	err = c.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: sent.Messageid, Status: "10"})
 	var ae *apierror.Error

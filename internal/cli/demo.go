@@ -198,6 +198,13 @@ func runDemo(ctx context.Context, env Env) error {
 			}
 			return fmt.Sprintf("%s to %s: %s", rec.Row.Msgid, rec.Row.Phone, rec.Row.DrStatus), nil
 		}},
+		{what: "nxcloud sms list-records (today)", run: func(ctx context.Context) (string, error) {
+			list, err := nx.SMS.ListRecords(ctx, sms.ListRecordsParams{Date: time.Now().Format("20060102"), Page: 1, PageSize: 100})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d message(s) today", list.Info.Total), nil
+		}},
 		{what: "nxcloud sms delivery receipt -> webhook", run: func(ctx context.Context) (string, error) {
 			if err := m.SendSMSReceipt(ctx, hooks.url+"/sms-dr", smsID); err != nil {
 				return "", err
