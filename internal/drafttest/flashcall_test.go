@@ -2,10 +2,8 @@ package drafttest
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,11 +22,6 @@ import (
 var flashcallDraft = &nxchDraft{name: "nxcloud/flashcall", file: "../../specs/nxcloud/flashcall.yaml"}
 
 var flashcallPair = option.WithAppCredentials("flashcall", "mock-flashcall-appkey", "mock-flashcall-secret")
-
-// flashcallQuerySkip is the pipeline's support for an application's key pair
-// in a GET's query (x-app-credentials with two apiKey schemes in: query),
-// which is being added while these drafts are written.
-const flashcallQuerySkip = "pipeline: query credentials via security schemes not supported yet"
 
 func TestFlashcallSendPostsAFormToTheSlashedPath(t *testing.T) {
 	env := nxchStart(t, flashcallDraft, "", false, flashcallPair)
@@ -95,9 +88,6 @@ func TestFlashcallRecordReadsSendTheKeyPairInTheQuery(t *testing.T) {
 			params := nxchRequestExample(t, op)
 			var out map[string]any
 			err := env.svc.Call(context.Background(), opID, nil, params, &out, nil)
-			if flashcallQueryUnsupported(env, err) {
-				t.Skip(flashcallQuerySkip + ": " + err.Error())
-			}
 			require.NoError(t, err)
 			assert.Equal(t, nxchSuccessExample(t, op), any(out))
 
@@ -121,9 +111,6 @@ func TestFlashcallRecordReadsWithAWrongKeyPairAreAuthFailures(t *testing.T) {
 			env := nxchStart(t, flashcallDraft, "", false, option.WithAppCredentials("flashcall", "mock-flashcall-appkey", "not-the-secret-XYZ"))
 			err := env.svc.Call(context.Background(), opID, nil, nxchRequestExample(t, flashcallDraft.op(t, opID)), new(map[string]any), nil)
 			var ae *apierror.Error
-			if !errors.As(err, &ae) && flashcallQueryUnsupported(env, err) {
-				t.Skip(flashcallQuerySkip + ": " + err.Error())
-			}
 			require.ErrorAs(t, err, &ae)
 			assert.Equal(t, 1, ae.Code)
 			assert.ErrorIs(t, err, apierror.ErrAuth)
@@ -163,26 +150,6 @@ func TestFlashcallReportConversionSendsNoCredentialAndReadsOK(t *testing.T) {
 	err := env.svc.Call(context.Background(), "reportConversion", nil, map[string]any{"requestId": "3097f48a0c6e465586e9f7cc5a922b90", "action": 2}, nil, nil)
 	require.ErrorAs(t, err, &ve, "action is 0 or 1")
 	assert.Contains(t, nxchJoin(ve.Problems), "action")
-}
-
-// flashcallQueryUnsupported reports whether a record read failed because
-// the query's key pair is not supported yet: the spec does not load with
-// its query security schemes (the error names x-app-credentials), or the
-// client sent the read without the pair in its query.
-func flashcallQueryUnsupported(env *nxchEnv, err error) bool {
-	if err == nil {
-		return false
-	}
-	if strings.Contains(err.Error(), specs.ExtAppCredentials) {
-		return true
-	}
-	if env.wire.count() == 0 {
-		return false
-	}
-	env.wire.mu.Lock()
-	defer env.wire.mu.Unlock()
-	q := env.wire.reqs[len(env.wire.reqs)-1].URL.Query()
-	return q.Get("appkey") == "" || q.Get("appsecret") == ""
 }
 
 func TestFlashcallATransportErrorDoesNotShowTheQuerySecret(t *testing.T) {
