@@ -99,8 +99,9 @@ type Server struct {
 	cfg  Config
 	docs []*specs.Document
 
-	mu        sync.Mutex // guards otaLogins
-	otaLogins map[string]*otaLogin
+	mu         sync.Mutex // guards otaLogins and rejections
+	otaLogins  map[string]*otaLogin
+	rejections map[string][]Rejection // queued by RejectNext, by operation
 
 	// Each family below keeps its own lock.
 	wa  *waState  // WhatsApp integrator registration (whatsapp.go)
@@ -396,6 +397,9 @@ func (s *Server) handle(d dialect, c *call) reply {
 		if problems := s.validate(c); len(problems) > 0 {
 			return d.invalid(c, false, problems)
 		}
+	}
+	if rp, ok := s.nextRejection(c.op.FullName()); ok {
+		return *rp
 	}
 	if h, ok := handlers[c.op.FullName()]; ok {
 		return h(s, c)

@@ -633,3 +633,35 @@ func (d *Document) Code(name string) (int, bool) {
 	}
 	return 0, false
 }
+
+// CodeName is the Go name (x-enum-varnames) of a documented result code;
+// false when the spec's catalogue does not list the code.
+func (d *Document) CodeName(code int) (string, bool) {
+	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
+		ref := schema(d.OpenAPI, schemaName)
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		names, _ := ref.Value.Extensions["x-enum-varnames"].([]any)
+		for i, v := range ref.Value.Enum {
+			var c int
+			switch v := v.(type) {
+			case float64:
+				c = int(v)
+			case string:
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					continue
+				}
+				c = n
+			default:
+				continue
+			}
+			if c == code && i < len(names) {
+				name, _ := names[i].(string)
+				return name, true
+			}
+		}
+	}
+	return "", false
+}

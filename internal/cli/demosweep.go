@@ -64,9 +64,9 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 				return nil, err
 			}
 		}
-		for _, ref := range o.Spec.Parameters {
-			if p := ref.Value; p != nil && p.In == "path" && p.Schema != nil && p.Schema.Value != nil {
-				in.path[p.Name] = fmt.Sprint(p.Schema.Value.Example)
+		for _, f := range pathFields(o) {
+			if f.example != nil {
+				in.path[f.name] = fmt.Sprint(f.example)
 			}
 		}
 		b, o := b, o

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/engagelab"
+	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/nxcloud"
+	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/specs"
+)
+
+// TestEveryOperationGetsADocumentedFailure has the mock answer each
+// operation of every spec, called with its request example, with a
+// documented result code in the vendor's shape (mock.RejectNext), and
+// checks that the typed call returns that code as an *apierror.Error.
+func TestEveryOperationGetsADocumentedFailure(t *testing.T) {
+	m := mock.Start(t)
+	nxOpts := []option.Option{option.WithBaseURL(m.URL), option.WithoutRetries()}
+	for _, v := range appCredentialVars {
+		key, secret := m.AppCredentials(v.set)
+		nxOpts = append(nxOpts, option.WithAppCredentials(v.set, key, secret))
+	}
+	nx, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, nxOpts...)
+	require.NoError(t, err)
+	el, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL), option.WithoutRetries())
+	require.NoError(t, err)
+	c := &clients{nxcloud: nx, engagelab: el}
+
+	for _, b := range operations {
+		t.Run(b.spec+" "+b.id, func(t *testing.T) {
+			o, found := specs.MustLoad(b.spec).Operation(b.id)
+			require.True(t, found)
+			code, status := failureCode(t, o)
+			require.NoError(t, m.RejectNext(o.FullName(), mock.Rejection{Code: code, Status: status}))
+
+			in := input{path: map[string]string{}}
+			if ex := o.RequestExample(); ex != nil {
+				in.body, err = json.Marshal(ex)
+				require.NoError(t, err)
+			}
+			for _, f := range pathFields(o) {
+				require.NotNil(t, f.example, "path parameter %s needs an example", f.name)
+				in.path[f.name] = fmt.Sprint(f.example)
+			}
+			_, err := b.call(context.Background(), c, in)
+			var ae *apierror.Error
+			require.True(t, errors.As(err, &ae), "%v", err)
+			if len(o.Success.Text) == 0 {
+				assert.Equal(t, code, ae.Code, "the documented code comes back")
+			}
+			if status != 0 {
+				assert.Equal(t, status, ae.StatusCode)
+			}
+
+			if len(o.Success.Text) == 0 { // one rejection answers one call
+				_, err = b.call(context.Background(), c, in)
+				name, _ := o.Doc.CodeName(code)
+				if errors.As(err, &ae) && ae.Code == code {
+					assert.NotEqual(t, name, ae.Message, "the rejection was used up")
+				}
+			}
+		})
+	}
+}
+
+// failureCode is a code the operation's spec lists that is not its
+// success, with the HTTP status to send it with where failures are told by
+// the status.
+func failureCode(t *testing.T, o *specs.Operation) (code, status int) {
+	t.Helper()
+	if o.Success.CodeField == "" && len(o.Success.Text) == 0 {
+		status = http.StatusBadRequest
+	}
+	for _, name := range []string{"ResultCode", "ErrorCode"} {
+		ref := o.Doc.OpenAPI.Components.Schemas[name]
+		if ref == nil {
+			continue
+		}
+		for _, v := range ref.Value.Enum {
+			var n int
+			switch v := v.(type) {
+			case float64:
+				n = int(v)
+			case string:
+				if json.Unmarshal([]byte(v), &n) != nil {
+					continue
+				}
+			}
+			if !o.Success.CodeMatches(v) && !o.Success.CodeMatches(fmt.Sprint(n)) && !o.Success.CodeMatches(float64(n)) {
+				return n, status
+			}
+		}
+	}
+	t.Fatalf("%s lists no failure code", o.Doc.Name)
+	return 0, 0
+}
