@@ -18,6 +18,7 @@ var channelHandlers = map[string]func(*Server, *call) reply{
 	"nxcloud/email listRecords":          emailListRecords,
 	"nxcloud/voice send":                 voiceSend,
 	"nxcloud/voice reportConversion":     voiceReportConversion,
+	"nxcloud/voice listRecords":          voiceListRecords,
 	"nxcloud/flashcall send":             flashCallSend,
 	"nxcloud/flashcall getRecord":        flashCallGetRecord,
 	"nxcloud/flashcall listRecords":      flashCallListRecords,
@@ -133,6 +134,36 @@ func voiceSend(s *Server, c *call) reply {
 
 func voiceReportConversion(s *Server, c *call) reply {
 	return s.conversion(c, "voice", c.str("messageid"), map[string]any{"info": "success"})
+}
+
+// voiceListRecords returns a page of the verification calls the mock made
+// in the period asked (or the one call asked for); the mock makes no
+// group calls.
+func voiceListRecords(s *Server, c *call) reply {
+	start, err1 := time.Parse(time.DateTime, c.str("start_time"))
+	end, err2 := time.Parse(time.DateTime, c.str("end_time"))
+	var rows []any
+	for _, m := range s.channels().list("voice") {
+		at := m.at.Truncate(time.Second)
+		if c.str("voiceType") != "1" || err1 != nil || err2 != nil || at.Before(start) || at.After(end) {
+			continue
+		}
+		if id := c.str("messageid"); id != "" && id != m.id {
+			continue
+		}
+		rows = append(rows, map[string]any{
+			"messageid": m.id, "phone": m.to, "countryCode": m.country, "show_phone": m.caller,
+			"result": "Successful connection", "second": 10, "cycle": 60, "size": 1, "customer_price": 0.036,
+			"voice_type": 1, "time": m.at.Format(time.DateTime), "start_time": m.at.Format(time.DateTime),
+			"end_time": m.at.Add(10 * time.Second).Format(time.DateTime),
+		})
+	}
+	if len(rows) == 0 {
+		return exampleReply(c.op)
+	}
+	page, size := max(intField(c, "page", 1), 1), max(intField(c, "page_size", 10), 1)
+	from, to := min((page-1)*size, len(rows)), min(page*size, len(rows))
+	return ok(map[string]any{"info": map[string]any{"total": len(rows), "page": page, "pageSize": size, "rows": rows[from:to]}})
 }
 
 // flashCallNumber is the number the mock's flash calls come from; its

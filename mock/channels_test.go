@@ -75,6 +75,20 @@ func TestVoiceFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, sent.Messageid)
 
+	now := time.Now()
+	list, err := c.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
+		StartTime: now.Add(-time.Minute).Format(time.DateTime), EndTime: now.Add(time.Minute).Format(time.DateTime), Page: 1, PageSize: 10})
+	require.NoError(t, err, "the inverted code \"1\" is this query's success")
+	require.Len(t, list.Info.Rows, 1)
+	assert.Equal(t, sent.Messageid, list.Info.Rows[0].Messageid)
+	assert.Equal(t, "6281234567890", list.Info.Rows[0].Phone)
+	require.NoError(t, m.RejectNext("nxcloud/voice listRecords", mock.Rejection{Code: 0}))
+	_, err = c.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
+		StartTime: now.Add(-time.Minute).Format(time.DateTime), EndTime: now.Add(time.Minute).Format(time.DateTime), Page: 1, PageSize: 10})
+	var failed *apierror.Error
+	require.ErrorAs(t, err, &failed, "\"0\", send's success, is this query's failure")
+	assert.Equal(t, 0, failed.Code)
+
 	conv := voice.ReportConversionParams{Messageid: sent.Messageid, Status: voice.ReportConversionParamsStatusConverted}
 	res, err := c.Voice.ReportConversion(ctx, conv)
 	require.NoError(t, err)

@@ -281,6 +281,15 @@ func runDemo(ctx context.Context, env Env) error {
 			}
 			return hooks.last(), nil
 		}},
+		{what: "nxcloud voice list-records (code \"1\" is success)", run: func(ctx context.Context) (string, error) {
+			now := time.Now()
+			list, err := nx.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
+				StartTime: now.Add(-time.Hour).Format(time.DateTime), EndTime: now.Add(time.Hour).Format(time.DateTime), Page: 1, PageSize: 10})
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d call(s) in the last hour", list.Info.Total), nil
+		}},
 		{what: "nxcloud voice report-conversion (unsigned)", run: func(ctx context.Context) (string, error) {
 			res, err := nx.Voice.ReportConversion(ctx, voice.ReportConversionParams{Messageid: voiceID, Status: voice.ReportConversionParamsStatusConverted})
 			if err != nil {

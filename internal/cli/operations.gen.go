@@ -252,6 +252,15 @@ var operations = []operation{
 			res, err := c.nxcloud.SMSv2.Send(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listRecords", command: "list-records", summary: "List call records, a page at a time", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.ListRecords(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "reportConversion", command: "report-conversion", summary: "Report whether a call's code was used",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p voice.ReportConversionParams

@@ -19,6 +19,37 @@ type Client struct{ s *apiclient.Service }
 // a Client without credentials.
 func New(s *apiclient.Service) *Client { return &Client{s: s} }
 
+// ListRecords: list call records, a page at a time (POST /api/voiceSms/getVoiceCdr).
+//
+// Returns one page of the records of the calls made between
+// `start_time` and `end_time`: group calls (`voiceType` "0") or
+// verification and notification calls ("1"), optionally only the
+// call `messageid`. The costs in a record can lag behind the call;
+// take the receipts for exact figures. Reading changes nothing, so
+// the call is safe to repeat.
+//
+// Unlike `send`, this query's `code` is inverted: the text "1" is
+// success and "0" a failure, still with HTTP 200.
+//
+// Retry class: safe. It only reads, so a failed attempt may be sent again.
+//
+// A failure the vendor reports is an *apierror.Error whose Code may be
+// ResultCodeBadAppCredentials (1), ResultCodeInvalidParameter (2),
+// ResultCodeInsufficientBalance (3), ResultCodeIllegalContent (4),
+// ResultCodeContentTooLong (5), ResultCodeInvalidNumber (6),
+// ResultCodeIPNotAllowed (9), ResultCodeURLNotFound (20),
+// ResultCodeInvalidShowPhone (21), ResultCodeRouteUnavailable (22),
+// ResultCodeInvalidCountryCode (23), ResultCodeHourlyLimit (27),
+// ResultCodeTPSLimit (28), ResultCodeRequestFailed (88),
+// ResultCodeSystemError (99).
+func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts ...option.RequestOption) (*ListRecordsResult, error) {
+	var out ListRecordsResult
+	if err := c.s.Call(ctx, "listRecords", nil, &params, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ReportConversion: report whether a call's code was used (POST /api/voiceSms/conversion).
 //
 // Tells NXCloud whether the code a verification call read out was

@@ -5,7 +5,8 @@
 //
 // Verification codes read out in a phone call through an NXCloud voice
 // application: place the call (`send`) and report that the code it
-// carried was used (`reportConversion`). Both are served by
+// carried was used (`reportConversion`), and list the call records
+// (`listRecords`). All three are served by
 // api2.nxcloud.com; the voice broadcast and notification calls live on
 // api.nxcloud.com and belong in another spec.
 //

@@ -190,6 +190,24 @@ func (e Language) Valid() bool {
 	}
 }
 
+// Defines values for ListRecordsParamsVoiceType.
+const (
+	ListRecordsParamsVoiceTypeGroupCall                  ListRecordsParamsVoiceType = "0"
+	ListRecordsParamsVoiceTypeVerificationOrNotification ListRecordsParamsVoiceType = "1"
+)
+
+// Valid indicates whether the value is a known member of the ListRecordsParamsVoiceType enum.
+func (e ListRecordsParamsVoiceType) Valid() bool {
+	switch e {
+	case ListRecordsParamsVoiceTypeGroupCall:
+		return true
+	case ListRecordsParamsVoiceTypeVerificationOrNotification:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReceiptCallbackHangupDisposition.
 const (
 	ReceiptCallbackHangupDispositionCalleeHungUp  ReceiptCallbackHangupDisposition = "recv_bye"
@@ -349,10 +367,93 @@ func (e ResultCode) Valid() bool {
 	}
 }
 
+// Defines values for VoiceRecordVoiceType.
+const (
+	VoiceRecordVoiceTypeNotification VoiceRecordVoiceType = 2
+	VoiceRecordVoiceTypeVerification VoiceRecordVoiceType = 1
+)
+
+// Valid indicates whether the value is a known member of the VoiceRecordVoiceType enum.
+func (e VoiceRecordVoiceType) Valid() bool {
+	switch e {
+	case VoiceRecordVoiceTypeNotification:
+		return true
+	case VoiceRecordVoiceTypeVerification:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRecordsFormdataBodyVoiceType.
+const (
+	ListRecordsFormdataBodyVoiceTypeGroupCall                  ListRecordsFormdataBodyVoiceType = "0"
+	ListRecordsFormdataBodyVoiceTypeVerificationOrNotification ListRecordsFormdataBodyVoiceType = "1"
+)
+
+// Valid indicates whether the value is a known member of the ListRecordsFormdataBodyVoiceType enum.
+func (e ListRecordsFormdataBodyVoiceType) Valid() bool {
+	switch e {
+	case ListRecordsFormdataBodyVoiceTypeGroupCall:
+		return true
+	case ListRecordsFormdataBodyVoiceTypeVerificationOrNotification:
+		return true
+	default:
+		return false
+	}
+}
+
 // Language The language the text is spoken in, as the short code of the page's table (zh, en, zh-yue, …).
 //
 // Example: en
 type Language string
+
+// ListRecordsParams defines model for ListRecordsParams.
+type ListRecordsParams struct {
+	// EndTime The end of the period, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-09-09 09:00:11
+	EndTime string `json:"end_time"`
+
+	// Messageid Only the call with this ID (the `messageid` `send` returned).
+	//
+	// Example: 20d6c660bd664c65bef20026564b0b79
+	Messageid string `json:"messageid,omitempty,omitzero"`
+
+	// Page The page to read, from 1 (documented as text; a form sends it as text anyway).
+	//
+	// Example: 1
+	Page int32 `json:"page"`
+
+	// PageSize Records per page (documented as text; a form sends it as text anyway).
+	//
+	// Example: 10
+	PageSize int32 `json:"page_size"`
+
+	// StartTime The start of the period, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-09-09 09:00:01
+	StartTime string `json:"start_time"`
+
+	// VoiceType Which calls to list, "0" group calls or "1" verification and notification calls.
+	//
+	// Example: 1
+	VoiceType ListRecordsParamsVoiceType `json:"voiceType"`
+}
+
+// ListRecordsParamsVoiceType Which calls to list, "0" group calls or "1" verification and notification calls.
+//
+// Example: 1
+type ListRecordsParamsVoiceType string
+
+// ListRecordsResult defines model for ListRecordsResult.
+type ListRecordsResult struct {
+	// Code Result code as text, inverted for this query; "1" is success, "0" a failure.
+	//
+	// Example: 1
+	Code string          `json:"code"`
+	Info VoiceRecordPage `json:"info,omitempty,omitzero"`
+}
 
 // ReceiptCallback The receipt of one voice call, POSTed by NXCloud to the receipt
 // address of the voice application, its values as form parameters in
@@ -599,6 +700,157 @@ type VoiceAppCredentials struct {
 	Secretkey string `json:"secretkey"`
 }
 
+// VoiceRecord defines model for VoiceRecord.
+type VoiceRecord struct {
+	// BasicPrice Group calls only; the basic fee charged for a call that did not connect.
+	//
+	// Example: 0.005
+	BasicPrice float32 `json:"basic_price,omitempty,omitzero"`
+
+	// CountryCode The called number's country calling code.
+	//
+	// Example: 55
+	CountryCode string `json:"countryCode,omitempty,omitzero"`
+
+	// CustomerPrice The price per cycle charged to the account.
+	//
+	// Example: 0.012
+	CustomerPrice float32 `json:"customer_price,omitempty,omitzero"`
+
+	// Cycle The billing cycle, in seconds.
+	//
+	// Example: 1
+	Cycle int32 `json:"cycle,omitempty,omitzero"`
+
+	// EndTime When the call ended, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-08-09 00:01:04
+	EndTime string `json:"end_time,omitempty,omitzero"`
+
+	// ID NXCloud's ID of the record.
+	//
+	// Example: 1821556
+	ID int64 `json:"id,omitempty,omitzero"`
+
+	// IvrResult Group calls only; the key the person called pressed.
+	//
+	// Example: 1
+	IvrResult int32 `json:"ivr_result,omitempty,omitzero"`
+
+	// Messageid The call's ID, as `send` returned it.
+	//
+	// Example: 20d6c660bd664c65bef20026564b0b79
+	Messageid string `json:"messageid"`
+
+	// Phone The number called.
+	//
+	// Example: 85987053821
+	Phone string `json:"phone"`
+
+	// Result The outcome of the call, such as `Successful connection`.
+	//
+	// Example: Successful connection
+	Result string `json:"result"`
+
+	// Second How long the call lasted, in seconds.
+	//
+	// Example: 3
+	Second int32 `json:"second,omitempty,omitzero"`
+
+	// ShowPhone The number shown as the caller.
+	//
+	// Example: 1547822456
+	ShowPhone string `json:"show_phone,omitempty,omitzero"`
+
+	// Size How many billing cycles were charged.
+	//
+	// Example: 3
+	Size int32 `json:"size,omitempty,omitzero"`
+
+	// StartTime When the call started, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-08-09 00:01:01
+	StartTime string `json:"start_time,omitempty,omitzero"`
+
+	// Time When the call was connected, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-08-09 00:01:00
+	Time string `json:"time,omitempty,omitzero"`
+
+	// VoiceType Verification and notification calls only; 1 a verification call, 2 a notification.
+	//
+	// Example: 2
+	VoiceType VoiceRecordVoiceType `json:"voice_type,omitempty,omitzero"`
+}
+
+// VoiceRecordVoiceType Verification and notification calls only; 1 a verification call, 2 a notification.
+//
+// Example: 2
+type VoiceRecordVoiceType int32
+
+// VoiceRecordPage defines model for VoiceRecordPage.
+type VoiceRecordPage struct {
+	// Page This page's number, from 1.
+	//
+	// Example: 1
+	Page int32 `json:"page"`
+
+	// PageSize Records per page.
+	//
+	// Example: 5
+	PageSize int32 `json:"pageSize"`
+
+	// Rows The records on this page.
+	Rows []VoiceRecord `json:"rows"`
+
+	// Total How many records the query matches, over all pages.
+	//
+	// Example: 1
+	Total int64 `json:"total"`
+}
+
+// ListRecordsFormdataBody defines parameters for ListRecords.
+type ListRecordsFormdataBody struct {
+	// Appkey The voice application's appkey.
+	Appkey string `form:"appkey" json:"appkey"`
+
+	// EndTime The end of the period, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-09-09 09:00:11
+	EndTime string `form:"end_time" json:"end_time"`
+
+	// Messageid Only the call with this ID (the `messageid` `send` returned).
+	//
+	// Example: 20d6c660bd664c65bef20026564b0b79
+	Messageid string `form:"messageid,omitempty" json:"messageid,omitempty,omitzero"`
+
+	// Page The page to read, from 1 (documented as text; a form sends it as text anyway).
+	//
+	// Example: 1
+	Page int32 `form:"page" json:"page"`
+
+	// PageSize Records per page (documented as text; a form sends it as text anyway).
+	//
+	// Example: 10
+	PageSize int32 `form:"page_size" json:"page_size"`
+
+	// Secretkey The voice application's secretkey.
+	Secretkey string `form:"secretkey" json:"secretkey"`
+
+	// StartTime The start of the period, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-09-09 09:00:01
+	StartTime string `form:"start_time" json:"start_time"`
+
+	// VoiceType Which calls to list, "0" group calls or "1" verification and notification calls.
+	//
+	// Example: 1
+	VoiceType ListRecordsFormdataBodyVoiceType `form:"voiceType" json:"voiceType"`
+}
+
+// ListRecordsFormdataBodyVoiceType defines parameters for ListRecords.
+type ListRecordsFormdataBodyVoiceType string
+
 // SendFormdataBody defines parameters for Send.
 type SendFormdataBody struct {
 	// Appkey The voice application's appkey.
@@ -642,6 +894,9 @@ type SendFormdataBody struct {
 
 // ReportConversionJSONRequestBody defines body for ReportConversion for application/json ContentType.
 type ReportConversionJSONRequestBody = ReportConversionParams
+
+// ListRecordsFormdataRequestBody defines body for ListRecords for application/x-www-form-urlencoded ContentType.
+type ListRecordsFormdataRequestBody ListRecordsFormdataBody
 
 // SendFormdataRequestBody defines body for Send for application/x-www-form-urlencoded ContentType.
 type SendFormdataRequestBody SendFormdataBody
