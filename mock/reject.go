@@ -31,7 +31,7 @@ func (s *Server) RejectNext(operation string, r Rejection) error {
 			if op.FullName() != operation {
 				continue
 			}
-			if len(op.Success.Text) == 0 { // a text answer has no code to check
+			if len(op.Success.Text) == 0 && !op.Success.WordCodes() { // a text or word answer has no number to check
 				if _, ok := d.CodeName(r.Code); !ok {
 					return fmt.Errorf("%w: %s lists no result code %d", ErrConfig, d.Name, r.Code)
 				}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -62,6 +63,23 @@ func (s *Success) CodeMatches(v any) bool {
 		if v == w {
 			return true
 		}
+	}
+	return false
+}
+
+// WordCodes reports whether the codes are words ("success", "failed")
+// rather than numbers or numbers written as text: such an operation has
+// no numeric code to report, whatever the spec's catalogue lists.
+func (s *Success) WordCodes() bool {
+	for _, v := range s.values {
+		w, ok := v.(string)
+		if !ok {
+			return false
+		}
+		if _, err := strconv.Atoi(w); err == nil {
+			return false
+		}
+		return true
 	}
 	return false
 }
