@@ -94,11 +94,11 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 
 // excerpt is the start of a result, for one line of the demo.
 func excerpt(b []byte) string {
-	const max = 72
-	if len(b) <= max {
+	const limit = 72
+	if len(b) <= limit {
 		return string(b)
 	}
-	cut := max
+	cut := limit
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
