@@ -6,17 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/apierror"
-	"github.com/verikit/verikit/internal/apiclient"
-	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/specs"
 )
@@ -25,44 +21,6 @@ import (
 // nothing but an SMS application's key pair (the sms set, shared with the
 // SMS product), on api.nxcloud.com, with a text result code.
 const balanceSpec = "nxcloud/balance"
-
-var balanceOnce sync.Once
-
-func balanceRegister(t *testing.T) {
-	t.Helper()
-	balanceOnce.Do(func() {
-		if _, err := specs.Load(balanceSpec); err == nil {
-			return // embedded now, no longer a draft
-		}
-		raw, err := os.ReadFile("../../specs/nxcloud/balance.yaml")
-		require.NoError(t, err)
-		_, err = specs.Register(balanceSpec, raw)
-		require.NoError(t, err)
-	})
-}
-
-// balanceStart serves the mock (every spec registered so far) behind a
-// wire recorder and returns a Service for the balance spec pointed at it.
-func balanceStart(t *testing.T, opts ...option.Option) (*apiclient.Service, *wire) {
-	t.Helper()
-	balanceRegister(t)
-	m, err := mock.New(mock.Config{OnInvalidResponse: func(op string, err error) {
-		t.Errorf("mock: %s sent a response its spec does not allow: %v", op, err)
-	}})
-	require.NoError(t, err)
-	w := &wire{next: m}
-	srv := httptest.NewServer(w)
-	t.Cleanup(srv.Close)
-	return balanceService(t, srv.URL, opts...), w
-}
-
-func balanceService(t *testing.T, base string, opts ...option.Option) *apiclient.Service {
-	t.Helper()
-	balanceRegister(t)
-	cfg, err := apiclient.NewConfig(append([]option.Option{option.WithBaseURL(base), option.WithoutRetries()}, opts...))
-	require.NoError(t, err)
-	return apiclient.NewService(cfg, balanceSpec, func(b http.RoundTripper) http.RoundTripper { return b })
-}
 
 var balanceSMSPair = option.WithAppCredentials("sms", "mock-sms-appkey", "mock-sms-secret")
 
@@ -73,13 +31,12 @@ type balanceResult struct {
 }
 
 func TestBalanceSendsOnlyTheSMSKeyPair(t *testing.T) {
-	balanceRegister(t)
 	op, ok := specs.MustLoad(balanceSpec).Operation("get")
 	require.True(t, ok)
 	assert.Equal(t, "https://api.nxcloud.com", op.Doc.ServerURL(), "the legacy host, not api2")
 	assert.Equal(t, specs.Safe, op.Retry, "a pure read")
 
-	svc, w := balanceStart(t, balanceSMSPair)
+	svc, w := draftStart(t, balanceSpec, balanceSMSPair)
 	// The request example holds the pair and nothing else: the params are
 	// empty.
 	var out balanceResult
@@ -102,7 +59,7 @@ func TestBalanceSendsOnlyTheSMSKeyPair(t *testing.T) {
 }
 
 func TestBalanceAWrongKeyPairIsAnAuthFailure(t *testing.T) {
-	svc, _ := balanceStart(t, option.WithAppCredentials("sms", "mock-sms-appkey", "not-the-secret-XYZ"))
+	svc, _ := draftStart(t, balanceSpec, option.WithAppCredentials("sms", "mock-sms-appkey", "not-the-secret-XYZ"))
 	err := svc.Call(context.Background(), "get", nil, nil, new(balanceResult), nil)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
@@ -116,7 +73,7 @@ func TestBalanceAWrongKeyPairIsAnAuthFailure(t *testing.T) {
 // The call takes no params, so what can be invalid is the missing pair
 // (refused before sending) and an answer that breaks the success schema.
 func TestBalanceInvalidRequestsAndAnswersAreRefused(t *testing.T) {
-	svc, w := balanceStart(t, option.WithAppCredentials("voice", "mock-voice-appkey", "mock-voice-secret"))
+	svc, w := draftStart(t, balanceSpec, option.WithAppCredentials("voice", "mock-voice-appkey", "mock-voice-secret"))
 	err := svc.Call(context.Background(), "get", nil, nil, new(balanceResult), nil)
 	var ve *apierror.ValidationError
 	require.ErrorAs(t, err, &ve, "only the sms pair will do")
@@ -134,7 +91,7 @@ func TestBalanceInvalidRequestsAndAnswersAreRefused(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, body)
 		}))
-		err := balanceService(t, srv.URL, balanceSMSPair).Call(context.Background(), "get", nil, nil, new(balanceResult), nil)
+		err := draftService(t, balanceSpec, srv.URL, balanceSMSPair).Call(context.Background(), "get", nil, nil, new(balanceResult), nil)
 		srv.Close()
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae, body)

@@ -8,17 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/apierror"
-	"github.com/verikit/verikit/internal/apiclient"
-	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/specs"
 )
@@ -30,69 +26,12 @@ import (
 // pair back.
 const emailSpec = "nxcloud/email"
 
-var emailOnce sync.Once
-
-func emailRegister(t *testing.T) {
-	t.Helper()
-	emailOnce.Do(func() {
-		if _, err := specs.Load(emailSpec); err == nil {
-			return // embedded now, no longer a draft
-		}
-		raw, err := os.ReadFile("../../specs/nxcloud/email.yaml")
-		require.NoError(t, err)
-		_, err = specs.Register(emailSpec, raw)
-		require.NoError(t, err)
-	})
-}
-
-// emailStart serves the mock (every spec registered so far) behind a wire
-// recorder and returns a Service for the e-mail spec pointed at it.
-func emailStart(t *testing.T, opts ...option.Option) (*apiclient.Service, *wire) {
-	t.Helper()
-	emailRegister(t)
-	m, err := mock.New(mock.Config{OnInvalidResponse: func(op string, err error) {
-		t.Errorf("mock: %s sent a response its spec does not allow: %v", op, err)
-	}})
-	require.NoError(t, err)
-	w := &wire{next: m}
-	srv := httptest.NewServer(w)
-	t.Cleanup(srv.Close)
-	return emailService(t, srv.URL, opts...), w
-}
-
-func emailService(t *testing.T, base string, opts ...option.Option) *apiclient.Service {
-	t.Helper()
-	emailRegister(t)
-	cfg, err := apiclient.NewConfig(append([]option.Option{option.WithBaseURL(base), option.WithoutRetries()}, opts...))
-	require.NoError(t, err)
-	// The draft's operations are not signed: the base transport will do.
-	return apiclient.NewService(cfg, emailSpec, func(b http.RoundTripper) http.RoundTripper { return b })
-}
-
-// emailExample is the request example of an operation, less the key pair
-// the pipeline adds: the params a caller gives.
-func emailExample(t *testing.T, opID string) map[string]any {
-	t.Helper()
-	emailRegister(t)
-	op, ok := specs.MustLoad(emailSpec).Operation(opID)
-	require.True(t, ok, opID)
-	ex, ok := op.Spec.RequestBody.Value.Content.Get(op.BodyMediaType()).Example.(map[string]any)
-	require.True(t, ok, "%s has an object request example", opID)
-	params := map[string]any{}
-	for k, v := range ex {
-		if k != op.AppCredentials.Key && k != op.AppCredentials.Secret {
-			params[k] = v
-		}
-	}
-	return params
-}
-
 var emailPair = option.WithAppCredentials("email", "mock-email-appkey", "mock-email-secret")
 
 func TestEmailSendCarriesTheKeyPairInTheJSONBody(t *testing.T) {
-	svc, w := emailStart(t, emailPair)
+	svc, w := draftStart(t, emailSpec, emailPair)
 	var out map[string]any
-	require.NoError(t, svc.Call(context.Background(), "send", nil, emailExample(t, "send"), &out, nil))
+	require.NoError(t, svc.Call(context.Background(), "send", nil, draftExample(t, emailSpec, "send"), &out, nil))
 	assert.Equal(t, float64(0), out["code"], "the code is a JSON number")
 	assert.Regexp(t, "^[0-9a-f]{32}$", out["result"], "the whole flat answer is the result: the new message's ID")
 
@@ -111,8 +50,8 @@ func TestEmailSendCarriesTheKeyPairInTheJSONBody(t *testing.T) {
 
 func TestEmailAWrongKeyPairIsAnAuthFailure(t *testing.T) {
 	for _, opID := range []string{"send", "listRecords"} {
-		svc, _ := emailStart(t, option.WithAppCredentials("email", "mock-email-appkey", "not-the-secret-XYZ"))
-		err := svc.Call(context.Background(), opID, nil, emailExample(t, opID), new(map[string]any), nil)
+		svc, _ := draftStart(t, emailSpec, option.WithAppCredentials("email", "mock-email-appkey", "not-the-secret-XYZ"))
+		err := svc.Call(context.Background(), opID, nil, draftExample(t, emailSpec, opID), new(map[string]any), nil)
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae, opID)
 		assert.True(t, ae.HasCode, opID)
@@ -123,12 +62,12 @@ func TestEmailAWrongKeyPairIsAnAuthFailure(t *testing.T) {
 }
 
 func TestEmailNothingIsSentWithoutTheKeyPairOrWithBadParams(t *testing.T) {
-	svc, w := emailStart(t)
-	err := svc.Call(context.Background(), "send", nil, emailExample(t, "send"), new(map[string]any), nil)
+	svc, w := draftStart(t, emailSpec)
+	err := svc.Call(context.Background(), "send", nil, draftExample(t, emailSpec, "send"), new(map[string]any), nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `option.WithAppCredentials("email"`)
 
-	svc, w = emailStart(t, emailPair)
+	svc, w = draftStart(t, emailSpec, emailPair)
 	for name, tc := range map[string]struct {
 		op    string
 		edit  func(map[string]any)
@@ -139,7 +78,7 @@ func TestEmailNothingIsSentWithoutTheKeyPairOrWithBadParams(t *testing.T) {
 		"page too large":   {"listRecords", func(p map[string]any) { p["size"] = 101 }, "size"},
 		"time not in form": {"listRecords", func(p map[string]any) { p["startTime"] = "2024-03-18T00:00:00Z" }, "startTime"},
 	} {
-		params := emailExample(t, tc.op)
+		params := draftExample(t, emailSpec, tc.op)
 		tc.edit(params)
 		err := svc.Call(context.Background(), tc.op, nil, params, new(map[string]any), nil)
 		var ve *apierror.ValidationError
@@ -150,7 +89,7 @@ func TestEmailNothingIsSentWithoutTheKeyPairOrWithBadParams(t *testing.T) {
 }
 
 func TestEmailListRecordsReturnsThePageAndMarksTheEchoedPairSecret(t *testing.T) {
-	svc, w := emailStart(t, emailPair)
+	svc, w := draftStart(t, emailSpec, emailPair)
 	var out struct {
 		Code   int
 		Msg    string
@@ -164,7 +103,7 @@ func TestEmailListRecordsReturnsThePageAndMarksTheEchoedPairSecret(t *testing.T)
 			SecretKey string `json:"secretKey"`
 		}
 	}
-	require.NoError(t, svc.Call(context.Background(), "listRecords", nil, emailExample(t, "listRecords"), &out, nil))
+	require.NoError(t, svc.Call(context.Background(), "listRecords", nil, draftExample(t, emailSpec, "listRecords"), &out, nil))
 	assert.Equal(t, 200, out.Code, "the mock answers the first success code, the page example's 200")
 	require.Len(t, out.Result.Records, 1)
 	assert.Equal(t, "e7b3082a46cf4959a3bc10f5d101d1cc", out.Result.Records[0].MessageID)
@@ -197,7 +136,7 @@ func TestEmailListRecordsTakesBothSuccessCodes(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, body)
 		}))
-		err := emailService(t, srv.URL, emailPair).Call(context.Background(), "listRecords", nil, map[string]any{}, new(map[string]any), nil)
+		err := draftService(t, emailSpec, srv.URL, emailPair).Call(context.Background(), "listRecords", nil, map[string]any{}, new(map[string]any), nil)
 		srv.Close()
 		if wantCode < 0 {
 			assert.NoError(t, err, body)
@@ -215,7 +154,6 @@ func TestEmailListRecordsTakesBothSuccessCodes(t *testing.T) {
 }
 
 func TestEmailReceiptCallbackSchema(t *testing.T) {
-	emailRegister(t)
 	cb := specs.MustLoad(emailSpec).OpenAPI.Components.Schemas["ReceiptCallback"].Value
 	validate := func(raw string) error {
 		var v any
@@ -232,8 +170,8 @@ func TestEmailReceiptCallbackSchema(t *testing.T) {
 func TestEmailEchoedPairIsMaskedInLogs(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, _ := emailStart(t, emailPair, option.WithLogger(logger), option.WithLogBodies())
-	require.NoError(t, svc.Call(context.Background(), "listRecords", nil, emailExample(t, "listRecords"), new(map[string]any), nil))
+	svc, _ := draftStart(t, emailSpec, emailPair, option.WithLogger(logger), option.WithLogBodies())
+	require.NoError(t, svc.Call(context.Background(), "listRecords", nil, draftExample(t, emailSpec, "listRecords"), new(map[string]any), nil))
 	assert.NotContains(t, logs.String(), "mock-email-secret")
 	assert.NotContains(t, logs.String(), "mock-email-appkey")
 }

@@ -19,7 +19,7 @@ import (
 // application's key pair on a path with a trailing slash, two GETs with the
 // pair in the query (two apiKey security schemes), and a GET with no
 // credential whose success is the plain text "ok".
-var flashcallDraft = &nxchDraft{name: "nxcloud/flashcall", file: "../../specs/nxcloud/flashcall.yaml"}
+var flashcallDraft = &nxchDraft{name: "nxcloud/flashcall"}
 
 var flashcallPair = option.WithAppCredentials("flashcall", "mock-flashcall-appkey", "mock-flashcall-secret")
 

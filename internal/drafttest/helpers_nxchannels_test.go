@@ -1,9 +1,8 @@
 package drafttest
 
-// Helpers for the drafts of NXCloud's verification channels (issue 12):
-// flash call, number check, the SMS record queries and the signed SMS v2.
-// Every name here starts with nxch so that it cannot collide with the
-// helpers of the other drafts in this package.
+// Helpers for the tests of NXCloud's verification channel specs (issue
+// 12): a service in front of a fresh mock, request and success examples,
+// typed receivers.
 
 import (
 	"context"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,28 +24,13 @@ import (
 	"github.com/verikit/verikit/webhook"
 )
 
-// nxchDraft is one draft spec, registered once per test binary.
+// nxchDraft names one of the embedded issue-12 specs under test.
 type nxchDraft struct {
-	name string // the name it is registered under: nxcloud/flashcall
-	file string // relative to this package
-	once sync.Once
-	err  error
+	name string // nxcloud/flashcall
 }
 
 func (d *nxchDraft) register(t *testing.T) *specs.Document {
 	t.Helper()
-	d.once.Do(func() {
-		if _, err := specs.Load(d.name); err == nil {
-			return // embedded now, no longer a draft
-		}
-		raw, err := os.ReadFile(d.file)
-		if err != nil {
-			d.err = err
-			return
-		}
-		_, d.err = specs.Register(d.name, raw)
-	})
-	require.NoError(t, d.err, "registering %s", d.file)
 	doc, err := specs.Load(d.name)
 	require.NoError(t, err)
 	return doc
@@ -127,31 +110,12 @@ func (t nxchBySpec) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // nxchRequestExample is what a caller gives the operation for its
-// documented request: the body example less the application's key pair
-// (the pipeline adds it), or the example of each query parameter.
+// documented request (specs.Operation.RequestExample), which must exist.
 func nxchRequestExample(t *testing.T, op *specs.Operation) map[string]any {
 	t.Helper()
-	out := map[string]any{}
-	if rb := op.Spec.RequestBody; rb != nil {
-		mt := rb.Value.Content.Get(op.BodyMediaType())
-		require.NotNil(t, mt, "%s: no %s body", op.FullName(), op.BodyMediaType())
-		ex, ok := mt.Example.(map[string]any)
-		require.True(t, ok, "%s: the body has no example object", op.FullName())
-		for k, v := range ex {
-			if c := op.AppCredentials; c != nil && (k == c.Key || k == c.Secret) {
-				continue
-			}
-			out[k] = v
-		}
-		return out
-	}
-	for _, ref := range op.Spec.Parameters {
-		if p := ref.Value; p != nil && p.In == "query" {
-			require.NotNil(t, p.Example, "%s: query parameter %s has no example", op.FullName(), p.Name)
-			out[p.Name] = p.Example
-		}
-	}
-	return out
+	ex := op.RequestExample()
+	require.NotNil(t, ex, "%s has no request example", op.FullName())
+	return ex
 }
 
 // nxchSuccessExample is the value a success returns to the caller, from
@@ -254,4 +218,27 @@ func nxchPost(t *testing.T, target, contentType, body string) (int, string) {
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(b)
+}
+
+// draftStart serves a fresh mock behind a wire recorder and returns a
+// service for the named spec pointed at it (see nxchStart).
+func draftStart(t *testing.T, spec string, opts ...option.Option) (*apiclient.Service, *wire) {
+	t.Helper()
+	env := nxchStart(t, &nxchDraft{name: spec}, "", false, opts...)
+	return env.svc, env.wire
+}
+
+// draftService is a service for the named spec's unsigned operations, at
+// base.
+func draftService(t *testing.T, spec, base string, opts ...option.Option) *apiclient.Service {
+	t.Helper()
+	cfg, err := apiclient.NewConfig(append([]option.Option{option.WithBaseURL(base), option.WithoutRetries()}, opts...))
+	require.NoError(t, err)
+	return apiclient.NewService(cfg, spec, func(b http.RoundTripper) http.RoundTripper { return b })
+}
+
+// draftExample is the request example of the named spec's operation opID.
+func draftExample(t *testing.T, spec, opID string) map[string]any {
+	t.Helper()
+	return nxchRequestExample(t, (&nxchDraft{name: spec}).op(t, opID))
 }

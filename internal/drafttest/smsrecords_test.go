@@ -22,7 +22,7 @@ import (
 // the SMS application's key pair whose result codes mean other things than
 // send's. The spec is sms_test.go's file, registered under a name of its
 // own: "nxcloud/sms" is sms_test.go's (and may be embedded already).
-var smsrecordsDraft = &nxchDraft{name: "nxcloud/sms", file: "../../specs/nxcloud/sms.yaml"}
+var smsrecordsDraft = &nxchDraft{name: "nxcloud/sms"}
 
 var smsrecordsReads = []string{"getRecord", "listRecords", "getReport"}
 

@@ -22,7 +22,7 @@ import (
 // The draft signed SMS spec (issue 12): an NXCloud-signed JSON operation
 // whose answer is not the code/msg/data envelope but the older flat shape
 // with a text code.
-var smsv2Draft = &nxchDraft{name: "nxcloud/sms-v2", file: "../../specs/nxcloud/sms-v2.yaml"}
+var smsv2Draft = &nxchDraft{name: "nxcloud/sms-v2"}
 
 func TestSMSv2SpecNamesItsPackage(t *testing.T) {
 	doc := smsv2Draft.register(t)

@@ -8,16 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/apierror"
-	"github.com/verikit/verikit/internal/apiclient"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/specs"
@@ -29,68 +26,12 @@ import (
 // word (success/failed) as its code.
 const voiceSpec = "nxcloud/voice"
 
-var voiceOnce sync.Once
-
-func voiceRegister(t *testing.T) {
-	t.Helper()
-	voiceOnce.Do(func() {
-		if _, err := specs.Load(voiceSpec); err == nil {
-			return // embedded now, no longer a draft
-		}
-		raw, err := os.ReadFile("../../specs/nxcloud/voice.yaml")
-		require.NoError(t, err)
-		_, err = specs.Register(voiceSpec, raw)
-		require.NoError(t, err)
-	})
-}
-
-// voiceStart serves the mock (every spec registered so far) behind a wire
-// recorder and returns a Service for the voice spec pointed at it.
-func voiceStart(t *testing.T, opts ...option.Option) (*apiclient.Service, *wire) {
-	t.Helper()
-	voiceRegister(t)
-	m, err := mock.New(mock.Config{OnInvalidResponse: func(op string, err error) {
-		t.Errorf("mock: %s sent a response its spec does not allow: %v", op, err)
-	}})
-	require.NoError(t, err)
-	w := &wire{next: m}
-	srv := httptest.NewServer(w)
-	t.Cleanup(srv.Close)
-	return voiceService(t, srv.URL, opts...), w
-}
-
-func voiceService(t *testing.T, base string, opts ...option.Option) *apiclient.Service {
-	t.Helper()
-	voiceRegister(t)
-	cfg, err := apiclient.NewConfig(append([]option.Option{option.WithBaseURL(base), option.WithoutRetries()}, opts...))
-	require.NoError(t, err)
-	return apiclient.NewService(cfg, voiceSpec, func(b http.RoundTripper) http.RoundTripper { return b })
-}
-
-// voiceExample is the request example of an operation, less any key pair
-// the pipeline adds: the params a caller gives.
-func voiceExample(t *testing.T, opID string) map[string]any {
-	t.Helper()
-	voiceRegister(t)
-	op, ok := specs.MustLoad(voiceSpec).Operation(opID)
-	require.True(t, ok, opID)
-	ex, ok := op.Spec.RequestBody.Value.Content.Get(op.BodyMediaType()).Example.(map[string]any)
-	require.True(t, ok, "%s has an object request example", opID)
-	params := map[string]any{}
-	for k, v := range ex {
-		if c := op.AppCredentials; c == nil || (k != c.Key && k != c.Secret) {
-			params[k] = v
-		}
-	}
-	return params
-}
-
 var voicePair = option.WithAppCredentials("voice", "mock-voice-appkey", "mock-voice-secret")
 
 func TestVoiceSendIsAFormWithTheApplicationsKeyPair(t *testing.T) {
-	svc, w := voiceStart(t, voicePair)
+	svc, w := draftStart(t, voiceSpec, voicePair)
 	var out map[string]any
-	require.NoError(t, svc.Call(context.Background(), "send", nil, voiceExample(t, "send"), &out, nil))
+	require.NoError(t, svc.Call(context.Background(), "send", nil, draftExample(t, voiceSpec, "send"), &out, nil))
 	assert.Equal(t, "0", out["code"], "the whole flat answer is the result, its code text")
 	assert.Regexp(t, "^[0-9a-f]{32}$", out["messageid"], "the new call's ID")
 
@@ -110,8 +51,8 @@ func TestVoiceSendIsAFormWithTheApplicationsKeyPair(t *testing.T) {
 }
 
 func TestVoiceAWrongKeyPairIsAnAuthFailure(t *testing.T) {
-	svc, _ := voiceStart(t, option.WithAppCredentials("voice", "mock-voice-appkey", "not-the-secret-XYZ"))
-	err := svc.Call(context.Background(), "send", nil, voiceExample(t, "send"), new(map[string]any), nil)
+	svc, _ := draftStart(t, voiceSpec, option.WithAppCredentials("voice", "mock-voice-appkey", "not-the-secret-XYZ"))
+	err := svc.Call(context.Background(), "send", nil, draftExample(t, voiceSpec, "send"), new(map[string]any), nil)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode)
@@ -120,14 +61,14 @@ func TestVoiceAWrongKeyPairIsAnAuthFailure(t *testing.T) {
 	assert.NotContains(t, err.Error(), "not-the-secret-XYZ")
 
 	// The SMS pair is another set: it does not stand in for the voice one.
-	svc, _ = voiceStart(t, option.WithAppCredentials("sms", "mock-sms-appkey", "mock-sms-secret"))
-	err = svc.Call(context.Background(), "send", nil, voiceExample(t, "send"), new(map[string]any), nil)
+	svc, _ = draftStart(t, voiceSpec, option.WithAppCredentials("sms", "mock-sms-appkey", "mock-sms-secret"))
+	err = svc.Call(context.Background(), "send", nil, draftExample(t, voiceSpec, "send"), new(map[string]any), nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `option.WithAppCredentials("voice"`)
 }
 
 func TestVoiceNothingIsSentWithBadParams(t *testing.T) {
-	svc, w := voiceStart(t, voicePair)
+	svc, w := draftStart(t, voiceSpec, voicePair)
 	for name, tc := range map[string]struct {
 		op    string
 		edit  func(map[string]any)
@@ -141,7 +82,7 @@ func TestVoiceNothingIsSentWithBadParams(t *testing.T) {
 		"a status as text":     {"reportConversion", func(p map[string]any) { p["status"] = "1" }, "status"},
 		"no call ID to report": {"reportConversion", func(p map[string]any) { delete(p, "messageid") }, "messageid"},
 	} {
-		params := voiceExample(t, tc.op)
+		params := draftExample(t, voiceSpec, tc.op)
 		tc.edit(params)
 		err := svc.Call(context.Background(), tc.op, nil, params, new(map[string]any), nil)
 		var ve *apierror.ValidationError
@@ -152,9 +93,9 @@ func TestVoiceNothingIsSentWithBadParams(t *testing.T) {
 }
 
 func TestVoiceReportConversionSendsJSONAndNoCredential(t *testing.T) {
-	svc, w := voiceStart(t, voicePair)
+	svc, w := draftStart(t, voiceSpec, voicePair)
 	var out map[string]any
-	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, voiceExample(t, "reportConversion"), &out, nil))
+	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, draftExample(t, voiceSpec, "reportConversion"), &out, nil))
 	assert.Equal(t, "success", out["code"])
 
 	req, body := w.last(t)
@@ -178,7 +119,7 @@ func TestVoiceAFailedConversionReportIsAFailure(t *testing.T) {
 		io.WriteString(w, `{"code":"failed","info":"messageid not exist"}`)
 	}))
 	defer srv.Close()
-	err := voiceService(t, srv.URL).Call(context.Background(), "reportConversion", nil, voiceExample(t, "reportConversion"), new(map[string]any), nil)
+	err := draftService(t, voiceSpec, srv.URL).Call(context.Background(), "reportConversion", nil, draftExample(t, voiceSpec, "reportConversion"), new(map[string]any), nil)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	assert.False(t, ae.HasCode, "failed is not a numeric code")
@@ -186,7 +127,6 @@ func TestVoiceAFailedConversionReportIsAFailure(t *testing.T) {
 }
 
 func TestVoiceReceiptCallbackSchema(t *testing.T) {
-	voiceRegister(t)
 	cb := specs.MustLoad(voiceSpec).OpenAPI.Components.Schemas["ReceiptCallback"].Value
 	// As NXCloud pushes it: form parameters in the query string of a POST.
 	read := func(query string) error {
@@ -211,7 +151,6 @@ func TestVoiceReceiptCallbackSchema(t *testing.T) {
 // The mock rejects a reportConversion in the operation's own words: the
 // code "failed", which its response schema's enum allows.
 func TestVoiceMockRejectsAConversionReportInItsOwnWords(t *testing.T) {
-	voiceRegister(t)
 	m, err := mock.New(mock.Config{OnInvalidResponse: func(op string, err error) {
 		t.Errorf("mock: %s sent a response its spec does not allow: %v", op, err)
 	}})
