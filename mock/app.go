@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/verikit/verikit/specs"
@@ -130,18 +129,16 @@ func successCode(rule specs.Success) any {
 // example.
 func codeValue(op *specs.Operation, code int) any {
 	rule := op.Success
-	if len(rule.CodeValues) == 0 || !strings.HasPrefix(rule.CodeValues[0], `"`) {
-		return code
-	}
-	var first string
-	_ = json.Unmarshal([]byte(rule.CodeValues[0]), &first)
-	if _, err := strconv.Atoi(first); err == nil {
+	switch {
+	case rule.WordCodes():
+		if word := failureWord(op); word != "" {
+			return word
+		}
+		return "failed"
+	case len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`):
 		return fmt.Sprint(code) // a number written as text
 	}
-	if word := failureWord(op); word != "" {
-		return word
-	}
-	return "failed"
+	return code
 }
 
 // failureWord is the code of the operation's failure example, for a

@@ -63,10 +63,7 @@ func smsGetRecord(s *Server, c *call) reply {
 	if !found {
 		return exampleReply(c.op) // a message the mock did not send: the spec's example
 	}
-	return ok(map[string]any{"row": map[string]any{
-		"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
-		"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
-	}})
+	return ok(map[string]any{"row": smsRow(m)})
 }
 
 // smsListRecords returns a page of the messages sent on the day asked,
@@ -95,12 +92,17 @@ func smsListRecords(s *Server, c *call) reply {
 	from, to := min((page-1)*size, len(day)), min(page*size, len(day))
 	rows := make([]any, 0, to-from)
 	for _, m := range day[from:to] {
-		rows = append(rows, map[string]any{
-			"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
-			"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
-		})
+		rows = append(rows, smsRow(m))
 	}
 	return ok(map[string]any{"info": map[string]any{"page": page, "pageSize": size, "total": len(day), "rows": rows}})
+}
+
+// smsRow is a sent message as the record queries return it.
+func smsRow(m *smsRecord) map[string]any {
+	return map[string]any{
+		"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
+		"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
+	}
 }
 
 func smsReportConversion(s *Server, c *call) reply {

@@ -612,23 +612,9 @@ func (o *Operation) PathParams(p string) map[string]string {
 // entry of the spec's code catalogue (the ResultCode or ErrorCode schema).
 // Code("TooFrequent") is 2206 in nxcloud/ota.
 func (d *Document) Code(name string) (int, bool) {
-	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
-		ref := schema(d.OpenAPI, schemaName)
-		if ref == nil || ref.Value == nil {
-			continue
-		}
-		names, _ := ref.Value.Extensions["x-enum-varnames"].([]any)
-		for i, n := range names {
-			if n == name && i < len(ref.Value.Enum) {
-				switch v := ref.Value.Enum[i].(type) {
-				case float64:
-					return int(v), true
-				case string: // catalogues of products whose codes are text ("0")
-					if c, err := strconv.Atoi(v); err == nil {
-						return c, true
-					}
-				}
-			}
+	for _, c := range d.catalogue() {
+		if c.name == name {
+			return c.code, true
 		}
 	}
 	return 0, false
@@ -637,6 +623,33 @@ func (d *Document) Code(name string) (int, bool) {
 // CodeName is the Go name (x-enum-varnames) of a documented result code;
 // false when the spec's catalogue does not list the code.
 func (d *Document) CodeName(code int) (string, bool) {
+	for _, c := range d.catalogue() {
+		if c.code == code {
+			return c.name, true
+		}
+	}
+	return "", false
+}
+
+// Codes lists the result codes of the spec's catalogue, in its order.
+func (d *Document) Codes() []int {
+	var out []int
+	for _, c := range d.catalogue() {
+		out = append(out, c.code)
+	}
+	return out
+}
+
+// catalogueCode is one entry of a code catalogue.
+type catalogueCode struct {
+	code int
+	name string
+}
+
+// catalogue reads the ResultCode or ErrorCode schema: its enum (numbers,
+// or numbers written as text) beside its x-enum-varnames.
+func (d *Document) catalogue() []catalogueCode {
+	var out []catalogueCode
 	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
 		ref := schema(d.OpenAPI, schemaName)
 		if ref == nil || ref.Value == nil {
@@ -648,7 +661,7 @@ func (d *Document) CodeName(code int) (string, bool) {
 			switch v := v.(type) {
 			case float64:
 				c = int(v)
-			case string:
+			case string: // catalogues of products whose codes are text ("0")
 				n, err := strconv.Atoi(v)
 				if err != nil {
 					continue
@@ -657,11 +670,12 @@ func (d *Document) CodeName(code int) (string, bool) {
 			default:
 				continue
 			}
-			if c == code && i < len(names) {
-				name, _ := names[i].(string)
-				return name, true
+			var name string
+			if i < len(names) {
+				name, _ = names[i].(string)
 			}
+			out = append(out, catalogueCode{code: c, name: name})
 		}
 	}
-	return "", false
+	return out
 }

@@ -87,24 +87,9 @@ func failureCodes(o *specs.Operation) (codes []int, status int) {
 	if o.Success.CodeField == "" && len(o.Success.Text) == 0 {
 		status = http.StatusBadRequest
 	}
-	for _, name := range []string{"ResultCode", "ErrorCode"} {
-		ref := o.Doc.OpenAPI.Components.Schemas[name]
-		if ref == nil {
-			continue
-		}
-		for _, v := range ref.Value.Enum {
-			var n int
-			switch v := v.(type) {
-			case float64:
-				n = int(v)
-			case string:
-				if json.Unmarshal([]byte(v), &n) != nil {
-					continue
-				}
-			}
-			if !o.Success.CodeMatches(v) && !o.Success.CodeMatches(fmt.Sprint(n)) && !o.Success.CodeMatches(float64(n)) {
-				codes = append(codes, n)
-			}
+	for _, n := range o.Doc.Codes() {
+		if !o.Success.CodeMatches(fmt.Sprint(n)) && !o.Success.CodeMatches(float64(n)) {
+			codes = append(codes, n)
 		}
 	}
 	return codes, status
