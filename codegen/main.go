@@ -351,7 +351,7 @@ func operationDoc(d *specs.Document, o *specs.Operation, op *operation) string {
 	default:
 		b.WriteString("\nRetry class: unsafe. It is never sent again once the request may have\nreached the server; such a failure is apierror.ErrOutcomeUnknown.\n")
 	}
-	if codes := resultCodes(d); codes != "" {
+	if codes := resultCodes(o); codes != "" {
 		b.WriteString("\nA failure the vendor reports is an *apierror.Error whose Code may be\n" + wrap(codes+".", 72) + "\n")
 	}
 	var failures []string
@@ -369,23 +369,20 @@ func operationDoc(d *specs.Document, o *specs.Operation, op *operation) string {
 	return b.String()
 }
 
-// resultCodes lists the spec's code catalogue as its Go constants.
-func resultCodes(d *specs.Document) string {
-	for _, name := range []string{"ResultCode", "ErrorCode"} {
-		ref := d.OpenAPI.Components.Schemas[name]
-		if ref == nil || ref.Value == nil {
-			continue
-		}
-		names, _ := ref.Value.Extensions["x-enum-varnames"].([]any)
-		var out []string
-		for i, n := range names {
-			if i < len(ref.Value.Enum) && n != "Success" {
-				out = append(out, fmt.Sprintf("%s%v (%v)", name, n, ref.Value.Enum[i]))
-			}
-		}
-		return strings.Join(out, ", ")
+// resultCodes lists, as Go constants, the codes of the catalogue an
+// operation can fail with: every code but its successes ("" when its
+// failures carry no number).
+func resultCodes(o *specs.Operation) string {
+	if len(o.Success.Text) > 0 || o.Success.WordCodes() {
+		return "" // its failures carry no number
 	}
-	return ""
+	var out []string
+	for _, c := range o.Doc.Catalogue() {
+		if !o.Success.CodeMatches(float64(c.Code)) && !o.Success.CodeMatches(fmt.Sprint(c.Code)) {
+			out = append(out, fmt.Sprintf("%s%s (%d)", c.Schema, c.Name, c.Code))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func sortedStatuses(r *openapi3.Responses) []string {

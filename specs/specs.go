@@ -612,9 +612,9 @@ func (o *Operation) PathParams(p string) map[string]string {
 // entry of the spec's code catalogue (the ResultCode or ErrorCode schema).
 // Code("TooFrequent") is 2206 in nxcloud/ota.
 func (d *Document) Code(name string) (int, bool) {
-	for _, c := range d.catalogue() {
-		if c.name == name {
-			return c.code, true
+	for _, c := range d.Catalogue() {
+		if c.Name == name {
+			return c.Code, true
 		}
 	}
 	return 0, false
@@ -623,33 +623,27 @@ func (d *Document) Code(name string) (int, bool) {
 // CodeName is the Go name (x-enum-varnames) of a documented result code;
 // false when the spec's catalogue does not list the code.
 func (d *Document) CodeName(code int) (string, bool) {
-	for _, c := range d.catalogue() {
-		if c.code == code {
-			return c.name, true
+	for _, c := range d.Catalogue() {
+		if c.Code == code {
+			return c.Name, true
 		}
 	}
 	return "", false
 }
 
-// Codes lists the result codes of the spec's catalogue, in its order.
-func (d *Document) Codes() []int {
-	var out []int
-	for _, c := range d.catalogue() {
-		out = append(out, c.code)
-	}
-	return out
+// CatalogueCode is one documented result code: its number, its Go name
+// (x-enum-varnames) and the catalogue schema it is in (ResultCode or
+// ErrorCode).
+type CatalogueCode struct {
+	Code         int
+	Name, Schema string
 }
 
-// catalogueCode is one entry of a code catalogue.
-type catalogueCode struct {
-	code int
-	name string
-}
-
-// catalogue reads the ResultCode or ErrorCode schema: its enum (numbers,
-// or numbers written as text) beside its x-enum-varnames.
-func (d *Document) catalogue() []catalogueCode {
-	var out []catalogueCode
+// Catalogue reads the spec's ResultCode or ErrorCode schema: its enum
+// (numbers, or numbers written as text) beside its x-enum-varnames, in
+// order.
+func (d *Document) Catalogue() []CatalogueCode {
+	var out []CatalogueCode
 	for _, schemaName := range []string{"ResultCode", "ErrorCode"} {
 		ref := schema(d.OpenAPI, schemaName)
 		if ref == nil || ref.Value == nil {
@@ -674,7 +668,7 @@ func (d *Document) catalogue() []catalogueCode {
 			if i < len(names) {
 				name, _ = names[i].(string)
 			}
-			out = append(out, catalogueCode{code: c, name: name})
+			out = append(out, CatalogueCode{Code: c, Name: name, Schema: schemaName})
 		}
 	}
 	return out

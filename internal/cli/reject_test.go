@@ -87,7 +87,8 @@ func failureCodes(o *specs.Operation) (codes []int, status int) {
 	if o.Success.CodeField == "" && len(o.Success.Text) == 0 {
 		status = http.StatusBadRequest
 	}
-	for _, n := range o.Doc.Codes() {
+	for _, c := range o.Doc.Catalogue() {
+		n := c.Code
 		if !o.Success.CodeMatches(fmt.Sprint(n)) && !o.Success.CodeMatches(float64(n)) {
 			codes = append(codes, n)
 		}

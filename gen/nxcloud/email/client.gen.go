@@ -32,12 +32,12 @@ func New(s *apiclient.Service) *Client { return &Client{s: s} }
 // Retry class: safe. It only reads, so a failed attempt may be sent again.
 //
 // A failure the vendor reports is an *apierror.Error whose Code may be
-// ResultCodeSuccessOK (200), ResultCodeAccountUnavailable (601001),
-// ResultCodeInsufficientBalance (601002), ResultCodeBadAppCredentials
-// (601101), ResultCodeAppNotPriced (601102), ResultCodeNoDomain (601103),
-// ResultCodeDomainNotVerified (601104), ResultCodeUnknownSender (601105),
-// ResultCodeTemplateNotFound (601106), ResultCodeTemplateNotApproved
-// (601107), ResultCodeInvalidParameter (601201).
+// ResultCodeAccountUnavailable (601001), ResultCodeInsufficientBalance
+// (601002), ResultCodeBadAppCredentials (601101), ResultCodeAppNotPriced
+// (601102), ResultCodeNoDomain (601103), ResultCodeDomainNotVerified
+// (601104), ResultCodeUnknownSender (601105), ResultCodeTemplateNotFound
+// (601106), ResultCodeTemplateNotApproved (601107),
+// ResultCodeInvalidParameter (601201).
 func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts ...option.RequestOption) (*ListRecordsResult, error) {
 	var out ListRecordsResult
 	if err := c.s.Call(ctx, "listRecords", nil, &params, &out, opts); err != nil {

@@ -75,12 +75,6 @@ func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.
-//
-// A failure the vendor reports is an *apierror.Error whose Code may be
-// ResultCodeBadAppCredentials (1), ResultCodeAppDisabled (2),
-// ResultCodeAppTooFrequent (3), ResultCodeInsufficientBalance (4),
-// ResultCodeInvalidParameter (5), ResultCodeNumberTooFrequent (6),
-// ResultCodeBadTimeFormat (7), ResultCodeUnavailable (8).
 func (c *Client) ReportConversion(ctx context.Context, params ReportConversionParams, opts ...option.RequestOption) error {
 	return c.s.Call(ctx, "reportConversion", nil, &params, nil, opts)
 }

@@ -117,15 +117,6 @@ func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.
-//
-// A failure the vendor reports is an *apierror.Error whose Code may be
-// ResultCodeBadAppCredentials (1), ResultCodeInvalidParameter (2),
-// ResultCodeInsufficientBalance (3), ResultCodeIllegalContent (4),
-// ResultCodeContentTooLong (5), ResultCodeInvalidNumber (6),
-// ResultCodeBadSender (8), ResultCodeIPNotAllowed (9),
-// ResultCodeHourlyLimit (27), ResultCodeTPSLimit (28),
-// ResultCodeRequestFailed (88), ResultCodeSystemError (99),
-// ResultCodeAccountDeactivated (102), ResultCodeTooManyNumbers (104).
 func (c *Client) ReportConversion(ctx context.Context, params ReportConversionParams, opts ...option.RequestOption) error {
 	return c.s.Call(ctx, "reportConversion", nil, &params, nil, opts)
 }

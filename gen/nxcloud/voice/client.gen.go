@@ -34,7 +34,7 @@ func New(s *apiclient.Service) *Client { return &Client{s: s} }
 // Retry class: safe. It only reads, so a failed attempt may be sent again.
 //
 // A failure the vendor reports is an *apierror.Error whose Code may be
-// ResultCodeBadAppCredentials (1), ResultCodeInvalidParameter (2),
+// ResultCodeSuccess (0), ResultCodeInvalidParameter (2),
 // ResultCodeInsufficientBalance (3), ResultCodeIllegalContent (4),
 // ResultCodeContentTooLong (5), ResultCodeInvalidNumber (6),
 // ResultCodeIPNotAllowed (9), ResultCodeURLNotFound (20),
@@ -59,16 +59,6 @@ func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.
-//
-// A failure the vendor reports is an *apierror.Error whose Code may be
-// ResultCodeBadAppCredentials (1), ResultCodeInvalidParameter (2),
-// ResultCodeInsufficientBalance (3), ResultCodeIllegalContent (4),
-// ResultCodeContentTooLong (5), ResultCodeInvalidNumber (6),
-// ResultCodeIPNotAllowed (9), ResultCodeURLNotFound (20),
-// ResultCodeInvalidShowPhone (21), ResultCodeRouteUnavailable (22),
-// ResultCodeInvalidCountryCode (23), ResultCodeHourlyLimit (27),
-// ResultCodeTPSLimit (28), ResultCodeRequestFailed (88),
-// ResultCodeSystemError (99).
 func (c *Client) ReportConversion(ctx context.Context, params ReportConversionParams, opts ...option.RequestOption) (*ReportConversionResult, error) {
 	var out ReportConversionResult
 	if err := c.s.Call(ctx, "reportConversion", nil, &params, &out, opts); err != nil {
