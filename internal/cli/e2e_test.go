@@ -779,6 +779,12 @@ func TestDemo(t *testing.T) {
 	for _, p := range paths { // every operation of every spec, in a flow or the sweep
 		assert.Contains(t, r.stderr, "  ok   "+p+" ", "the demo never calls %s", p)
 	}
+	kinds, err := cli.CallbackKinds()
+	require.NoError(t, err)
+	require.NotEmpty(t, kinds)
+	for _, k := range kinds { // every callback a spec declares
+		assert.Contains(t, r.stderr, "  ok   "+k+" callback", "the demo never delivers %s", k)
+	}
 	assert.NotContains(t, r.stderr, "mock-email-appkey", "an echoed application key prints as ***")
 }
 

@@ -9,3 +9,14 @@ func CommandPaths() []string {
 	}
 	return out
 }
+
+// CallbackKinds is "<vendor> <kind>" of each callback a spec declares, as
+// the demo and callbacks serve name it.
+func CallbackKinds() ([]string, error) {
+	routes, err := specCallbackRoutes()
+	out := make([]string, 0, len(routes))
+	for _, r := range routes {
+		out = append(out, r.vendor+" "+r.kind)
+	}
+	return out, err
+}
