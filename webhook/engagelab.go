@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/verikit/verikit/gen/engagelab/otp"
@@ -237,21 +238,27 @@ func ParseEngageLabPayload(body []byte) ([]EngageLabEvent, error) {
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
 		return nil, fmt.Errorf("%w: the body is not a JSON object", ErrMalformed)
 	}
-	rawRows, hasRows := top["rows"]
-	if !hasRows || isNull(rawRows) {
-		delete(top, "total")
-		delete(top, "rows")
-		if len(top) == 0 {
-			return nil, nil
+	// Keys are matched as encoding/json matches them into a struct (case
+	// folded, the last duplicate wins), so that what is found here is what
+	// a caller decoding the same body into a struct would find.
+	var batch struct {
+		Rows json.RawMessage `json:"rows"`
+	}
+	_ = json.Unmarshal(body, &batch) // the body is an object: cannot fail on a RawMessage
+	if batch.Rows == nil || isNull(batch.Rows) {
+		for k := range top {
+			if !strings.EqualFold(k, "total") && !strings.EqualFold(k, "rows") {
+				return []EngageLabEvent{{
+					Kind:      KindUnknown,
+					Raw:       json.RawMessage(bytes.Clone(body)),
+					DecodeErr: fmt.Errorf("%w: the body has no rows", ErrMalformed),
+				}}, nil
+			}
 		}
-		return []EngageLabEvent{{
-			Kind:      KindUnknown,
-			Raw:       json.RawMessage(bytes.Clone(body)),
-			DecodeErr: fmt.Errorf("%w: the body has no rows", ErrMalformed),
-		}}, nil
+		return nil, nil
 	}
 	var rows []json.RawMessage
-	if err := json.Unmarshal(rawRows, &rows); err != nil {
+	if err := json.Unmarshal(batch.Rows, &rows); err != nil {
 		return nil, fmt.Errorf("%w: rows is not an array", ErrMalformed)
 	}
 	events := make([]EngageLabEvent, 0, len(rows))
@@ -264,6 +271,15 @@ func ParseEngageLabPayload(body []byte) ([]EngageLabEvent, error) {
 // rowKinds are the keys that give a row its kind.
 var rowKinds = [...]EngageLabKind{KindStatus, KindNotification, KindResponse, KindSystemEvent}
 
+// rowParts holds the parts that give a row its kind, in rowKinds' order,
+// matched by encoding/json's own key rules.
+type rowParts struct {
+	Status       json.RawMessage `json:"status"`
+	Notification json.RawMessage `json:"notification"`
+	Response     json.RawMessage `json:"response"`
+	SystemEvent  json.RawMessage `json:"system_event"`
+}
+
 func parseRow(raw json.RawMessage) EngageLabEvent {
 	ev := EngageLabEvent{Kind: KindUnknown, Raw: raw}
 	var keys map[string]json.RawMessage
@@ -271,17 +287,20 @@ func parseRow(raw json.RawMessage) EngageLabEvent {
 		ev.DecodeErr = fmt.Errorf("%w: the row is not a JSON object", ErrMalformed)
 		return ev
 	}
+	var parts rowParts
+	_ = json.Unmarshal(raw, &parts) // the row is an object: cannot fail on RawMessages
 	found := 0
-	for _, k := range rowKinds {
-		if v, ok := keys[string(k)]; ok && !isNull(v) {
-			ev.Kind = k
-			found++
-			// A part that is not an object ("status": "sent") is a shape
-			// this SDK does not know.
-			if !isObject(v) {
-				found = -1
-				break
-			}
+	for i, v := range [...]json.RawMessage{parts.Status, parts.Notification, parts.Response, parts.SystemEvent} {
+		if v == nil || isNull(v) {
+			continue
+		}
+		ev.Kind = rowKinds[i]
+		found++
+		// A part that is not an object ("status": "sent") is a shape
+		// this SDK does not know.
+		if !isObject(v) {
+			found = -1
+			break
 		}
 	}
 	if found != 1 {
