@@ -113,6 +113,26 @@ type Server struct {
 	numberState *numberCheckState // NXCloud number checks (numbercheck.go)
 	channelOnce sync.Once
 	channelSent *channelState // NXCloud e-mail, voice and flash-call sends (channels.go)
+
+	familiesMu sync.Mutex
+	families   map[string]any // the state of the families that use stateOf, by name
+}
+
+// stateOf returns the server's state of one family of stateful handlers,
+// made by newState on first use. A family's file keeps its state type and
+// its lock to itself; Server needs no field for it.
+func stateOf[T any](s *Server, family string, newState func() *T) *T {
+	s.familiesMu.Lock()
+	defer s.familiesMu.Unlock()
+	if st, ok := s.families[family].(*T); ok {
+		return st
+	}
+	if s.families == nil {
+		s.families = map[string]any{}
+	}
+	st := newState()
+	s.families[family] = st
+	return st
 }
 
 // New returns a Server for every embedded spec.
