@@ -10,6 +10,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/internal/apiclient"
@@ -33,6 +34,8 @@ type Client struct {
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
 	SMSv2 *smsv2.Client
+	// Viber is NXCloud Viber messages (specs/nxcloud/viber.yaml).
+	Viber *viber.Client
 	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
@@ -52,6 +55,7 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Viber:       viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
 		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
 		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
 
@@ -30,6 +31,20 @@ func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func SMSDeliveryReceiptHandler(fn func(context.Context, sms.DeliveryReceiptCallback) error) *Callback[sms.DeliveryReceiptCallback] {
 	return &Callback[sms.DeliveryReceiptCallback]{Spec: "nxcloud/sms", Schema: "DeliveryReceiptCallback", Handle: fn}
+}
+
+// ViberDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud Viber messages
+// (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func ViberDeliveryReceiptHandler(fn func(context.Context, viber.DeliveryReceiptCallback) error) *Callback[viber.DeliveryReceiptCallback] {
+	return &Callback[viber.DeliveryReceiptCallback]{Spec: "nxcloud/viber", Schema: "DeliveryReceiptCallback", Handle: fn}
+}
+
+// ViberReplyHandler receives the ReplyCallback callbacks of NXCloud Viber messages
+// (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func ViberReplyHandler(fn func(context.Context, viber.ReplyCallback) error) *Callback[viber.ReplyCallback] {
+	return &Callback[viber.ReplyCallback]{Spec: "nxcloud/viber", Schema: "ReplyCallback", Handle: fn}
 }
 
 // VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice verification codes

@@ -13,6 +13,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 )
@@ -36,6 +37,7 @@ var products = []product{
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
+	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
 	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice verification codes"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
 }
@@ -250,6 +252,15 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.SMSv2.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "viber", spec: "nxcloud/viber", id: "send", command: "send", summary: "Send a Viber message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p viber.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Viber.Send(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listRecords", command: "list-records", summary: "List call records, a page at a time", credentials: "voice",
