@@ -4,6 +4,7 @@ package nxcloud
 
 import (
 	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -22,6 +23,8 @@ import (
 type Client struct {
 	// Balance is NXCloud account balance (specs/nxcloud/balance.yaml).
 	Balance *balance.Client
+	// DID is NXCloud DID numbers (specs/nxcloud/did.yaml).
+	DID *did.Client
 	// Email is NXCloud e-mail verification codes (specs/nxcloud/email.yaml).
 	Email *email.Client
 	// FlashCall is NXCloud flash call (specs/nxcloud/flashcall.yaml).
@@ -49,6 +52,7 @@ var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		DID:         did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),

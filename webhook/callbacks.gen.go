@@ -5,12 +5,27 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
+
+// DIDSMSHandler receives the SMSCallback callbacks of NXCloud DID numbers
+// (specs/nxcloud/did.yaml), their fields in the form: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func DIDSMSHandler(fn func(context.Context, did.SMSCallback) error) *Callback[did.SMSCallback] {
+	return &Callback[did.SMSCallback]{Spec: "nxcloud/did", Schema: "SMSCallback", Handle: fn}
+}
+
+// DIDSignedSMSHandler receives the SignedSMSCallback callbacks of NXCloud DID numbers
+// (specs/nxcloud/did.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func DIDSignedSMSHandler(fn func(context.Context, did.SignedSMSCallback) error) *Callback[did.SignedSMSCallback] {
+	return &Callback[did.SignedSMSCallback]{Spec: "nxcloud/did", Schema: "SignedSMSCallback", Handle: fn}
+}
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes
 // (specs/nxcloud/email.yaml), their fields in the json: fn gets each one

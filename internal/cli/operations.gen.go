@@ -7,6 +7,7 @@ import (
 
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -31,6 +32,7 @@ var appCredentialVars = []credentialVars{
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
+	{vendor: "nxcloud", command: "did", spec: "nxcloud/did", title: "NXCloud DID numbers"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
@@ -110,6 +112,33 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.Balance.Get(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "dialOut", command: "dial-out", summary: "Call a number from a DID number through an Amazon Connect agent",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.DialOutParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.DialOut(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "listCallRecords", command: "list-call-records", summary: "List the call records of a day, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.ListCallRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.ListCallRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "sendSMS", command: "send-s-m-s", summary: "Send a text message from a DID number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.SendSMSParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.SendSMS(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "email", spec: "nxcloud/email", id: "listRecords", command: "list-records", summary: "List the e-mails sent, with their delivery results", credentials: "email",
