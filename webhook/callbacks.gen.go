@@ -13,18 +13,18 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
 
-// DIDSMSHandler receives the SMSCallback callbacks of NXCloud DID numbers
+// DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
 // (specs/nxcloud/did.yaml), their fields in the form: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
-func DIDSMSHandler(fn func(context.Context, did.SMSCallback) error) *Callback[did.SMSCallback] {
-	return &Callback[did.SMSCallback]{Spec: "nxcloud/did", Schema: "SMSCallback", Handle: fn}
+func DIDMessageHandler(fn func(context.Context, did.MessageCallback) error) *Callback[did.MessageCallback] {
+	return &Callback[did.MessageCallback]{Spec: "nxcloud/did", Schema: "MessageCallback", Handle: fn}
 }
 
-// DIDSignedSMSHandler receives the SignedSMSCallback callbacks of NXCloud DID numbers
+// DIDSignedMessageHandler receives the SignedMessageCallback callbacks of NXCloud DID numbers
 // (specs/nxcloud/did.yaml), their fields in the json: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
-func DIDSignedSMSHandler(fn func(context.Context, did.SignedSMSCallback) error) *Callback[did.SignedSMSCallback] {
-	return &Callback[did.SignedSMSCallback]{Spec: "nxcloud/did", Schema: "SignedSMSCallback", Handle: fn}
+func DIDSignedMessageHandler(fn func(context.Context, did.SignedMessageCallback) error) *Callback[did.SignedMessageCallback] {
+	return &Callback[did.SignedMessageCallback]{Spec: "nxcloud/did", Schema: "SignedMessageCallback", Handle: fn}
 }
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes

@@ -132,13 +132,13 @@ var operations = []operation{
 			res, err := c.nxcloud.DID.ListCallRecords(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "sendSMS", command: "send-s-m-s", summary: "Send a text message from a DID number",
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "sendMessage", command: "send-message", summary: "Send a text message from a DID number",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
-			var p did.SendSMSParams
+			var p did.SendMessageParams
 			if err := in.decode(&p); err != nil {
 				return nil, err
 			}
-			res, err := c.nxcloud.DID.SendSMS(ctx, p)
+			res, err := c.nxcloud.DID.SendMessage(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "email", spec: "nxcloud/email", id: "listRecords", command: "list-records", summary: "List the e-mails sent, with their delivery results", credentials: "email",

@@ -125,12 +125,12 @@ func (c *Client) ListCallRecordsPages(ctx context.Context, params ListCallRecord
 	}
 }
 
-// SendSMS: send a text message from a DID number (POST /didsms/mtsend).
+// SendMessage: send a text message from a DID number (POST /didsms/mtsend).
 //
 // Sends `content` from the DID number `sender` (one of the account's
 // numbers) to the one number `phone`. The answer's `messageId` names
 // the message in its delivery receipt, which NXCloud pushes to the
-// number's SMS push address (`SMSCallback` or `SignedSMSCallback`,
+// number's SMS push address (`MessageCallback` or `SignedMessageCallback`,
 // action `dr`). Each call sends (and bills) a new message, so it is
 // not repeated after an uncertain failure.
 //
@@ -149,9 +149,9 @@ func (c *Client) ListCallRecordsPages(ctx context.Context, params ListCallRecord
 // (12005), ResultCodeNumberNotFound (12007),
 // ResultCodeNumberStatusAbnormal (12008), ResultCodeInvalidParameter
 // (41000).
-func (c *Client) SendSMS(ctx context.Context, params SendSMSParams, opts ...option.RequestOption) (*SendSMSResult, error) {
-	var out SendSMSResult
-	if err := c.s.Call(ctx, "sendSMS", nil, &params, &out, opts); err != nil {
+func (c *Client) SendMessage(ctx context.Context, params SendMessageParams, opts ...option.RequestOption) (*SendMessageResult, error) {
+	var out SendMessageResult
+	if err := c.s.Call(ctx, "sendMessage", nil, &params, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -4,15 +4,15 @@
 // specs/nxcloud/did.yaml.
 //
 // Direct-inward-dialling (DID) numbers rented from NXCloud: send a text
-// message from one of them (`sendSMS`), read the call records of a day,
+// message from one of them (`sendMessage`), read the call records of a day,
 // a page at a time (`listCallRecords`), and place a call from one that
 // is bridged to an Amazon Connect agent (`dialOut`). NXCloud pushes the
 // delivery receipts of the messages sent and the messages the numbers
 // receive to one address, the number's SMS push address (see
-// `SMSCallback` and `SignedSMSCallback`).
+// `MessageCallback` and `SignedMessageCallback`).
 //
 // Every call is signed (see the `nxcloudSignature` security scheme).
-// `sendSMS` and `listCallRecords` are signed with bizType 4 (DID) and
+// `sendMessage` and `listCallRecords` are signed with bizType 4 (DID) and
 // the actions `mtsend` and `cdr`. `dialOut`'s page contradicts itself
 // on both values (its examples say bizType 6 and action `cc`, its text
 // 9 and `didaws`); the spec follows the text, see `dialOut`.
@@ -23,11 +23,11 @@
 // of the three pages are listed together in the `ResultCode` schema.
 //
 // Callbacks: one push address, set in the number's configuration, takes
-// both the delivery receipt of each message `sendSMS` sent and each
+// both the delivery receipt of each message `sendMessage` sent and each
 // message a number receives. The configuration also chooses the format:
-// a form body without a signature (`SMSCallback`), or a JSON body signed
+// a form body without a signature (`MessageCallback`), or a JSON body signed
 // with the same headers as the API calls, bizType 4 and action `dr`
-// (receipt) or `mo` (received message) (`SignedSMSCallback`). The
+// (receipt) or `mo` (received message) (`SignedMessageCallback`). The
 // receiver answers with the plain text `success`, or `error` when it did
 // not take the push.
 //

@@ -37,6 +37,42 @@ func (e FeeType) Valid() bool {
 	}
 }
 
+// Defines values for MessageDirection.
+const (
+	MessageDirectionReceived MessageDirection = "0"
+	MessageDirectionSent     MessageDirection = "1"
+)
+
+// Valid indicates whether the value is a known member of the MessageDirection enum.
+func (e MessageDirection) Valid() bool {
+	switch e {
+	case MessageDirectionReceived:
+		return true
+	case MessageDirectionSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageStatus.
+const (
+	MessageStatusDelivered   MessageStatus = "DELIVRD"
+	MessageStatusUndelivered MessageStatus = "UNDELIVR"
+)
+
+// Valid indicates whether the value is a known member of the MessageStatus enum.
+func (e MessageStatus) Valid() bool {
+	switch e {
+	case MessageStatusDelivered:
+		return true
+	case MessageStatusUndelivered:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResultCode.
 const (
 	ResultCodeAccessDenied         ResultCode = 1005
@@ -121,42 +157,6 @@ func (e RingOrder) Valid() bool {
 	case RingOrderAgentFirst:
 		return true
 	case RingOrderCalleeFirst:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SMSDirection.
-const (
-	SMSDirectionReceived SMSDirection = "0"
-	SMSDirectionSent     SMSDirection = "1"
-)
-
-// Valid indicates whether the value is a known member of the SMSDirection enum.
-func (e SMSDirection) Valid() bool {
-	switch e {
-	case SMSDirectionReceived:
-		return true
-	case SMSDirectionSent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SMSStatus.
-const (
-	SMSStatusDelivered   SMSStatus = "DELIVRD"
-	SMSStatusUndelivered SMSStatus = "UNDELIVR"
-)
-
-// Valid indicates whether the value is a known member of the SMSStatus enum.
-func (e SMSStatus) Valid() bool {
-	switch e {
-	case SMSStatusDelivered:
-		return true
-	case SMSStatusUndelivered:
 		return true
 	default:
 		return false
@@ -403,10 +403,109 @@ type ListCallRecordsParams struct {
 	Type *CallType `json:"type,omitempty"`
 }
 
+// MessageCallback A delivery receipt of a message `sendMessage` sent, or a message one of
+// the account's DID numbers received, POSTed by NXCloud as an
+// `application/x-www-form-urlencoded` body to the number's SMS push
+// address, when its configuration chooses the form format. `type`
+// tells the two apart ("1" a receipt, "0" a received message), and
+// in a receipt `fromPhone` is the DID number, `receiveTime` the time
+// the message was sent and `content` its text. No signature is
+// documented for this format; protect the address another way, or
+// choose the signed JSON format (`SignedMessageCallback`).
+//
+// The receiver answers with the plain text `success` when it took
+// the push, or `error` when it did not.
+//
+// The pages print their examples as `name:value` lists, and the
+// numbers there carry a plus sign (`+18184505018`); only the
+// unsigned result page shows a real form body. Every table marks
+// `type` required, but two of the three examples leave it out (and
+// the receipt page's example says "0" for a receipt), so the schema
+// takes a push without it: tell the two kinds apart by `type` when
+// it is there, else by whether `messageId` is one `sendMessage` returned.
+//
+// Example: {"content":"See you at 6","fromPhone":"12347200160","messageId":"fcf3432fd1834ccdac807a7cfb2d1fdf","price":"0.0360","receiveTime":"2021-02-07 14:54:00","size":"1","smsStatus":"DELIVRD","toPhone":"18184505018","type":"0"}
+type MessageCallback struct {
+	// Content The text of the message.
+	//
+	// Example: See you at 6
+	Content string `json:"content"`
+
+	// FromPhone The number the message came from: the sender for a received
+	// message, the DID number for a receipt.
+	//
+	//
+	// Example: 12347200160
+	FromPhone string `json:"fromPhone"`
+
+	// MessageID NXCloud's ID of the message: for a receipt, the `messageId`
+	// `sendMessage` returned.
+	//
+	//
+	// Example: fcf3432fd1834ccdac807a7cfb2d1fdf
+	MessageID string `json:"messageId"`
+
+	// Price The price of one billed part, as text (the pages name no currency).
+	//
+	// Example: 0.0360
+	Price string `json:"price"`
+
+	// ReceiveTime When the message was received (for a receipt: sent), as
+	// `yyyy-MM-dd HH:mm:ss`. The pages name no time zone, so the value
+	// is kept as text.
+	//
+	//
+	// Example: 2021-02-07 14:54:00
+	ReceiveTime string `json:"receiveTime"`
+
+	// Size How many billed parts the message took, as text.
+	//
+	// Example: 1
+	Size string `json:"size"`
+
+	// SmsStatus The message's state: `DELIVRD` delivered, `UNDELIVR` not delivered
+	// (the pages' spelling; operators often write `UNDELIV`). Other
+	// words are kept as they come.
+	//
+	//
+	// Example: DELIVRD
+	SmsStatus MessageStatus `json:"smsStatus"`
+
+	// ToPhone The number the message went to: the DID number for a received
+	// message, the recipient for a receipt. The examples show it with
+	// and without a leading plus sign.
+	//
+	//
+	// Example: 18184505018
+	ToPhone string `json:"toPhone"`
+
+	// Type Which way the message went, as a number in text: "0" upstream (a
+	// message a DID number received), "1" downstream (the receipt of a
+	// message `sendMessage` sent).
+	//
+	//
+	// Example: 0
+	Type MessageDirection `json:"type,omitempty,omitzero"`
+}
+
+// MessageDirection Which way the message went, as a number in text: "0" upstream (a
+// message a DID number received), "1" downstream (the receipt of a
+// message `sendMessage` sent).
+//
+// Example: 0
+type MessageDirection string
+
+// MessageStatus The message's state: `DELIVRD` delivered, `UNDELIVR` not delivered
+// (the pages' spelling; operators often write `UNDELIV`). Other
+// words are kept as they come.
+//
+// Example: DELIVRD
+type MessageStatus string
+
 // ResultCode Result codes of the three DID pages. The list is not closed: treat an
 // unlisted code as a failure and keep its value.
 //   - 0 — success
-//   - -1 — the request failed (`sendSMS`, `listCallRecords`)
+//   - -1 — the request failed (`sendMessage`, `listCallRecords`)
 //   - 88 — the request failed; contact support (`dialOut`)
 //   - 99 — system error; contact support (`dialOut`)
 //   - 1001–1005 — authentication (signing layer; the pages give the
@@ -436,114 +535,15 @@ type ResultCode int32
 // Example: 0
 type RingOrder string
 
-// SMSCallback A delivery receipt of a message `sendSMS` sent, or a message one of
-// the account's DID numbers received, POSTed by NXCloud as an
-// `application/x-www-form-urlencoded` body to the number's SMS push
-// address, when its configuration chooses the form format. `type`
-// tells the two apart ("1" a receipt, "0" a received message), and
-// in a receipt `fromPhone` is the DID number, `receiveTime` the time
-// the message was sent and `content` its text. No signature is
-// documented for this format; protect the address another way, or
-// choose the signed JSON format (`SignedSMSCallback`).
-//
-// The receiver answers with the plain text `success` when it took
-// the push, or `error` when it did not.
-//
-// The pages print their examples as `name:value` lists, and the
-// numbers there carry a plus sign (`+18184505018`); only the
-// unsigned result page shows a real form body. Every table marks
-// `type` required, but two of the three examples leave it out (and
-// the receipt page's example says "0" for a receipt), so the schema
-// takes a push without it: tell the two kinds apart by `type` when
-// it is there, else by whether `messageId` is one `sendSMS` returned.
-//
-// Example: {"content":"See you at 6","fromPhone":"12347200160","messageId":"fcf3432fd1834ccdac807a7cfb2d1fdf","price":"0.0360","receiveTime":"2021-02-07 14:54:00","size":"1","smsStatus":"DELIVRD","toPhone":"18184505018","type":"0"}
-type SMSCallback struct {
-	// Content The text of the message.
-	//
-	// Example: See you at 6
-	Content string `json:"content"`
-
-	// FromPhone The number the message came from: the sender for a received
-	// message, the DID number for a receipt.
-	//
-	//
-	// Example: 12347200160
-	FromPhone string `json:"fromPhone"`
-
-	// MessageID NXCloud's ID of the message: for a receipt, the `messageId`
-	// `sendSMS` returned.
-	//
-	//
-	// Example: fcf3432fd1834ccdac807a7cfb2d1fdf
-	MessageID string `json:"messageId"`
-
-	// Price The price of one billed part, as text (the pages name no currency).
-	//
-	// Example: 0.0360
-	Price string `json:"price"`
-
-	// ReceiveTime When the message was received (for a receipt: sent), as
-	// `yyyy-MM-dd HH:mm:ss`. The pages name no time zone, so the value
-	// is kept as text.
-	//
-	//
-	// Example: 2021-02-07 14:54:00
-	ReceiveTime string `json:"receiveTime"`
-
-	// Size How many billed parts the message took, as text.
-	//
-	// Example: 1
-	Size string `json:"size"`
-
-	// SmsStatus The message's state: `DELIVRD` delivered, `UNDELIVR` not delivered
-	// (the pages' spelling; operators often write `UNDELIV`). Other
-	// words are kept as they come.
-	//
-	//
-	// Example: DELIVRD
-	SmsStatus SMSStatus `json:"smsStatus"`
-
-	// ToPhone The number the message went to: the DID number for a received
-	// message, the recipient for a receipt. The examples show it with
-	// and without a leading plus sign.
-	//
-	//
-	// Example: 18184505018
-	ToPhone string `json:"toPhone"`
-
-	// Type Which way the message went, as a number in text: "0" upstream (a
-	// message a DID number received), "1" downstream (the receipt of a
-	// message `sendSMS` sent).
-	//
-	//
-	// Example: 0
-	Type SMSDirection `json:"type,omitempty,omitzero"`
-}
-
-// SMSDirection Which way the message went, as a number in text: "0" upstream (a
-// message a DID number received), "1" downstream (the receipt of a
-// message `sendSMS` sent).
-//
-// Example: 0
-type SMSDirection string
-
-// SMSStatus The message's state: `DELIVRD` delivered, `UNDELIVR` not delivered
-// (the pages' spelling; operators often write `UNDELIV`). Other
-// words are kept as they come.
-//
-// Example: DELIVRD
-type SMSStatus string
-
-// SendSMSEnvelope defines model for SendSMSEnvelope.
-type SendSMSEnvelope struct {
+// SendMessageEnvelope defines model for SendMessageEnvelope.
+type SendMessageEnvelope struct {
 	// Code Result code; 0 is success. See `ResultCode`.
 	//
 	// Example: 0
 	Code int32 `json:"code"`
 
 	// Data The message's ID on success; absent (or null) on failure.
-	Data SendSMSResult `json:"data,omitempty,omitzero"`
+	Data SendMessageResult `json:"data,omitempty,omitzero"`
 
 	// Message Human-readable description of the result.
 	//
@@ -551,8 +551,8 @@ type SendSMSEnvelope struct {
 	Message string `json:"message"`
 }
 
-// SendSMSParams defines model for SendSMSParams.
-type SendSMSParams struct {
+// SendMessageParams defines model for SendMessageParams.
+type SendMessageParams struct {
 	// Content The text, at most 1000 characters (longer is refused with 12001).
 	//
 	// Example: Your code is 482913
@@ -573,16 +573,16 @@ type SendSMSParams struct {
 	Sender string `json:"sender"`
 }
 
-// SendSMSResult defines model for SendSMSResult.
-type SendSMSResult struct {
+// SendMessageResult defines model for SendMessageResult.
+type SendMessageResult struct {
 	// MessageID NXCloud's ID of the message; its delivery receipt carries it as `messageId`.
 	//
 	// Example: fdgrthtyjujukiulkil646kli6465ilul
 	MessageID string `json:"messageId"`
 }
 
-// SignedSMSCallback The same push as `SMSCallback` (a delivery receipt of a message
-// `sendSMS` sent, or a message a DID number received, with the same
+// SignedMessageCallback The same push as `MessageCallback` (a delivery receipt of a message
+// `sendMessage` sent, or a message a DID number received, with the same
 // fields), when the number's configuration chooses the JSON format:
 // NXCloud POSTs an `application/json` body to the SMS push address
 // and signs it like an API request, with the headers `accessKey`,
@@ -590,7 +590,7 @@ type SendSMSResult struct {
 // body and the account's secret (header names may arrive in lower
 // case). `action` tells the kinds apart: `dr` a delivery receipt,
 // `mo` a received message. The page's header table gives `mtsend`
-// as the action's example, the action of `sendSMS`; its text, and
+// as the action's example, the action of `sendMessage`; its text, and
 // its own push example (`dr`), say `dr` or `mo`, which the receiver
 // checks.
 //
@@ -600,7 +600,7 @@ type SendSMSResult struct {
 // `error` when it did not.
 //
 // Example: {"content":"See you at 6","fromPhone":"12347200160","messageId":"fcf3432fd1834ccdac807a7cfb2d1fdf","price":"0.0360","receiveTime":"2021-02-07 14:54:00","size":"1","smsStatus":"DELIVRD","toPhone":"18184505018"}
-type SignedSMSCallback struct {
+type SignedMessageCallback struct {
 	// Content The text of the message.
 	//
 	// Example: See you at 6
@@ -614,7 +614,7 @@ type SignedSMSCallback struct {
 	FromPhone string `json:"fromPhone"`
 
 	// MessageID NXCloud's ID of the message: for a receipt, the `messageId`
-	// `sendSMS` returned.
+	// `sendMessage` returned.
 	//
 	//
 	// Example: fcf3432fd1834ccdac807a7cfb2d1fdf
@@ -644,7 +644,7 @@ type SignedSMSCallback struct {
 	//
 	//
 	// Example: DELIVRD
-	SmsStatus SMSStatus `json:"smsStatus"`
+	SmsStatus MessageStatus `json:"smsStatus"`
 
 	// ToPhone The number the message went to: the DID number for a received
 	// message, the recipient for a receipt. The examples show it with
@@ -656,11 +656,11 @@ type SignedSMSCallback struct {
 
 	// Type Which way the message went, as a number in text: "0" upstream (a
 	// message a DID number received), "1" downstream (the receipt of a
-	// message `sendSMS` sent).
+	// message `sendMessage` sent).
 	//
 	//
 	// Example: 0
-	Type SMSDirection `json:"type,omitempty,omitzero"`
+	Type MessageDirection `json:"type,omitempty,omitzero"`
 }
 
 // ListCallRecordsJSONRequestBody defines body for ListCallRecords for application/json ContentType.
@@ -669,5 +669,5 @@ type ListCallRecordsJSONRequestBody = ListCallRecordsParams
 // DialOutJSONRequestBody defines body for DialOut for application/json ContentType.
 type DialOutJSONRequestBody = DialOutParams
 
-// SendSMSJSONRequestBody defines body for SendSMS for application/json ContentType.
-type SendSMSJSONRequestBody = SendSMSParams
+// SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
+type SendMessageJSONRequestBody = SendMessageParams
