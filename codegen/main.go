@@ -112,6 +112,8 @@ type product struct {
 // callbackDef is one x-callback schema, as the webhook template sees it.
 type callbackDef struct {
 	Schema, Type, Handler, In string
+	// Signed callbacks carry NXCloud's signed headers (x-callback signed).
+	Signed bool
 }
 
 // operation is one spec operation, as the templates see it.
@@ -175,6 +177,7 @@ func generateProduct(d *specs.Document) (*product, error) {
 		p.Callbacks = append(p.Callbacks, callbackDef{
 			Schema: cb.Name, Type: codegen.SchemaNameToTypeName(cb.Name),
 			Handler: d.SDK.Field + base + "Handler", In: strings.Join(cb.In, ", "),
+			Signed: cb.Signed != nil,
 		})
 	}
 	sort.Slice(p.Ops, func(i, j int) bool { return p.Ops[i].Name < p.Ops[j].Name })
@@ -341,7 +344,7 @@ func emptyObject(ref *openapi3.SchemaRef) bool {
 func operationDoc(d *specs.Document, o *specs.Operation, op *operation) string {
 	var b strings.Builder
 	summary := strings.TrimSuffix(strings.TrimSpace(o.Spec.Summary), ".")
-	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.Path)
+	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.SendPath)
 	if desc := strings.TrimSpace(o.Spec.Description); desc != "" {
 		b.WriteString("\n" + desc + "\n")
 	}
