@@ -11,6 +11,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
+	"github.com/verikit/verikit/sign"
 )
 
 // DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
@@ -21,10 +22,13 @@ func DIDMessageHandler(fn func(context.Context, did.MessageCallback) error) *Cal
 }
 
 // DIDSignedMessageHandler receives the SignedMessageCallback callbacks of NXCloud DID numbers
-// (specs/nxcloud/did.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
-func DIDSignedMessageHandler(fn func(context.Context, did.SignedMessageCallback) error) *Callback[did.SignedMessageCallback] {
-	return &Callback[did.SignedMessageCallback]{Spec: "nxcloud/did", Schema: "SignedMessageCallback", Handle: fn}
+// (specs/nxcloud/did.yaml), their fields in the json. They are signed:
+// each one's headers are verified with accessKey's secret over the raw body
+// first. fn gets each one that passed every check (SignedParams(ctx) tells
+// its action), and NXCloud gets the reply it expects.
+func DIDSignedMessageHandler(accessKey, accessSecret string, fn func(context.Context, did.SignedMessageCallback) error) *Callback[did.SignedMessageCallback] {
+	return &Callback[did.SignedMessageCallback]{Spec: "nxcloud/did", Schema: "SignedMessageCallback", Handle: fn,
+		Verifier: &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{accessKey: accessSecret})}}
 }
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes

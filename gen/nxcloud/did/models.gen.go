@@ -594,8 +594,10 @@ type SendMessageResult struct {
 // its own push example (`dr`), say `dr` or `mo`, which the receiver
 // checks.
 //
-// Check the signature (package webhook's NXCloudSigned does, with
-// `sign.CallbackVerifier`) before trusting the fields. The receiver
+// The generated receiver verifies the signature over the raw body
+// with the account's access key and secret before it decodes the
+// fields, and takes only bizType 4 with action `dr` or `mo`; its
+// handler finds the action with `webhook.SignedParams`. The receiver
 // answers with the plain text `success` when it took the push, or
 // `error` when it did not.
 //
