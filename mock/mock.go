@@ -55,6 +55,11 @@ const (
 	DefaultAccessSecret = "mock-access-secret"
 	DefaultDevKey       = "mock-dev-key"
 	DefaultDevSecret    = "mock-dev-secret"
+	// DefaultCallbackSecret and DefaultCallbackUsername sign the
+	// X-CALLBACK-ID of the EngageLab spec callbacks SendCallback delivers
+	// (x-callback callback-id).
+	DefaultCallbackSecret   = "mock-callback-secret"
+	DefaultCallbackUsername = "mock-callback-user"
 	// DefaultWhatsAppCode is the code checkCode accepts unless told otherwise.
 	DefaultWhatsAppCode = "1541"
 	// DefaultMaxBodyBytes bounds a request body.
