@@ -552,8 +552,10 @@ func exampleReply(op *specs.Operation) reply {
 			continue // a failure example
 		}
 		switch {
-		case op.Signed() && (rule.Payload != "" || rule.Empty):
+		case op.Signed() && rule.Empty:
 			return ok(env["data"]) // the NXCloud dialect wraps data in its envelope
+		case op.Signed() && rule.Payload != "":
+			return ok(env[rule.Payload]) // and writes it under the same field
 		case rule.Payload != "" && !rule.Empty && isMap:
 			return ok(env[rule.Payload]) // the app dialect wraps it under the same field
 		}

@@ -81,18 +81,25 @@ func (nxcloudDialect) invalid(c *call, _ bool, problems []string) reply {
 // write sends the envelope. The message key (msg or message) differs by
 // product; the spec's 200 schema says which.
 func (nxcloudDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) {
-	if rule := c.op.Success; rule.Payload == "" && !rule.Empty {
+	rule := c.op.Success
+	if rule.Payload == "" && !rule.Empty {
 		// A signed operation whose answer is flat (SMS v2): written by its
 		// x-success, as the unsigned products' are.
 		return appDialect{}.write(w, c, rp)
 	}
-	env := map[string]any{"code": 0, "data": rp.data}
+	// The result sits under the operation's payload field: data, except
+	// where a product puts it beside the code (PNS createGroup's groupId).
+	field := "data"
+	if rule.Payload != "" {
+		field = rule.Payload
+	}
+	env := map[string]any{"code": 0, field: rp.data}
 	msg := "Request successful"
 	if rp.rej != nil {
 		if rp.rej.status != http.StatusOK { // the mock's own fault
 			return http.StatusInternalServerError, writeJSON(w, http.StatusInternalServerError, map[string]any{"code": rp.rej.code, "message": rp.rej.message})
 		}
-		env["code"], env["data"] = rp.rej.code, nil
+		env["code"], env[field] = rp.rej.code, nil
 		msg = rp.rej.message
 	}
 	env[messageKey(c)] = msg
