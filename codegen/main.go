@@ -341,7 +341,7 @@ func emptyObject(ref *openapi3.SchemaRef) bool {
 func operationDoc(d *specs.Document, o *specs.Operation, op *operation) string {
 	var b strings.Builder
 	summary := strings.TrimSuffix(strings.TrimSpace(o.Spec.Summary), ".")
-	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.Path)
+	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.SendPath)
 	if desc := strings.TrimSpace(o.Spec.Description); desc != "" {
 		b.WriteString("\n" + desc + "\n")
 	}

@@ -43,6 +43,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
 )
 
@@ -316,8 +317,8 @@ func dialectFor(op *specs.Operation) dialect {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op := s.route(r)
-	if op == nil {
+	ops := s.route(r)
+	if ops == nil {
 		// A known path with another method is 405 with the methods it
 		// takes, as an HTTP server answers; an unknown path is 404.
 		if allowed := s.methods(r); len(allowed) > 0 {
@@ -338,6 +339,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
 		return
 	}
+	op := pick(ops, r, raw)
 	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.EscapedPath())}
 	d := dialectFor(op)
 	rp := s.handle(d, c)
@@ -351,14 +353,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route finds the request's operation by its escaped path, so that a path
 // parameter holding an escaped "/" is one segment.
-func (s *Server) route(r *http.Request) *specs.Operation {
+func (s *Server) route(r *http.Request) []*specs.Operation {
 	p := r.URL.EscapedPath()
+	var ops []*specs.Operation
 	for _, d := range s.docs {
-		if op, ok := d.Match(r.Method, p); ok {
-			return op
+		ops = append(ops, d.MatchAll(r.Method, p)...)
+	}
+	return ops
+}
+
+// pick chooses among operations that share a URL (x-path): the one the
+// signed action header names, else the first whose body validates, else
+// the first, whose validation then explains the refusal.
+func pick(ops []*specs.Operation, r *http.Request, raw []byte) *specs.Operation {
+	if len(ops) == 1 {
+		return ops[0]
+	}
+	if action := r.Header.Get(sign.HeaderAction); action != "" {
+		var named []*specs.Operation
+		for _, o := range ops {
+			if o.Action == action {
+				named = append(named, o)
+			}
+		}
+		if len(named) > 0 {
+			ops = named
 		}
 	}
-	return nil
+	for _, o := range ops {
+		if len(o.ValidateBody(raw)) == 0 {
+			return o
+		}
+	}
+	return ops[0]
 }
 
 // methods lists, sorted, the methods the specs define for the request's

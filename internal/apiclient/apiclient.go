@@ -201,7 +201,7 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 // newRequest builds the request once: the URL with its escaped path
 // parameters, and the encoded, checked body. Every attempt sends a copy.
 func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, []byte, error) {
-	p, problems := expandPath(op.Path, path)
+	p, problems := expandPath(op.SendPath, path)
 	if len(problems) > 0 {
 		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
