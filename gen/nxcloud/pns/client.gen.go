@@ -19,7 +19,7 @@ type Client struct{ s *apiclient.Service }
 // a Client without credentials.
 func New(s *apiclient.Service) *Client { return &Client{s: s} }
 
-// Bind: bind numbers A and B to a virtual number (POST /api/pns/bindAXB).
+// Bind: bind numbers A and B to a virtual number (POST /api/pns/).
 //
 // Binds the real numbers `phoneA` and `phoneB` (of one country) to a
 // virtual number that NXCloud picks from the account's pool and
@@ -54,7 +54,7 @@ func (c *Client) Bind(ctx context.Context, params BindParams, opts ...option.Req
 	return &out, nil
 }
 
-// BindExtension: bind numbers A and B to a virtual number and an extension (POST /api/pns/bindAXBExtension).
+// BindExtension: bind numbers A and B to a virtual number and an extension (POST /api/pns/).
 //
 // Binds `phoneA` (and optionally `phoneB`) to the virtual number
 // `phoneX` under the three-digit `extension`, so that one virtual
@@ -90,7 +90,7 @@ func (c *Client) BindExtension(ctx context.Context, params BindExtensionParams, 
 	return &out, nil
 }
 
-// BindGroup: bind number A to a group of numbers (AXG) (POST /api/pns/bindAXG).
+// BindGroup: bind number A to a group of numbers (AXG) (POST /api/pns/).
 //
 // Binds `phoneA` to the number group `groupId` (see `createGroup`)
 // through a virtual number: any number of the group can then call A
@@ -126,7 +126,7 @@ func (c *Client) BindGroup(ctx context.Context, params BindGroupParams, opts ...
 	return &out, nil
 }
 
-// CreateGroup: create a number group (POST /api/pns/createGroup).
+// CreateGroup: create a number group (POST /api/pns/).
 //
 // Creates a group (G) of the numbers `phones`, for AXG bindings
 // (`bindGroup`), and returns its `groupId`. Unlike the other calls,
@@ -159,7 +159,7 @@ func (c *Client) CreateGroup(ctx context.Context, params CreateGroupParams, opts
 	return &out, nil
 }
 
-// DeleteGroup: delete a number group (POST /api/pns/deleteGroup).
+// DeleteGroup: delete a number group (POST /api/pns/).
 //
 // Deletes the group `groupId`. The call changes the account's groups,
 // so it is not repeated after an uncertain failure.
@@ -185,7 +185,7 @@ func (c *Client) DeleteGroup(ctx context.Context, params DeleteGroupParams, opts
 	return c.s.Call(ctx, "deleteGroup", nil, &params, nil, opts)
 }
 
-// ListBindings: list the account's bindings (POST /api/pns/getAXBList).
+// ListBindings: list the account's bindings (POST /api/pns/).
 //
 // Returns the account's current bindings, `limit` of them (at most
 // 1000; 0 also means the most, 1000) from the `offset`-th on (0 is
@@ -218,7 +218,7 @@ func (c *Client) ListBindings(ctx context.Context, params ListBindingsParams, op
 	return &out, nil
 }
 
-// ListGroups: list the account's number groups (POST /api/pns/listGroup).
+// ListGroups: list the account's number groups (POST /api/pns/).
 //
 // Returns the account's number groups, `limit` of them (at most 1000;
 // 0 also means the most, 1000) from the `offset`-th on (0 is the
@@ -250,7 +250,7 @@ func (c *Client) ListGroups(ctx context.Context, params ListGroupsParams, opts .
 	return &out, nil
 }
 
-// QueryBinding: find where a call from a number to a virtual number goes (POST /api/pns/queryAXB).
+// QueryBinding: find where a call from a number to a virtual number goes (POST /api/pns/).
 //
 // Looks up the binding that a call from `caller` to the virtual
 // number `did` (X) uses, and returns the number it connects to
@@ -291,7 +291,7 @@ func (c *Client) QueryBinding(ctx context.Context, params QueryBindingParams, op
 	return &out, nil
 }
 
-// Unbind: remove a binding (POST /api/pns/unbindAXB).
+// Unbind: remove a binding (POST /api/pns/).
 //
 // Removes one binding, named by NXCloud's `bindId` or by your own
 // `customerBindId`: give at least one of the two. Its virtual number
@@ -321,7 +321,7 @@ func (c *Client) Unbind(ctx context.Context, params UnbindParams, opts ...option
 	return c.s.Call(ctx, "unbind", nil, &params, nil, opts)
 }
 
-// UpdateGroup: add, remove or replace the numbers of a group (POST /api/pns/updateGroup).
+// UpdateGroup: add, remove or replace the numbers of a group (POST /api/pns/).
 //
 // Changes the numbers of the group `groupId`: adds `phones` to it
 // (`operateType` 0), removes them from it (1), or makes them its only
