@@ -49,7 +49,13 @@ func (nxcloudDialect) authenticate(s *Server, c *call) *reply {
 		return fail("MissingHeader", "missing common header parameters")
 	}
 	if p.BizType != c.op.BizType || p.Action != c.op.Action {
-		return fail("BadHeaderOrBody", "bizType or action does not match this endpoint")
+		// A product with one parameter code for the headers and the body
+		// (PNS's 1002) names it InvalidParameter only.
+		name := "BadHeaderOrBody"
+		if _, found := c.op.Doc.Code(name); !found {
+			name = "InvalidParameter"
+		}
+		return fail(name, "bizType or action does not match this endpoint")
 	}
 	ms, err := strconv.ParseInt(p.TS, 10, 64)
 	if err != nil {
