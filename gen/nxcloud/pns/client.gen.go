@@ -134,7 +134,8 @@ func (c *Client) BindGroup(ctx context.Context, params BindGroupParams, opts ...
 // (see this operation's `x-success`). Each call creates a new group,
 // so it is not repeated after an uncertain failure.
 //
-// Sent as action createGroup to `POST /api/pns/` (see `x-path`).
+// Sent to `POST /api/pns/` (see `x-path`) under the action of the
+// same name.
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.
@@ -164,7 +165,8 @@ func (c *Client) CreateGroup(ctx context.Context, params CreateGroupParams, opts
 // Deletes the group `groupId`. The call changes the account's groups,
 // so it is not repeated after an uncertain failure.
 //
-// Sent as action deleteGroup to `POST /api/pns/` (see `x-path`).
+// Sent to `POST /api/pns/` (see `x-path`) under the action of the
+// same name.
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.
@@ -328,7 +330,8 @@ func (c *Client) Unbind(ctx context.Context, params UnbindParams, opts ...option
 // numbers (2). The call changes the group, so it is not repeated
 // after an uncertain failure.
 //
-// Sent as action updateGroup to `POST /api/pns/` (see `x-path`).
+// Sent to `POST /api/pns/` (see `x-path`) under the action of the
+// same name.
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.
