@@ -7,6 +7,8 @@ import (
 
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
@@ -23,6 +25,20 @@ func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) 
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
+}
+
+// NXCCCallLogHandler receives the CallLogCallback callbacks of NXCloud NXCC (contact center)
+// (specs/nxcloud/nxcc.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func NXCCCallLogHandler(fn func(context.Context, nxcc.CallLogCallback) error) *Callback[nxcc.CallLogCallback] {
+	return &Callback[nxcc.CallLogCallback]{Spec: "nxcloud/nxcc", Schema: "CallLogCallback", Handle: fn}
+}
+
+// SaaSWhatsAppHandler receives the WhatsAppCallback callbacks of NXCloud SaaS platform (customers and WhatsApp)
+// (specs/nxcloud/saas.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SaaSWhatsAppHandler(fn func(context.Context, saas.WhatsAppCallback) error) *Callback[saas.WhatsAppCallback] {
+	return &Callback[saas.WhatsAppCallback]{Spec: "nxcloud/saas", Schema: "WhatsAppCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS
