@@ -378,7 +378,7 @@ func TestNXCCCallLogCallback(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, got, 3, "three pushes taken, the refused one reached nobody")
-	assert.Equal(t, recs[1], got[0], "the push is the call's record")
+	assert.Equal(t, recs[1], nxcc.CallRecord(got[0]), "the push is the call's record")
 	assert.Equal(t, "o-2", got[0].OrderID)
 	assert.Equal(t, nxcc.CallDirectionAICC, got[1].Direction)
 	assert.Equal(t, "agent.one@example.com", got[1].AgentName)

@@ -286,7 +286,7 @@ func TestSaaSWhatsAppCallback(t *testing.T) {
 		for k, v := range extra {
 			row[k] = v
 		}
-		return map[string]any{"statuses": []any{row}}
+		return map[string]any{"business_phone": "8618500000099", "messaging_product": "whatsapp", "statuses": []any{row}}
 	}
 	conversation := map[string]any{"id": "72569257438b471cae074da84bed1b83", "expiration_timestamp": "1660106400", "origin": map[string]any{"type": "business_initiated"}}
 	pushes := []struct {
@@ -353,10 +353,17 @@ func TestSaaSWhatsAppCallback(t *testing.T) {
 	}
 	mu.Unlock()
 
-	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"statuses":[{"id":"x","status":"seen","timestamp":"1","recipient_id":"2"}]}`))
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a status no table lists")
+	for name, body := range map[string]string{
+		"a status no table lists": `{"business_phone":"1","messaging_product":"whatsapp","statuses":[{"id":"x","status":"seen","timestamp":"1","recipient_id":"2"}]}`,
+		// The page's status examples leave out the two fields its tables
+		// list; the spec follows the tables.
+		"a status without the business number and the product": `{"statuses":[{"id":"x","status":"read","timestamp":"1","recipient_id":"2"}]}`,
+	} {
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, name)
+	}
 	mu.Lock()
 	assert.Len(t, got, len(pushes), "a refused push reaches nobody")
 	mu.Unlock()

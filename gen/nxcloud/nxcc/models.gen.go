@@ -227,7 +227,160 @@ type CallListItem struct {
 // the request yourself (wrap the receiver, or call its Parse with the
 // request) and compare it with the token your call center shows, if
 // it shows one.
-type CallLogCallback = CallRecord
+type CallLogCallback struct {
+	// AgentName The account of the agent who took the call; null if none did.
+	//
+	// Example: NX094450006938
+	AgentName string `json:"agentName,omitempty,omitzero"`
+
+	// AgentNickName That agent's nickname; null if none.
+	//
+	// Example: Sample Agent
+	AgentNickName string `json:"agentNickName,omitempty,omitzero"`
+
+	// AnswerTime When the call was answered (0 if it was not).
+	//
+	// Example: 1690423244000
+	AnswerTime int64 `json:"answerTime,omitempty,omitzero"`
+
+	// Answered Whether the call was answered.
+	//
+	// Example: true
+	Answered bool `json:"answered,omitempty,omitzero"`
+
+	// CallDuration How long the call lasted once answered, in seconds.
+	//
+	// Example: 5
+	CallDuration int32 `json:"callDuration,omitempty,omitzero"`
+
+	// CallID NXCloud's ID of the call.
+	//
+	// Example: 6605fcd9563616c6c009c6240
+	CallID string `json:"callId"`
+
+	// CallStatus The call's final state, in words (for example "Missed call").
+	//
+	// Example: Normal termination
+	CallStatus string `json:"callStatus,omitempty,omitzero"`
+
+	// Callee The number called (for a call to an agent group, its SIP address).
+	//
+	// Example: 85235757568
+	Callee string `json:"callee"`
+
+	// Caller The number that called.
+	//
+	// Example: 85238531117
+	Caller string `json:"caller"`
+
+	// Direction The call's direction: 0 inbound, 1 outbound, 2 AICC (a call of an
+	// AI outbound task).
+	//
+	//
+	// Example: 0
+	Direction CallDirection `json:"direction"`
+
+	// DtmfKeys The keys pressed during the call, separated by commas; null if none.
+	//
+	// Example: 1,3
+	DtmfKeys string `json:"dtmfKeys,omitempty,omitzero"`
+
+	// EndTime When the call ended.
+	//
+	// Example: 1690423248124
+	EndTime int64 `json:"endTime"`
+
+	// HangupBy Who ended the call: 0 the agent, 1 the user (the caller or the
+	// called number), 2 not known. (The page's example rows pair 0 with
+	// "User abandoned the queue" and 1 with "Agent hung up"; the spec
+	// follows the table, and its example rows pair them as the table
+	// reads.)
+	//
+	//
+	// Example: 1
+	HangupBy HangupBy `json:"hangupBy,omitempty,omitzero"`
+
+	// HangupCode NXCloud's code of the reason the call ended (see `hangupReason`).
+	//
+	// Example: 1001
+	HangupCode int32 `json:"hangupCode,omitempty,omitzero"`
+
+	// HangupReason Why the call ended, in words.
+	//
+	// Example: Agent hung up
+	HangupReason string `json:"hangupReason,omitempty,omitzero"`
+
+	// InQueueTime When the call joined the queue.
+	//
+	// Example: 1690423237744
+	InQueueTime int64 `json:"inQueueTime,omitempty,omitzero"`
+
+	// Intent The intent the AI recognised in the call; null if none.
+	//
+	// Example: Transfer to agent
+	Intent string `json:"intent,omitempty,omitzero"`
+
+	// LeaveMsgURL Where to fetch the voicemail the caller left; null if none.
+	//
+	// Example: https://records.example.com/voicemail/6605fcd9.mp3
+	LeaveMsgURL string `json:"leaveMsgUrl,omitempty,omitzero"`
+
+	// OrderID Your ID of the call: the `orderID` of the task's call list
+	// (empty for a call no task made).
+	//
+	//
+	// Example: FFDD1791E22F4D9DBA967C245C58E544
+	OrderID string `json:"orderId,omitempty,omitzero"`
+
+	// Other Your own data from the task's call list, unchanged; null if none.
+	//
+	// Example: customer-1042
+	Other string `json:"other,omitempty,omitzero"`
+
+	// OutQueueTime When the call left the queue.
+	//
+	// Example: 1690423244000
+	OutQueueTime int64 `json:"outQueueTime,omitempty,omitzero"`
+
+	// QueueDuration How long the call waited in the queue, in seconds. (The page's
+	// first example row shows 5139, the milliseconds between its
+	// `inQueueTime` and `outQueueTime`; its second row, and the
+	// table, count seconds.)
+	//
+	//
+	// Example: 6
+	QueueDuration int32 `json:"queueDuration,omitempty,omitzero"`
+
+	// RecordURL Where to fetch the call's recording; null if none.
+	//
+	// Example: https://records.example.com/6605fcd9563616c6c009c6240.mp3
+	RecordURL string `json:"recordUrl,omitempty,omitzero"`
+
+	// RingDuration How long the call rang, in seconds.
+	//
+	// Example: 7
+	RingDuration int32 `json:"ringDuration,omitempty,omitzero"`
+
+	// RingTime When the call started ringing.
+	//
+	// Example: 1690423237000
+	RingTime int64 `json:"ringTime,omitempty,omitzero"`
+
+	// StartTime When the call started.
+	//
+	// Example: 1690423237704
+	StartTime int64 `json:"startTime"`
+
+	// TaskID The AI outbound task that made the call (direction 2); empty otherwise.
+	//
+	// Example: 1688363452814331904
+	TaskID string `json:"taskId,omitempty,omitzero"`
+
+	// TotalCustomerPrice What the call cost.
+	//
+	// Example: 0.035
+	TotalCustomerPrice float64 `json:"totalCustomerPrice,omitempty,omitzero"`
+}
 
 // CallRecord The record of one call. Times are Unix times in milliseconds (0
 // when the moment never came, like `answerTime` of a missed call),

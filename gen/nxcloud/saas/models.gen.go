@@ -929,16 +929,19 @@ type TraceID = string
 // Answer with HTTP 200. No signature is documented; protect the
 // address another way.
 //
-// The page's field tables name `business_phone` and
-// `messaging_product` for both kinds; its status examples leave them
-// out, so neither is required.
+// The page's field tables list `business_phone` and
+// `messaging_product` in the body of both kinds, and the spec
+// requires them as the tables do. Its status examples leave them
+// out; they look cut from WhatsApp's own status payload (which
+// always names the messaging product), and its one complete example,
+// the button click, carries both.
 //
 // Example: {"business_phone":"8618500000099","messaging_product":"whatsapp","statuses":[{"conversation":{"expiration_timestamp":"1660106400","id":"72569257438b471cae074da84bed1b83","origin":{"type":"business_initiated"}},"id":"wamid.HBgNODYxNzYwNjA1MDgxORUCABEYEjI4RTcyNzFGRDVGQTQwQkQ1RAA=","recipient_id":"86176xxxx0819","status":"sent","timestamp":"1660019986"}]}
 type WhatsAppCallback struct {
 	// BusinessPhone The business's WhatsApp number.
 	//
 	// Example: 8618500000099
-	BusinessPhone string `json:"business_phone,omitempty,omitzero"`
+	BusinessPhone string `json:"business_phone"`
 
 	// Contacts Who clicked (a button click).
 	Contacts []Contact `json:"contacts,omitempty,omitzero"`
@@ -949,7 +952,7 @@ type WhatsAppCallback struct {
 	// MessagingProduct The channel; always `whatsapp`.
 	//
 	// Example: whatsapp
-	MessagingProduct string `json:"messaging_product,omitempty,omitzero"`
+	MessagingProduct string `json:"messaging_product"`
 
 	// Statuses The status of one or more messages (a status push).
 	Statuses []MessageStatus `json:"statuses,omitempty,omitzero"`
