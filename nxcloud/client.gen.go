@@ -33,7 +33,7 @@ type Client struct {
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
 	SMSv2 *smsv2.Client
-	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
+	// Voice is NXCloud voice (specs/nxcloud/voice.yaml).
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
@@ -41,7 +41,7 @@ type Client struct {
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
+var appCredentialSets = []string{"email", "flashcall", "platform", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{

@@ -32,7 +32,7 @@ func SMSDeliveryReceiptHandler(fn func(context.Context, sms.DeliveryReceiptCallb
 	return &Callback[sms.DeliveryReceiptCallback]{Spec: "nxcloud/sms", Schema: "DeliveryReceiptCallback", Handle: fn}
 }
 
-// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice verification codes
+// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice
 // (specs/nxcloud/voice.yaml), their fields in the query, form: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func VoiceReceiptHandler(fn func(context.Context, voice.ReceiptCallback) error) *Callback[voice.ReceiptCallback] {

@@ -22,6 +22,7 @@ import (
 var appCredentialVars = []credentialVars{
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
+	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
 	{vendor: "nxcloud", set: "sms", keyVar: "NXCLOUD_SMS_APPKEY", secretVar: "NXCLOUD_SMS_SECRET"},
 	{vendor: "nxcloud", set: "voice", keyVar: "NXCLOUD_VOICE_APPKEY", secretVar: "NXCLOUD_VOICE_SECRET"},
 }
@@ -36,7 +37,7 @@ var products = []product{
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
-	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice verification codes"},
+	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
 }
 
@@ -252,6 +253,15 @@ var operations = []operation{
 			res, err := c.nxcloud.SMSv2.Send(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listFiles", command: "list-files", summary: "List the uploaded audio files, a page at a time", credentials: "platform",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.ListFilesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.ListFiles(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listRecords", command: "list-records", summary: "List call records, a page at a time", credentials: "voice",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p voice.ListRecordsParams
@@ -277,6 +287,33 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.Voice.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "sendBroadcast", command: "send-broadcast", summary: "Play a recording to one or more numbers (a group call)", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendBroadcastParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.SendBroadcast(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "sendNotification", command: "send-notification", summary: "Call one or more numbers and read out a text", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendNotificationParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.SendNotification(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "uploadFile", command: "upload-file", summary: "Upload an audio file for group calls", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.UploadFileParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.UploadFile(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "wa", spec: "nxcloud/wa-integrator", id: "checkCode", command: "check-code", summary: "Confirm a phone number with the code WhatsApp sent to it",
