@@ -8,6 +8,8 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
@@ -29,6 +31,10 @@ type Client struct {
 	NumberCheck *numbercheck.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// ShortLink is NXCloud short links (specs/nxcloud/shortlink.yaml).
+	ShortLink *shortlink.Client
+	// SIPCDR is NXCloud SIP call records (NXPhone CDRs) (specs/nxcloud/sipcdr.yaml).
+	SIPCDR *sipcdr.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
@@ -41,7 +47,7 @@ type Client struct {
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"email", "flashcall", "platform", "sms", "voice"}
+var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
@@ -50,6 +56,8 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		ShortLink:   shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
+		SIPCDR:      sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
 		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
@@ -23,6 +24,13 @@ func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) 
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
+}
+
+// SIPCDRHandler receives the SIPCDRCallback callbacks of NXCloud SIP call records (NXPhone CDRs)
+// (specs/nxcloud/sipcdr.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SIPCDRHandler(fn func(context.Context, sipcdr.SIPCDRCallback) error) *Callback[sipcdr.SIPCDRCallback] {
+	return &Callback[sipcdr.SIPCDRCallback]{Spec: "nxcloud/sipcdr", Schema: "SIPCDRCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS

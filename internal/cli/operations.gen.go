@@ -11,6 +11,8 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
@@ -23,6 +25,7 @@ var appCredentialVars = []credentialVars{
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
 	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
+	{vendor: "nxcloud", set: "sip", keyVar: "NXCLOUD_SIP_APPKEY", secretVar: "NXCLOUD_SIP_SECRET"},
 	{vendor: "nxcloud", set: "sms", keyVar: "NXCLOUD_SMS_APPKEY", secretVar: "NXCLOUD_SMS_SECRET"},
 	{vendor: "nxcloud", set: "voice", keyVar: "NXCLOUD_VOICE_APPKEY", secretVar: "NXCLOUD_VOICE_SECRET"},
 }
@@ -35,6 +38,8 @@ var products = []product{
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
+	{vendor: "nxcloud", command: "short-link", spec: "nxcloud/shortlink", title: "NXCloud short links"},
+	{vendor: "nxcloud", command: "sip-cdr", spec: "nxcloud/sipcdr", title: "NXCloud SIP call records (NXPhone CDRs)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
 	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice"},
@@ -198,6 +203,42 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.OTA.Verify(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "short-link", spec: "nxcloud/shortlink", id: "generate", command: "generate", summary: "Make a short link for a long address", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p shortlink.GenerateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.ShortLink.Generate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "short-link", spec: "nxcloud/shortlink", id: "list", command: "list", summary: "List the short links made for a long address", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p shortlink.ListParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.ShortLink.List(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-cdr", spec: "nxcloud/sipcdr", id: "listByOrderId", command: "list-by-order-id", summary: "Read the SIP call records of given orders", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipcdr.ListByOrderIDParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPCDR.ListByOrderID(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-cdr", spec: "nxcloud/sipcdr", id: "listRecords", command: "list-records", summary: "List the SIP call records of a period, a page at a time", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipcdr.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPCDR.ListRecords(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",
