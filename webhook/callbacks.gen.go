@@ -26,11 +26,11 @@ func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
 }
 
-// SIPCDRHandler receives the SIPCDRCallback callbacks of NXCloud SIP call records (NXPhone CDRs)
+// SIPCDRRecordHandler receives the RecordCallback callbacks of NXCloud SIP call records (NXPhone CDRs)
 // (specs/nxcloud/sipcdr.yaml), their fields in the json: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
-func SIPCDRHandler(fn func(context.Context, sipcdr.SIPCDRCallback) error) *Callback[sipcdr.SIPCDRCallback] {
-	return &Callback[sipcdr.SIPCDRCallback]{Spec: "nxcloud/sipcdr", Schema: "SIPCDRCallback", Handle: fn}
+func SIPCDRRecordHandler(fn func(context.Context, sipcdr.RecordCallback) error) *Callback[sipcdr.RecordCallback] {
+	return &Callback[sipcdr.RecordCallback]{Spec: "nxcloud/sipcdr", Schema: "RecordCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS

@@ -6,7 +6,7 @@
 // The records (CDRs) of the calls made and taken on NXCloud's SIP phones
 // (NXPhone): page through a period's records (`listRecords`), read the
 // records of given orders (`listByOrderId`), and receive each record as
-// it is made (`SIPCDRCallback`).
+// it is made (`RecordCallback`).
 //
 // Both reads authenticate with the key pair of an approval (an approval
 // form's appkey and secretkey, from the console's approval list), the
@@ -28,7 +28,7 @@
 // yourself.
 //
 // CDR push: NXCloud POSTs each call's record as a JSON object
-// (`SIPCDRCallback`) to the address configured for it. The page states
+// (`RecordCallback`) to the address configured for it. The page states
 // neither a signature nor the answer it expects; the receiver answers the
 // plain text `success` (HTTP 200), or `error` with an error status. A
 // second push, of each call's state (`CallStatusPush`), is documented but

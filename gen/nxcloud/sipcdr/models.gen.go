@@ -241,6 +241,42 @@ func (e HangupCause) Valid() bool {
 	}
 }
 
+// Defines values for RecordCallbackDirection.
+const (
+	RecordCallbackDirectionIncoming RecordCallbackDirection = 0
+	RecordCallbackDirectionOutgoing RecordCallbackDirection = 1
+)
+
+// Valid indicates whether the value is a known member of the RecordCallbackDirection enum.
+func (e RecordCallbackDirection) Valid() bool {
+	switch e {
+	case RecordCallbackDirectionIncoming:
+		return true
+	case RecordCallbackDirectionOutgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RecordCallbackRecord.
+const (
+	RecordCallbackRecordNotRecorded RecordCallbackRecord = 0
+	RecordCallbackRecordRecorded    RecordCallbackRecord = 1
+)
+
+// Valid indicates whether the value is a known member of the RecordCallbackRecord enum.
+func (e RecordCallbackRecord) Valid() bool {
+	switch e {
+	case RecordCallbackRecordNotRecorded:
+		return true
+	case RecordCallbackRecordRecorded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ResultCode.
 const (
 	ResultCodeListByOrderIDFailed ResultCode = 1
@@ -253,42 +289,6 @@ func (e ResultCode) Valid() bool {
 	case ResultCodeListByOrderIDFailed:
 		return true
 	case ResultCodeListRecordsFailed:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SIPCDRCallbackDirection.
-const (
-	SIPCDRCallbackDirectionIncoming SIPCDRCallbackDirection = 0
-	SIPCDRCallbackDirectionOutgoing SIPCDRCallbackDirection = 1
-)
-
-// Valid indicates whether the value is a known member of the SIPCDRCallbackDirection enum.
-func (e SIPCDRCallbackDirection) Valid() bool {
-	switch e {
-	case SIPCDRCallbackDirectionIncoming:
-		return true
-	case SIPCDRCallbackDirectionOutgoing:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SIPCDRCallbackRecord.
-const (
-	SIPCDRCallbackRecordNotRecorded SIPCDRCallbackRecord = 0
-	SIPCDRCallbackRecordRecorded    SIPCDRCallbackRecord = 1
-)
-
-// Valid indicates whether the value is a known member of the SIPCDRCallbackRecord enum.
-func (e SIPCDRCallbackRecord) Valid() bool {
-	switch e {
-	case SIPCDRCallbackRecordNotRecorded:
-		return true
-	case SIPCDRCallbackRecordRecorded:
 		return true
 	default:
 		return false
@@ -408,6 +408,115 @@ type ListRecordsResult struct {
 	Info SIPCDRPage `json:"info,omitempty,omitzero"`
 }
 
+// RecordCallback The record of one SIP call, POSTed by NXCloud as a JSON object to
+// the address configured for CDR pushes once the call has ended
+// (version 1.0 of the push: `sessionid` and `mobile_name` added,
+// `id` and `fee` gone, every time a Unix timestamp). Unlike the
+// reads' records, the times are Unix timestamps in seconds written as
+// text, `direction` and `duration` are numbers, and the country code
+// is `code`. No signature is documented; protect the address another
+// way.
+//
+// Example: {"answer_time":"1555484086","code":"86","direction":0,"duration":3,"end_time":"1555484089","hangup_cause":"NORMAL_CLEARING","mobile_name":"first mobile","orderid":"1001233","phone":"4444","record":1,"record_url":"https://as01.nxcloud.com/record/bf1b9043-cb9f-048f-cc97-0f939dc94609","sessionid":"bf1b9043-cb9f-048f-cc97-0f939dc94609","show_phone":"6298881888","sipid":"1049002","start_time":"1555484075","username":"6298881888"}
+type RecordCallback struct {
+	// AnswerTime When the call was answered, as a Unix timestamp in seconds, in text.
+	//
+	// Example: 1555484086
+	AnswerTime string `json:"answer_time"`
+
+	// Code The country calling code of the number called (not a result code).
+	//
+	// Example: 86
+	Code string `json:"code"`
+
+	// Direction The call's direction, as a number, 0 incoming or 1 outgoing.
+	//
+	// Example: 0
+	Direction RecordCallbackDirection `json:"direction"`
+
+	// Duration How long the call lasted, in seconds.
+	//
+	// Example: 3
+	Duration int32 `json:"duration"`
+
+	// EndTime When the call ended, as a Unix timestamp in seconds, in text.
+	//
+	// Example: 1555484089
+	EndTime string `json:"end_time"`
+
+	// HangupCause Why the call ended, as a telephony (Q.850, FreeSWITCH) cause name:
+	// NORMAL_CLEARING for a call one side hung up, USER_BUSY, NO_ANSWER,
+	// CALL_REJECTED, and so on. The pages list the names below; the list
+	// is open, so an unlisted name is kept.
+	//
+	//
+	// Example: NORMAL_CLEARING
+	HangupCause HangupCause `json:"hangup_cause"`
+
+	// MobileName The phone's nickname.
+	//
+	// Example: first mobile
+	MobileName string `json:"mobile_name"`
+
+	// Orderid The order ID the call was placed under.
+	//
+	// Example: 1001233
+	Orderid string `json:"orderid"`
+
+	// Phone The number called.
+	//
+	// Example: 4444
+	Phone string `json:"phone"`
+
+	// Record Whether the call was recorded, 1 yes or 0 no.
+	//
+	// Example: 1
+	Record RecordCallbackRecord `json:"record"`
+
+	// RecordURL Where the recording can be fetched: an address that redirects
+	// (HTTP 302) to the file itself, so a program must follow the
+	// redirect to download it. Only for a recorded call.
+	//
+	//
+	// Example: https://as01.nxcloud.com/record/bf1b9043-cb9f-048f-cc97-0f939dc94609
+	RecordURL string `json:"record_url,omitempty,omitzero"`
+
+	// Sessionid The call's unique session ID.
+	//
+	// Example: bf1b9043-cb9f-048f-cc97-0f939dc94609
+	Sessionid string `json:"sessionid"`
+
+	// ShowPhone The number shown as the caller.
+	//
+	// Example: 6298881888
+	ShowPhone string `json:"show_phone"`
+
+	// Sipid NXCloud's ID of the phone, as text.
+	//
+	// Example: 1049002
+	Sipid string `json:"sipid"`
+
+	// StartTime When the call started, as a Unix timestamp in seconds, in text.
+	//
+	// Example: 1555484075
+	StartTime string `json:"start_time"`
+
+	// Username The phone's username.
+	//
+	// Example: 6298881888
+	Username string `json:"username"`
+}
+
+// RecordCallbackDirection The call's direction, as a number, 0 incoming or 1 outgoing.
+//
+// Example: 0
+type RecordCallbackDirection int32
+
+// RecordCallbackRecord Whether the call was recorded, 1 yes or 0 no.
+//
+// Example: 1
+type RecordCallbackRecord int32
+
 // ResultCode The two result codes, written as text in the answer. They mean
 // opposite things in the two reads:
 //   - 0 — `listRecords` failed (the reason is in `info`); success for
@@ -517,115 +626,6 @@ type SIPCDR struct {
 	// Example: 6282215699804
 	Username string `json:"username"`
 }
-
-// SIPCDRCallback The record of one SIP call, POSTed by NXCloud as a JSON object to
-// the address configured for CDR pushes once the call has ended
-// (version 1.0 of the push: `sessionid` and `mobile_name` added,
-// `id` and `fee` gone, every time a Unix timestamp). Unlike the
-// reads' records, the times are Unix timestamps in seconds written as
-// text, `direction` and `duration` are numbers, and the country code
-// is `code`. No signature is documented; protect the address another
-// way.
-//
-// Example: {"answer_time":"1555484086","code":"86","direction":0,"duration":3,"end_time":"1555484089","hangup_cause":"NORMAL_CLEARING","mobile_name":"first mobile","orderid":"1001233","phone":"4444","record":1,"record_url":"https://as01.nxcloud.com/record/bf1b9043-cb9f-048f-cc97-0f939dc94609","sessionid":"bf1b9043-cb9f-048f-cc97-0f939dc94609","show_phone":"6298881888","sipid":"1049002","start_time":"1555484075","username":"6298881888"}
-type SIPCDRCallback struct {
-	// AnswerTime When the call was answered, as a Unix timestamp in seconds, in text.
-	//
-	// Example: 1555484086
-	AnswerTime string `json:"answer_time"`
-
-	// Code The country calling code of the number called (not a result code).
-	//
-	// Example: 86
-	Code string `json:"code"`
-
-	// Direction The call's direction, as a number, 0 incoming or 1 outgoing.
-	//
-	// Example: 0
-	Direction SIPCDRCallbackDirection `json:"direction"`
-
-	// Duration How long the call lasted, in seconds.
-	//
-	// Example: 3
-	Duration int32 `json:"duration"`
-
-	// EndTime When the call ended, as a Unix timestamp in seconds, in text.
-	//
-	// Example: 1555484089
-	EndTime string `json:"end_time"`
-
-	// HangupCause Why the call ended, as a telephony (Q.850, FreeSWITCH) cause name:
-	// NORMAL_CLEARING for a call one side hung up, USER_BUSY, NO_ANSWER,
-	// CALL_REJECTED, and so on. The pages list the names below; the list
-	// is open, so an unlisted name is kept.
-	//
-	//
-	// Example: NORMAL_CLEARING
-	HangupCause HangupCause `json:"hangup_cause"`
-
-	// MobileName The phone's nickname.
-	//
-	// Example: first mobile
-	MobileName string `json:"mobile_name"`
-
-	// Orderid The order ID the call was placed under.
-	//
-	// Example: 1001233
-	Orderid string `json:"orderid"`
-
-	// Phone The number called.
-	//
-	// Example: 4444
-	Phone string `json:"phone"`
-
-	// Record Whether the call was recorded, 1 yes or 0 no.
-	//
-	// Example: 1
-	Record SIPCDRCallbackRecord `json:"record"`
-
-	// RecordURL Where the recording can be fetched: an address that redirects
-	// (HTTP 302) to the file itself, so a program must follow the
-	// redirect to download it. Only for a recorded call.
-	//
-	//
-	// Example: https://as01.nxcloud.com/record/bf1b9043-cb9f-048f-cc97-0f939dc94609
-	RecordURL string `json:"record_url,omitempty,omitzero"`
-
-	// Sessionid The call's unique session ID.
-	//
-	// Example: bf1b9043-cb9f-048f-cc97-0f939dc94609
-	Sessionid string `json:"sessionid"`
-
-	// ShowPhone The number shown as the caller.
-	//
-	// Example: 6298881888
-	ShowPhone string `json:"show_phone"`
-
-	// Sipid NXCloud's ID of the phone, as text.
-	//
-	// Example: 1049002
-	Sipid string `json:"sipid"`
-
-	// StartTime When the call started, as a Unix timestamp in seconds, in text.
-	//
-	// Example: 1555484075
-	StartTime string `json:"start_time"`
-
-	// Username The phone's username.
-	//
-	// Example: 6298881888
-	Username string `json:"username"`
-}
-
-// SIPCDRCallbackDirection The call's direction, as a number, 0 incoming or 1 outgoing.
-//
-// Example: 0
-type SIPCDRCallbackDirection int32
-
-// SIPCDRCallbackRecord Whether the call was recorded, 1 yes or 0 no.
-//
-// Example: 1
-type SIPCDRCallbackRecord int32
 
 // SIPCDRPage defines model for SIPCDRPage.
 type SIPCDRPage struct {
