@@ -410,3 +410,16 @@ func TestVoiceGroupReceiptRefused(t *testing.T) {
 	defer hook.Close()
 	assert.Error(t, m.SendVoiceGroupReceipt(ctx, hook.URL, group.Messageid))
 }
+
+// listRecords' success code is the catalogue's BadAppCredentials code
+// ("1"): a wrong key pair must come back as its documented failure ("0"),
+// not as a success.
+func TestVoiceRecordsWrongKeyPairIsAFailure(t *testing.T) {
+	_, c, _ := vsStart(t, mock.Config{}, map[string][2]string{"voice": {"mock-voice-appkey", "wrong-voice-secret-61d0"}})
+	_, err := c.Voice.ListRecords(context.Background(), voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeGroupCall,
+		StartTime: "2019-09-09 09:00:01", EndTime: "2019-09-09 09:00:11", Page: 1, PageSize: 10})
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	assert.True(t, ae.HasCode)
+	assert.Equal(t, 0, ae.Code)
+}

@@ -200,8 +200,8 @@ func (c *Client) SendNotification(ctx context.Context, params SendNotificationPa
 // Stores an audio file under `filename` and returns its address, the
 // `url` a `sendBroadcast` plays. The file goes as Base64 text in the
 // form field `content` (encode it first: base64.StdEncoding in Go).
-// Each call stores a new file, so it is not
-// repeated after an uncertain failure.
+// Each call stores a new file, so it is not repeated after an
+// uncertain failure.
 //
 // The answer's `code` is the word `success` on success; a failure
 // carries another value, such as "102" for a disabled account, with
