@@ -24,6 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/apierror"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
@@ -422,4 +424,74 @@ func TestVoiceRecordsWrongKeyPairIsAFailure(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.True(t, ae.HasCode)
 	assert.Equal(t, 0, ae.Code)
+}
+
+// vsTransport answers every request with body, recording its URL: the
+// production hosts, without the network.
+type vsTransport struct {
+	mu   sync.Mutex
+	urls []string
+	body string
+}
+
+func (tr *vsTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tr.mu.Lock()
+	tr.urls = append(tr.urls, r.URL.String())
+	tr.mu.Unlock()
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(tr.body)), Request: r}, nil
+}
+
+// Without a base URL, each operation goes to its documented host over
+// HTTPS: the voice product's api.nxcloud.com calls by their own servers
+// entry, the rest of it to api2.
+func TestVoiceSIPAndShortLinkHosts(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, body, want string
+		call             func(*nxcloud.Client) error
+	}{
+		{"sendBroadcast", `{"code":"0","result":"ok","messageid":"m"}`, "https://api.nxcloud.com/api/voiceSms/gpsend", func(c *nxcloud.Client) error {
+			_, err := c.Voice.SendBroadcast(ctx, voice.SendBroadcastParams{Phone: "1", CountryCode: "62", ShowPhone: "1", URL: "https://a.example/x.mp3"})
+			return err
+		}},
+		{"sendNotification", `{"code":"0","result":"ok","messageid":"m"}`, "https://api.nxcloud.com/api/voiceSms/notsend", func(c *nxcloud.Client) error {
+			_, err := c.Voice.SendNotification(ctx, voice.SendNotificationParams{Phone: "1", CountryCode: "62", ShowPhone: "1", Content: "hi", Lang: voice.LanguageEnglish})
+			return err
+		}},
+		{"listFiles", `{"code":"success","info":{"total":0,"page":1,"pageSize":10,"rows":[]}}`, "https://api.nxcloud.com/api/voiceSms/getUserFileUrl", func(c *nxcloud.Client) error {
+			_, err := c.Voice.ListFiles(ctx, voice.ListFilesParams{Page: 1, PageSize: 10})
+			return err
+		}},
+		{"uploadFile", `{"code":"success","info":"https://f.example/a.mp3"}`, "https://api2.nxcloud.com/api/voiceSms/uploadVoiceFile", func(c *nxcloud.Client) error {
+			_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3", Content: "SUQzBA=="})
+			return err
+		}},
+		{"send", `{"code":"0","result":"ok","messageid":"m"}`, "https://api2.nxcloud.com/api/voiceSms/versend", func(c *nxcloud.Client) error {
+			_, err := c.Voice.Send(ctx, voice.SendParams{Phone: "1", CountryCode: "62", ShowPhone: "1", Content: "1-2-3", Lang: voice.LanguageEnglish})
+			return err
+		}},
+		{"short-link generate", `{"code":"0","info":"https://s.example/a"}`, "https://api.nxcloud.com/api/shortLink/linkLong2Short", func(c *nxcloud.Client) error {
+			_, err := c.ShortLink.Generate(ctx, shortlink.GenerateParams{URL: "https://a.example/"})
+			return err
+		}},
+		{"sip-cdr listByOrderId", `{"code":"0","row":[]}`, "https://api.nxcloud.com/api/voiceSms/getSipCdrByOrderid", func(c *nxcloud.Client) error {
+			_, err := c.SIPCDR.ListByOrderID(ctx, sipcdr.ListByOrderIDParams{Orderid: "1"})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &vsTransport{body: tt.body}
+			opts := []option.Option{option.WithHTTPClient(&http.Client{Transport: tr}), option.WithoutRetries()}
+			for _, set := range vsSets {
+				opts = append(opts, option.WithAppCredentials(set, set+"-key", set+"-secret"))
+			}
+			c, err := nxcloud.NewClient("k", "s", opts...)
+			require.NoError(t, err)
+			require.NoError(t, tt.call(c))
+			require.Len(t, tr.urls, 1)
+			assert.Equal(t, tt.want, tr.urls[0])
+		})
+	}
 }
