@@ -9,6 +9,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/shortlink"
 	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
@@ -35,6 +36,8 @@ type Client struct {
 	NumberCheck *numbercheck.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// PNS is NXCloud number privacy (PNS) (specs/nxcloud/pns.yaml).
+	PNS *pns.Client
 	// ShortLink is NXCloud short links (specs/nxcloud/shortlink.yaml).
 	ShortLink *shortlink.Client
 	// SIPCDR is NXCloud SIP call records (NXPhone CDRs) (specs/nxcloud/sipcdr.yaml).
@@ -63,6 +66,7 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
 		ShortLink:   shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
 		SIPCDR:      sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
