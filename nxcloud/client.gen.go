@@ -12,6 +12,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
 
@@ -37,6 +38,8 @@ type Client struct {
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
+	// WhatsAppMessaging is NXCloud WhatsApp messaging (specs/nxcloud/whatsapp.yaml).
+	WhatsAppMessaging *whatsapp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
@@ -45,14 +48,15 @@ var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
-		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
-		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
-		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
-		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
-		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
-		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
-		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
-		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		Balance:           balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		Email:             email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
+		FlashCall:         flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
+		NumberCheck:       numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		OTA:               ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		SMS:               sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
+		SMSv2:             smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Voice:             voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
+		WhatsApp:          waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		WhatsAppMessaging: whatsapp.New(apiclient.NewService(cfg, "nxcloud/whatsapp", auth)),
 	}
 }
