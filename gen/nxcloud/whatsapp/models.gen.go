@@ -1099,7 +1099,7 @@ type Cursors struct {
 type DeleteMediaParams struct {
 	// MediaID The ID of the file to delete.
 	//
-	// Example: fd81acff-eea8-4d9d-acc9-6c62904d6615
+	// Example: 806bb2f3-d8cc-4477-8b4d-d89df862f6c0
 	MediaID string `json:"Media-ID"`
 
 	// BusinessPhone A business (sender) WhatsApp number of the application, with its
