@@ -199,6 +199,7 @@ func generateModels(d *specs.Document) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	uploadFiles(t)
 	version := oapiCodegenVersion()
 	src, err := codegen.Generate(t, codegen.Configuration{
 		PackageName:   d.SDK.Package,
@@ -229,6 +230,33 @@ func generateModels(d *specs.Document) ([]byte, error) {
 	return []byte(strings.Replace(src, stock, "", 1)), nil
 }
 
+// uploadFiles makes every file of a multipart body (a property of format
+// binary) an upload.File, which the client streams, instead of
+// oapi-codegen's in-memory openapi_types.File.
+func uploadFiles(t *openapi3.T) {
+	for _, item := range t.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			mt := op.RequestBody.Value.Content.Get(specs.MediaMultipart)
+			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+				continue
+			}
+			for _, p := range mt.Schema.Value.Properties {
+				if v := p.Value; v != nil && v.Format == "binary" {
+					if v.Extensions == nil {
+						v.Extensions = map[string]any{}
+					}
+					v.Extensions["x-go-type"] = "upload.File"
+					v.Extensions["x-go-type-import"] = map[string]any{"path": "github.com/verikit/verikit/upload"}
+					v.Extensions["x-go-type-skip-optional-pointer"] = true
+				}
+			}
+		}
+	}
+}
+
 func oapiCodegenVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
@@ -248,9 +276,7 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 		Command: kebab(o.ID),
 		Summary: strings.TrimSpace(o.Spec.Summary),
 	}
-	if o.AppCredentials != nil {
-		op.CredentialSet = o.AppCredentials.Set
-	}
+	op.CredentialSet = o.CredentialSet()
 	for _, seg := range strings.Split(o.Path, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
 			name := seg[1 : len(seg)-1]

@@ -41,7 +41,10 @@ const (
 
 // Config is what the option package sets.
 type Config struct {
-	BaseURL          string // "" = the spec's first server
+	BaseURL string // "" = the operation's server (in Region)
+	// Region picks, for a product that has regional servers (x-region),
+	// the one named; "" is each product's first.
+	Region           string
 	HTTPClient       *http.Client
 	Timeout          time.Duration
 	MaxResponseBytes int64
@@ -129,15 +132,7 @@ func (s *Service) load() error {
 			s.err = err
 			return
 		}
-		server := s.cfg.BaseURL
-		if server == "" {
-			server = doc.ServerURL()
-		}
-		if _, err := url.Parse(server); err != nil {
-			s.err = fmt.Errorf("%s: base URL: %w", s.spec, err)
-			return
-		}
-		s.doc, s.base = doc, strings.TrimSuffix(server, "/")
+		s.doc, s.base = doc, strings.TrimSuffix(s.cfg.BaseURL, "/")
 	})
 	return s.err
 }
@@ -175,6 +170,9 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 	if err != nil {
 		return err
 	}
+	if body.multipart != nil && !body.multipart.rewindable() {
+		call.MaxAttempts = 1 // a file read once cannot be sent again
+	}
 	if call.Timeout > 0 {
 		if _, has := ctx.Deadline(); !has {
 			var cancel context.CancelFunc
@@ -200,40 +198,70 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 
 // newRequest builds the request once: the URL with its escaped path
 // parameters, and the encoded, checked body. Every attempt sends a copy.
-func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, []byte, error) {
+func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, sendBody, error) {
 	p, problems := expandPath(op.SendPath, path)
 	if len(problems) > 0 {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	}
+	if b := op.BasicCredentials; b != nil {
+		if _, ok := s.cfg.AppCredentials[b.Set]; !ok {
+			return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{fmt.Sprintf(
+				"it authenticates with the %q pair, which this client was not given: use option.WithAppCredentials(%q, user, password)", b.Set, b.Set)}}
+		}
 	}
 	enc, err := encode(op, params, s.cfg.AppCredentials)
 	if err != nil {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
 	}
 	body := enc.body
-	if problems := op.ValidateBody(body); len(problems) > 0 {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	problems = nil
+	if enc.multipart != nil {
+		problems = op.ValidateObject(enc.check)
+	} else {
+		problems = op.ValidateBody(body)
+	}
+	if len(problems) > 0 {
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
 	if problems := op.ValidateQuery(enc.query); len(problems) > 0 {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
-	target := s.base + p
+	base := s.base
+	if base == "" { // the spec's own server for the operation
+		server, err := op.ServerURL(s.cfg.Region)
+		if err != nil {
+			return nil, sendBody{}, err
+		}
+		base = strings.TrimSuffix(server, "/")
+	}
+	target := base + p
 	if len(enc.query) > 0 {
 		target += "?" + enc.query.Encode()
 	}
 	req, err := http.NewRequestWithContext(ctx, op.Method, target, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", op.FullName(), err)
+		return nil, sendBody{}, fmt.Errorf("%s: %w", op.FullName(), err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	req.Header.Del("Content-Type") // the spec's, or none without a body
-	if body != nil {
+	switch {
+	case enc.multipart != nil:
+		req.Header.Set("Content-Type", enc.contentType)
+	case body != nil:
 		req.Header.Set("Content-Type", enc.contentType)
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	return req, body, nil
+	return req, sendBody{bytes: body, multipart: enc.multipart}, nil
+}
+
+// sendBody is what each attempt sends: the checked bytes, or a multipart
+// body streamed afresh.
+type sendBody struct {
+	bytes     []byte
+	multipart *multipartBody
 }
 
 // expandPath fills a path template's {parameters} in order, each escaped
@@ -264,7 +292,7 @@ func expandPath(tmpl string, values []string) (string, []string) {
 
 // attempt sends the request once. Each attempt gets a fresh copy of the
 // body, so the signing transport below signs it afresh with a new ts.
-func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Request, body []byte, n int, out any) outcome {
+func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Request, sb sendBody, n int, out any) outcome {
 	start := time.Now()
 	logBodies := s.cfg.LogBodies && s.cfg.Logger != nil
 	var reached atomic.Bool
@@ -282,7 +310,21 @@ func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Re
 	// A shallow copy is enough: the transports clone the request before
 	// they set any header.
 	r := req.WithContext(ctx)
-	if body != nil {
+	body := sb.bytes
+	switch {
+	case sb.multipart != nil:
+		rc, size, err := sb.multipart.open(n)
+		if err != nil {
+			o := outcome{err: fmt.Errorf("%s: %w", op.FullName(), err)}
+			s.logAttempt(ctx, op, n, o, time.Since(start))
+			return o
+		}
+		r.Body, r.ContentLength = rc, size
+		if size < 0 {
+			r.ContentLength = 0 // unknown: chunked
+		}
+		body = sb.multipart.describe()
+	case body != nil:
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	resp, err := s.client.Do(r)
