@@ -36,15 +36,24 @@ import (
 //     whose template the mock deleted, or whose name it knows in other
 //     languages only, fails with 9099 and Meta's error 132001 in
 //     data.error, as Meta refuses an unknown template.
-//   - deleteMedia deletes a medium; getMedia and deleteMedia of a medium
-//     the mock deleted fail with -1.
+//   - uploadMedia stores the file under a new media ID (a random UUID)
+//     for the business number; a file over the page's limit for its type
+//     (image 5 MB, audio and video 16 MB, document 100 MB, sticker
+//     100 KB) fails with 9000. getMedia then answers its media type, its
+//     file name and a download address on the mock's own host;
+//     deleteMedia deletes it; getMedia and deleteMedia of a medium the
+//     mock deleted fail with -1.
+//   - uploadTemplateFile answers a new upload handle ("4:" and random
+//     text), as Meta's resumable upload does.
+//
+// The two uploads wait in specs/testdata/nxcloud/whatsapp-upload.yaml
+// until they can join the spec; until then their handlers are never
+// reached, and getMedia knows only the media the mock deleted.
 //
 // What the mock never saw (a template ID it did not issue, a template
 // name or a medium it never heard of) is taken to exist on the account:
 // those calls get the spec's success example, so that every operation
-// can be tried straight from its example. Uploads are not in the spec
-// yet (multipart bodies), so getMedia answers the example for every
-// medium it did not delete.
+// can be tried straight from its example.
 const (
 	// WhatsAppFirstTemplateID is the ID of the first template the mock
 	// creates.
@@ -55,13 +64,32 @@ const (
 )
 
 var whatsappMsgHandlers = map[string]func(*Server, *call) reply{
-	"nxcloud/whatsapp sendMessage":    waMsgSend,
-	"nxcloud/whatsapp createTemplate": waTemplateCreate,
-	"nxcloud/whatsapp listTemplates":  waTemplateList,
-	"nxcloud/whatsapp updateTemplate": waTemplateUpdate,
-	"nxcloud/whatsapp deleteTemplate": waTemplateDelete,
-	"nxcloud/whatsapp getMedia":       waMediaGet,
-	"nxcloud/whatsapp deleteMedia":    waMediaDelete,
+	"nxcloud/whatsapp sendMessage":        waMsgSend,
+	"nxcloud/whatsapp createTemplate":     waTemplateCreate,
+	"nxcloud/whatsapp listTemplates":      waTemplateList,
+	"nxcloud/whatsapp updateTemplate":     waTemplateUpdate,
+	"nxcloud/whatsapp deleteTemplate":     waTemplateDelete,
+	"nxcloud/whatsapp uploadMedia":        waMediaUpload,
+	"nxcloud/whatsapp uploadTemplateFile": waTemplateFileUpload,
+	"nxcloud/whatsapp getMedia":           waMediaGet,
+	"nxcloud/whatsapp deleteMedia":        waMediaDelete,
+}
+
+// waMediaLimits are the page's size limits by media type; a type it does
+// not list is a document's.
+var waMediaLimits = map[string]int{
+	"image/jpeg": 5 << 20, "image/png": 5 << 20,
+	"audio/aac": 16 << 20, "audio/mp4": 16 << 20, "audio/mpeg": 16 << 20, "audio/amr": 16 << 20, "audio/ogg": 16 << 20,
+	"video/mp4": 16 << 20, "video/3gp": 16 << 20,
+	"image/webp": 100 << 10,
+}
+
+// waMediaDocumentLimit is a document's limit.
+const waMediaDocumentLimit = 100 << 20
+
+// waMedia is a file uploadMedia stored.
+type waMedia struct {
+	name, mimeType string
 }
 
 // waBusiness is a business number of one account.
@@ -85,6 +113,7 @@ type waMsgState struct {
 	deletedNames   map[waBusiness]map[string]bool // template names deleteTemplate removed
 	issued         map[string]bool                // every template ID the mock issued
 	nextTemplateID int64
+	media          map[waBusiness]map[string]*waMedia // uploaded, by media ID
 	deletedMedia   map[waBusiness]map[string]bool
 	sent           map[string]*waSent // by message ID
 }
@@ -96,6 +125,7 @@ func (s *Server) waMsg() *waMsgState {
 			deletedNames:   map[waBusiness]map[string]bool{},
 			issued:         map[string]bool{},
 			nextTemplateID: WhatsAppFirstTemplateID,
+			media:          map[waBusiness]map[string]*waMedia{},
 			deletedMedia:   map[waBusiness]map[string]bool{},
 			sent:           map[string]*waSent{},
 		}
@@ -297,14 +327,54 @@ func waTemplateDelete(s *Server, c *call) reply {
 	return ok(map[string]any{"success": true})
 }
 
-func waMediaGet(s *Server, c *call) reply {
+func waMediaUpload(s *Server, c *call) reply {
+	b, typ := business(c), c.str("type")
+	f := c.files["file"]
+	limit, listed := waMediaLimits[typ]
+	if !listed {
+		limit = waMediaDocumentLimit
+	}
+	if f.size > limit {
+		return reject(c.op, http.StatusOK, "InvalidParameter", fmt.Sprintf("parameter exception: a %s file may have at most %d bytes", clipText(typ, 80), limit))
+	}
+	id := newUUID()
 	st := s.waMsg()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.deletedMedia[business(c)][c.str("Media-ID")] {
+	if st.media[b] == nil {
+		st.media[b] = map[string]*waMedia{}
+	}
+	st.media[b][id] = &waMedia{name: f.name, mimeType: typ}
+	return ok(map[string]any{"id": id})
+}
+
+func waTemplateFileUpload(*Server, *call) reply {
+	return ok(map[string]any{"id": "4:" + waRandomID(18)})
+}
+
+func waMediaGet(s *Server, c *call) reply {
+	b, id := business(c), c.str("Media-ID")
+	st := s.waMsg()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if m := st.media[b][id]; m != nil {
+		return ok(map[string]any{
+			"mime_type": m.mimeType, "file_name": m.name,
+			"url": "https://media.mock.invalid/" + id + "?Expires=" + strconv.FormatInt(s.cfg.Now().Add(5*time.Minute).Unix(), 10),
+		})
+	}
+	if st.deletedMedia[b][id] {
 		return reject(c.op, http.StatusOK, "RequestFailed", "the media file does not exist")
 	}
 	return exampleReply(c.op)
+}
+
+// newUUID returns a random (version 4) UUID, the shape of NXCloud's media IDs.
+func newUUID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails on supported platforms
+	u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
 }
 
 func waMediaDelete(s *Server, c *call) reply {
@@ -315,6 +385,7 @@ func waMediaDelete(s *Server, c *call) reply {
 	if st.deletedMedia[b][id] {
 		return reject(c.op, http.StatusOK, "RequestFailed", "the media file does not exist")
 	}
+	delete(st.media[b], id)
 	mark(st.deletedMedia, b, id)
 	return ok(map[string]any{"success": true})
 }

@@ -394,6 +394,57 @@ func TestWhatsAppMediaGetAndDelete(t *testing.T) {
 	assert.Contains(t, string(body), `"Media-ID":"`+id+`"`)
 }
 
+// TestWhatsAppTemplateComponentRules: a media header names its example
+// by address; a header without its format, and a button row without
+// buttons, are refused before sending.
+func TestWhatsAppTemplateComponentRules(t *testing.T) {
+	m := mock.Start(t)
+	wa := waMsgClient(t, m)
+	ctx := context.Background()
+	p := waTemplate("parcel_photo", whatsapp.TemplateLanguageEnglish, "Here is your parcel.")
+	p.Components = append([]whatsapp.TemplateComponent{{
+		Type: whatsapp.ComponentTypeHeader, Format: whatsapp.HeaderFormatImage,
+		Example: whatsapp.TemplateExample{CustomHeaderHandleURL: "https://cdn.example.com/header.jpg"},
+	}}, p.Components...)
+	_, err := wa.CreateTemplate(ctx, p)
+	require.NoError(t, err)
+	page := waList(t, wa, whatsapp.ListTemplatesParams{Name: "parcel_photo"})
+	require.Len(t, page.Data, 1)
+	assert.Equal(t, "https://cdn.example.com/header.jpg", page.Data[0].Components[0].Example.CustomHeaderHandleURL)
+
+	tests := []struct {
+		name      string
+		component whatsapp.TemplateComponent
+		problem   string
+	}{
+		{"a header without its format", whatsapp.TemplateComponent{Type: whatsapp.ComponentTypeHeader, Text: "Hi"}, "format: is required when type names HEADER"},
+		{"a button row without buttons", whatsapp.TemplateComponent{Type: whatsapp.ComponentTypeButtons}, "buttons: is required when type names BUTTONS"},
+		{"a URL button without its address", whatsapp.TemplateComponent{Type: whatsapp.ComponentTypeButtons,
+			Buttons: []whatsapp.TemplateButton{{Type: whatsapp.ButtonTypeURL, Text: "Track"}}}, "url: is required when type names URL"},
+		{"a ONE_TAP button without its app", whatsapp.TemplateComponent{Type: whatsapp.ComponentTypeButtons,
+			Buttons: []whatsapp.TemplateButton{{Type: whatsapp.ButtonTypeOTP, OtpType: whatsapp.TemplateButtonOtpTypeOneTap, Text: "Fill"}}}, "package_name: is required when otp_type names ONE_TAP"},
+		{"a code valid for 91 minutes", whatsapp.TemplateComponent{Type: whatsapp.ComponentTypeFooter, CodeExpirationMinutes: 91}, "code_expiration_minutes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := waTemplate("rules", whatsapp.TemplateLanguageEnglish, "Body")
+			p.Components = append(p.Components, tt.component)
+			_, err := wa.CreateTemplate(ctx, p)
+			var ve *apierror.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Contains(t, strings.Join(ve.Problems, "; "), tt.problem)
+		})
+	}
+	_, err = wa.CreateTemplate(ctx, whatsapp.CreateTemplateParams{
+		Appkey: waMsgApp, BusinessPhone: waMsgBusiness, MessagingProduct: whatsapp.MessagingProductWhatsApp,
+		Name: "Not A Name", Language: whatsapp.TemplateLanguageEnglish, Category: whatsapp.TemplateCategoryMarketing,
+		Components: []whatsapp.TemplateComponent{{Type: whatsapp.ComponentTypeBody, Text: "x"}},
+	})
+	var ve *apierror.ValidationError
+	require.ErrorAs(t, err, &ve, "Meta's names are lower-case letters, digits and underscores")
+	assert.Contains(t, strings.Join(ve.Problems, "; "), "name")
+}
+
 // TestWhatsAppListPhonesIsKeyedByNumber: the answer is the example's map,
 // not the table's array.
 func TestWhatsAppListPhonesIsKeyedByNumber(t *testing.T) {

@@ -13,11 +13,11 @@
 //
 // The two upload endpoints (`uploadMedia`, for the media a message
 // names by `id`, and `uploadTemplateFile`, for a template's example
-// header file) take a `multipart/form-data` body, which the pipeline
-// cannot send yet; they are written in
-// specs/testdata/nxcloud/whatsapp-upload.yaml and join this spec once it
-// can. Until then, send media by `link`, and give a template header's
-// example as `custom_header_handle_url`.
+// header file) take a `multipart/form-data` body. They are written in
+// specs/testdata/nxcloud/whatsapp-upload.yaml, and join this spec once
+// the pipeline takes them whole (see that file). Until then, send media
+// by `link`, and give a template header's example as
+// `custom_header_handle_url`.
 //
 // Every call is signed (see the `nxcloudSignature` security scheme) with
 // bizType 2 and an action of its own (`x-nxcloud`). Most bodies also
