@@ -9,6 +9,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -34,6 +35,8 @@ type Client struct {
 	NumberCheck *numbercheck.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// PNS is NXCloud number privacy (PNS) (specs/nxcloud/pns.yaml).
+	PNS *pns.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
@@ -60,6 +63,7 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		FlashCall:         flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck:       numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
 		OTA:               ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:               pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
 		SMS:               sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:             smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
 		Viber:             viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),

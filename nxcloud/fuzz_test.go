@@ -282,7 +282,7 @@ func fuzzSignedCall(t *testing.T, o fuzzOp, which uint, value string, sha bool) 
 	if wire.reqs != 1 {
 		t.Fatalf("%s: %d requests", o.op.FullName(), wire.reqs)
 	}
-	if wire.method != o.op.Method || wire.path != o.op.Path {
+	if wire.method != o.op.Method || wire.path != o.op.SendPath {
 		t.Fatalf("%s: sent %s %s", o.op.FullName(), wire.method, wire.path)
 	}
 	if string(wire.body) != string(want) {

@@ -8,6 +8,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
@@ -44,6 +45,20 @@ func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) 
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
+}
+
+// PNSCallRecordHandler receives the CallRecordCallback callbacks of NXCloud number privacy (PNS)
+// (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func PNSCallRecordHandler(fn func(context.Context, pns.CallRecordCallback) error) *Callback[pns.CallRecordCallback] {
+	return &Callback[pns.CallRecordCallback]{Spec: "nxcloud/pns", Schema: "CallRecordCallback", Handle: fn}
+}
+
+// PNSUnboundCallHandler receives the UnboundCallCallback callbacks of NXCloud number privacy (PNS)
+// (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func PNSUnboundCallHandler(fn func(context.Context, pns.UnboundCallCallback) error) *Callback[pns.UnboundCallCallback] {
+	return &Callback[pns.UnboundCallCallback]{Spec: "nxcloud/pns", Schema: "UnboundCallCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS

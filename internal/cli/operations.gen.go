@@ -12,6 +12,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -38,6 +39,7 @@ var products = []product{
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
+	{vendor: "nxcloud", command: "pns", spec: "nxcloud/pns", title: "NXCloud number privacy (PNS)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
 	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
@@ -231,6 +233,93 @@ var operations = []operation{
 			}
 			res, err := c.nxcloud.OTA.Verify(ctx, p)
 			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bind", command: "bind", summary: "Bind numbers A and B to a virtual number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.Bind(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bindExtension", command: "bind-extension", summary: "Bind numbers A and B to a virtual number and an extension",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindExtensionParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.BindExtension(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bindGroup", command: "bind-group", summary: "Bind number A to a group of numbers (AXG)",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.BindGroup(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "createGroup", command: "create-group", summary: "Create a number group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.CreateGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.CreateGroup(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "deleteGroup", command: "delete-group", summary: "Delete a number group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.DeleteGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.DeleteGroup(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "listBindings", command: "list-bindings", summary: "List the account's bindings",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.ListBindingsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.ListBindings(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "listGroups", command: "list-groups", summary: "List the account's number groups",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.ListGroupsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.ListGroups(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "queryBinding", command: "query-binding", summary: "Find where a call from a number to a virtual number goes",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.QueryBindingParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.QueryBinding(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "unbind", command: "unbind", summary: "Remove a binding",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.UnbindParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.Unbind(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "updateGroup", command: "update-group", summary: "Add, remove or replace the numbers of a group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.UpdateGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.UpdateGroup(ctx, p)
 		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
