@@ -11,8 +11,10 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -38,8 +40,10 @@ var products = []product{
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
+	{vendor: "nxcloud", command: "nxcc", spec: "nxcloud/nxcc", title: "NXCloud NXCC (contact center)"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
 	{vendor: "nxcloud", command: "pns", spec: "nxcloud/pns", title: "NXCloud number privacy (PNS)"},
+	{vendor: "nxcloud", command: "saas", spec: "nxcloud/saas", title: "NXCloud SaaS platform (customers and WhatsApp)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
 	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
@@ -216,6 +220,23 @@ var operations = []operation{
 			res, err := c.nxcloud.NumberCheck.ListRecords(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "nxcc", spec: "nxcloud/nxcc", id: "createCallTask", command: "create-call-task", summary: "Create an AI outbound task with the numbers to call",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p nxcc.CreateCallTaskParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.NXCC.CreateCallTask(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "nxcc", spec: "nxcloud/nxcc", id: "listRecords", command: "list-records", summary: "Read call records, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p nxcc.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.NXCC.ListRecords(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "ota", spec: "nxcloud/ota", id: "init", command: "init", summary: "Start a one-tap login for a phone number",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p ota.InitParams
@@ -320,6 +341,32 @@ var operations = []operation{
 				return nil, err
 			}
 			return done, c.nxcloud.PNS.UpdateGroup(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "batchCreateCustomers", command: "batch-create-customers", summary: "Create or update up to 100 customers of a tenant",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.BatchCreateCustomersParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SaaS.BatchCreateCustomers(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "listCustomerFields", command: "list-customer-fields", summary: "List the fields a tenant's customers have",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.ListCustomerFieldsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SaaS.ListCustomerFields(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "sendWhatsApp", command: "send-whats-app", summary: "Send a WhatsApp template message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.SendWhatsAppParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SaaS.SendWhatsApp(ctx, p)
+			return res, err
 		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
