@@ -384,6 +384,10 @@ func bodyFields(o *specs.Operation) []field {
 			f.example, f.inExample = v, true
 		}
 		f.help = flagHelp(o.Doc, pf.Schema.Description)
+		if pf.Schema.Format == "binary" { // a file part, streamed from the path
+			f.example = "./" + pf.Name
+			f.help += " [file: a path, or - for standard input]"
+		}
 		if f.example != nil {
 			f.help += " (e.g. " + shellQuote(flagValue(f.schema, f.example)) + ")"
 		}

@@ -54,3 +54,28 @@ func TestParamsFlagAndJSONFiles(t *testing.T) {
 		})
 	}
 }
+
+// A multipart operation's file flag takes a path (or -) and streams it.
+func TestFileFlagUploads(t *testing.T) {
+	m := mock.Start(t)
+	file := filepath.Join(t.TempDir(), "logo.png")
+	require.NoError(t, os.WriteFile(file, []byte("\x89PNG fake image"), 0o600))
+	run := func(stdin string, args ...string) (int, string, string) {
+		var out, errb strings.Builder
+		e := Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+			return map[string]string{EnvAccessKey: m.AccessKey, EnvAccessSecret: m.AccessSecret}[k]
+		}}
+		code := Run(t.Context(), append([]string{"--base-url", m.URL, "nxcloud", "wa-msg", "upload-media",
+			"--business-phone", "8618500008399", "--messaging-product", "whatsapp", "--type", "image/png"}, args...), e)
+		return code, out.String(), errb.String()
+	}
+	code, out, errs := run("", "--file", file)
+	require.Equal(t, ExitOK, code, "%s%s", out, errs)
+	assert.Contains(t, out, `"id"`)
+	code, out, errs = run("\x89PNG from stdin", "--file", "-")
+	require.Equal(t, ExitOK, code, "%s%s", out, errs)
+
+	code, _, errs = run("", "--file", filepath.Join(t.TempDir(), "missing.png"))
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, errs, "--file")
+}
