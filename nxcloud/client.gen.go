@@ -3,11 +3,14 @@
 package nxcloud
 
 import (
+	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/sipphone"
+	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
@@ -19,6 +22,8 @@ import (
 // and options given to NewClient. A product's spec is parsed when the
 // product is first called, so unused products cost nothing.
 type Client struct {
+	// Agent is NXCloud agent calls (specs/nxcloud/agent.yaml).
+	Agent *agent.Client
 	// Balance is NXCloud account balance (specs/nxcloud/balance.yaml).
 	Balance *balance.Client
 	// Email is NXCloud e-mail verification codes (specs/nxcloud/email.yaml).
@@ -29,6 +34,10 @@ type Client struct {
 	NumberCheck *numbercheck.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// SIPPhone is NXCloud SIP phone administration (specs/nxcloud/sipphone.yaml).
+	SIPPhone *sipphone.Client
+	// SIPQueue is NXCloud SIP queues (predictive dialer) (specs/nxcloud/sipqueue.yaml).
+	SIPQueue *sipqueue.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
@@ -41,15 +50,18 @@ type Client struct {
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
+var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
+		Agent:       agent.New(apiclient.NewService(cfg, "nxcloud/agent", auth)),
 		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		SIPPhone:    sipphone.New(apiclient.NewService(cfg, "nxcloud/sipphone", auth)),
+		SIPQueue:    sipqueue.New(apiclient.NewService(cfg, "nxcloud/sipqueue", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
 		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),

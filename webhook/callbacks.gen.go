@@ -7,6 +7,7 @@ import (
 
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
@@ -23,6 +24,13 @@ func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) 
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
+}
+
+// SIPQueueCallEventHandler receives the CallEventCallback callbacks of NXCloud SIP queues (predictive dialer)
+// (specs/nxcloud/sipqueue.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SIPQueueCallEventHandler(fn func(context.Context, sipqueue.CallEventCallback) error) *Callback[sipqueue.CallEventCallback] {
+	return &Callback[sipqueue.CallEventCallback]{Spec: "nxcloud/sipqueue", Schema: "CallEventCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS
