@@ -109,7 +109,7 @@ var operations = []operation{
 			res, err := c.engagelab.OTP.Verify(ctx, p)
 			return res, err
 		}},
-	{vendor: "nxcloud", product: "agent", spec: "nxcloud/agent", id: "getToken", command: "get-token", summary: "Take a session token for makeCall", credentials: "sip",
+	{vendor: "nxcloud", product: "agent", spec: "nxcloud/agent", id: "getToken", command: "get-token", summary: "Take a session token for the agent calls", credentials: "sip",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p agent.GetTokenParams
 			if err := in.decode(&p); err != nil {

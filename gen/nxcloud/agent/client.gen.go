@@ -19,7 +19,7 @@ type Client struct{ s *apiclient.Service }
 // a Client without credentials.
 func New(s *apiclient.Service) *Client { return &Client{s: s} }
 
-// GetToken: take a session token for makeCall (POST /v1/call/token).
+// GetToken: take a session token for the agent calls (POST /v1/call/token).
 //
 // Exchanges the approval application's key pair for a session token,
 // which `makeCall` carries. The token is valid for `expireinterval`
