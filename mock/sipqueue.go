@@ -67,9 +67,9 @@ const (
 // sipQueue is one queue add created.
 type sipQueue struct {
 	id, callID, name, countryCode, effective, callbackURL string
-	mobiles, phones                                      []string
-	state                                                string
-	joined                                               []string // phones makeCall put in, in order
+	mobiles, phones                                       []string
+	state                                                 string
+	joined                                                []string // phones makeCall put in, in order
 }
 
 type queueState struct {
