@@ -112,6 +112,8 @@ type product struct {
 // callbackDef is one x-callback schema, as the webhook template sees it.
 type callbackDef struct {
 	Schema, Type, Handler, In string
+	// Signed callbacks carry NXCloud's signed headers (x-callback signed).
+	Signed bool
 }
 
 // operation is one spec operation, as the templates see it.
@@ -175,6 +177,7 @@ func generateProduct(d *specs.Document) (*product, error) {
 		p.Callbacks = append(p.Callbacks, callbackDef{
 			Schema: cb.Name, Type: codegen.SchemaNameToTypeName(cb.Name),
 			Handler: d.SDK.Field + base + "Handler", In: strings.Join(cb.In, ", "),
+			Signed: cb.Signed != nil,
 		})
 	}
 	sort.Slice(p.Ops, func(i, j int) bool { return p.Ops[i].Name < p.Ops[j].Name })
@@ -196,6 +199,7 @@ func generateModels(d *specs.Document) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	uploadFiles(t)
 	version := oapiCodegenVersion()
 	src, err := codegen.Generate(t, codegen.Configuration{
 		PackageName:   d.SDK.Package,
@@ -224,6 +228,33 @@ func generateModels(d *specs.Document) ([]byte, error) {
 		return nil, fmt.Errorf("oapi-codegen's header changed; update codegen to drop its package doc")
 	}
 	return []byte(strings.Replace(src, stock, "", 1)), nil
+}
+
+// uploadFiles makes every file of a multipart body (a property of format
+// binary) an upload.File, which the client streams, instead of
+// oapi-codegen's in-memory openapi_types.File.
+func uploadFiles(t *openapi3.T) {
+	for _, item := range t.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			mt := op.RequestBody.Value.Content.Get(specs.MediaMultipart)
+			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+				continue
+			}
+			for _, p := range mt.Schema.Value.Properties {
+				if v := p.Value; v != nil && v.Format == "binary" {
+					if v.Extensions == nil {
+						v.Extensions = map[string]any{}
+					}
+					v.Extensions["x-go-type"] = "upload.File"
+					v.Extensions["x-go-type-import"] = map[string]any{"path": "github.com/verikit/verikit/upload"}
+					v.Extensions["x-go-type-skip-optional-pointer"] = true
+				}
+			}
+		}
+	}
 }
 
 func oapiCodegenVersion() string {
@@ -341,7 +372,7 @@ func emptyObject(ref *openapi3.SchemaRef) bool {
 func operationDoc(d *specs.Document, o *specs.Operation, op *operation) string {
 	var b strings.Builder
 	summary := strings.TrimSuffix(strings.TrimSpace(o.Spec.Summary), ".")
-	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.Path)
+	fmt.Fprintf(&b, "%s: %s (%s %s).\n", op.Name, lowerFirst(summary), o.Method, o.SendPath)
 	if desc := strings.TrimSpace(o.Spec.Description); desc != "" {
 		b.WriteString("\n" + desc + "\n")
 	}

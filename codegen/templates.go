@@ -148,19 +148,31 @@ var operations = []operation{
 `))
 
 var webhookTmpl = template.Must(template.New("webhook").Funcs(funcs).Parse(header + `package webhook
-{{$any := false}}{{range .}}{{if .Callbacks}}{{$any = true}}{{end}}{{end}}
+{{$any := false}}{{$signed := false}}{{range .}}{{if .Callbacks}}{{$any = true}}{{end}}{{range .Callbacks}}{{if .Signed}}{{$signed = true}}{{end}}{{end}}{{end}}
 {{- if $any}}
 import (
 	"context"
 
 {{range .}}{{if .Callbacks}}	"{{.ImportPath}}"
-{{end}}{{end}})
+{{end}}{{end}}{{if $signed}}	"github.com/verikit/verikit/sign"
+{{end}})
 {{end}}
 {{- range $p := .}}{{range .Callbacks}}
+{{- if .Signed}}
+// {{.Handler}} receives the {{.Schema}} callbacks of {{$p.Title}}
+// (specs/{{$p.Spec}}.yaml), their fields in the {{.In}}. They are signed:
+// each one's headers are verified with accessKey's secret over the raw body
+// first. fn gets each one that passed every check (SignedParams(ctx) tells
+// its action), and NXCloud gets the reply it expects.
+func {{.Handler}}(accessKey, accessSecret string, fn func(context.Context, {{$p.Package}}.{{.Type}}) error) *Callback[{{$p.Package}}.{{.Type}}] {
+	return &Callback[{{$p.Package}}.{{.Type}}]{Spec: {{quote $p.Spec}}, Schema: {{quote .Schema}}, Handle: fn,
+		Verifier: &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{accessKey: accessSecret})}}
+}
+{{else}}
 // {{.Handler}} receives the {{.Schema}} callbacks of {{$p.Title}}
 // (specs/{{$p.Spec}}.yaml), their fields in the {{.In}}: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func {{.Handler}}(fn func(context.Context, {{$p.Package}}.{{.Type}}) error) *Callback[{{$p.Package}}.{{.Type}}] {
 	return &Callback[{{$p.Package}}.{{.Type}}]{Spec: {{quote $p.Spec}}, Schema: {{quote .Schema}}, Handle: fn}
 }
-{{end}}{{end}}`))
+{{end}}{{end}}{{end}}`))

@@ -34,6 +34,23 @@ type Entry struct {
 	Schema   string `yaml:"schema" json:"schema,omitempty"`
 	Pending  string `yaml:"pending" json:"pending,omitempty"`
 	Excluded string `yaml:"excluded" json:"excluded,omitempty"`
+	// Operation names ("nxcloud/pns bindAXB"), one per endpoint of the
+	// page, the operation that covers an endpoint its URL cannot find:
+	// operations sharing one URL (x-path), or a page whose URL is wrong.
+	Operation authList `yaml:"operation" json:"operation,omitempty"`
+}
+
+// OperationOf is the operation the catalogue names for the page's i-th
+// endpoint ("" when it names none).
+func (e *Entry) OperationOf(i int) string {
+	switch {
+	case len(e.Operation) == 0:
+		return ""
+	case i < len(e.Operation):
+		return e.Operation[i]
+	default:
+		return e.Operation[len(e.Operation)-1]
+	}
 }
 
 // AuthOf is the scheme of the page's i-th endpoint.
@@ -122,6 +139,14 @@ func (e *Entry) check() error {
 	}
 	if e.Pending != "" && e.Excluded != "" {
 		return fmt.Errorf("both pending and excluded")
+	}
+	for _, o := range e.Operation {
+		if e.Kind != KindEndpoint {
+			return fmt.Errorf("operation is for endpoints")
+		}
+		if spec, id, ok := strings.Cut(o, " "); !ok || spec == "" || id == "" {
+			return fmt.Errorf("operation %q: want \"<spec> <operationId>\"", o)
+		}
 	}
 	if e.Schema != "" {
 		if e.Kind != KindCallback {

@@ -149,6 +149,19 @@ func (c *checker) match(methods []string, path string) *specs.Operation {
 	return nil
 }
 
+// named finds an operation by its full name ("nxcloud/pns bindAXB").
+func (c *checker) named(name string) *specs.Operation {
+	spec, id, _ := strings.Cut(name, " ")
+	for _, d := range c.opts.Specs {
+		if d.Name == spec {
+			if o, ok := d.Operation(id); ok {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
 // pathOwner reports an operation on the same path with another method.
 func (c *checker) pathOwner(path string) *specs.Operation {
 	for _, d := range c.opts.Specs {
@@ -227,6 +240,15 @@ func (c *checker) page(p *Page, e *Entry) {
 		row := Row{Vendor: "nxcloud", Source: p.Name, Kind: KindEndpoint, Product: e.Product, Auth: e.AuthOf(i),
 			Method: strings.Join(ep.Methods, ","), URL: ep.URL}
 		o := c.match(ep.Methods, ep.Path())
+		if name := e.OperationOf(i); name != "" {
+			if o = c.named(name); o == nil {
+				c.add(Finding{Kind: NoOperation, Source: p.Name, Doc: name,
+					Note: "drift/pages.yaml names " + name + " for this page, but no spec has that operation"})
+				row.Status = StatusNone
+				c.report.Coverage = append(c.report.Coverage, row)
+				continue
+			}
+		}
 		switch {
 		case e.Excluded != "":
 			row.Status, row.Reason = StatusExcluded, e.Excluded
@@ -517,7 +539,7 @@ func (c *checker) unmatchedOps(prefix string) {
 			for _, dd := range c.store.of(o.Spec, o.Spec.Extensions, o.FullName()) {
 				v.decls = append(v.decls, scopedDecl{path: dd.Field, d: dd})
 			}
-			c.resolve("", v, []Finding{{Kind: UndocumentedOperation, Operation: o.FullName(), Doc: "absent", Spec: o.Method + " " + o.Path,
+			c.resolve("", v, []Finding{{Kind: UndocumentedOperation, Operation: o.FullName(), Doc: "absent", Spec: o.Method + " " + o.SendPath,
 				Note: "no documented endpoint has this method and path"}})
 		}
 	}

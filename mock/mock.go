@@ -32,6 +32,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"sort"
@@ -43,6 +45,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
 )
 
@@ -257,6 +260,51 @@ type call struct {
 	raw    []byte
 	params map[string]string
 	body   map[string]any // the decoded JSON body, nil when there is none
+	// files are a multipart body's file parts, by field; in body each is
+	// its file name.
+	files map[string]uploadedFile
+}
+
+// uploadedFile is one file part the mock received.
+type uploadedFile struct {
+	name, contentType string
+	size              int
+}
+
+// readMultipart decodes a multipart body: text fields as a form's (typed
+// by the schema), each file part as its file name in body and its size in
+// files.
+func (c *call) readMultipart() error {
+	_, params, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return fmt.Errorf("no boundary in its Content-Type")
+	}
+	mr := multipart.NewReader(bytes.NewReader(c.raw), params["boundary"])
+	values := url.Values{}
+	c.files = map[string]uploadedFile{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return err
+		}
+		if part.FileName() != "" {
+			c.files[part.FormName()] = uploadedFile{name: part.FileName(), contentType: part.Header.Get("Content-Type"), size: len(data)}
+			continue
+		}
+		values.Add(part.FormName(), string(data))
+	}
+	c.body = specs.FormObject(c.op.BodySchema(), values)
+	for field, f := range c.files {
+		c.body[field] = f.name
+	}
+	return nil
 }
 
 // str reads a string field of the body.
@@ -316,8 +364,8 @@ func dialectFor(op *specs.Operation) dialect {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op := s.route(r)
-	if op == nil {
+	ops := s.route(r)
+	if ops == nil {
 		// A known path with another method is 405 with the methods it
 		// takes, as an HTTP server answers; an unknown path is 404.
 		if allowed := s.methods(r); len(allowed) > 0 {
@@ -338,6 +386,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
 		return
 	}
+	op := pick(ops, r, raw)
 	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.EscapedPath())}
 	d := dialectFor(op)
 	rp := s.handle(d, c)
@@ -351,14 +400,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route finds the request's operation by its escaped path, so that a path
 // parameter holding an escaped "/" is one segment.
-func (s *Server) route(r *http.Request) *specs.Operation {
+func (s *Server) route(r *http.Request) []*specs.Operation {
 	p := r.URL.EscapedPath()
+	var ops []*specs.Operation
 	for _, d := range s.docs {
-		if op, ok := d.Match(r.Method, p); ok {
-			return op
+		ops = append(ops, d.MatchAll(r.Method, p)...)
+	}
+	return ops
+}
+
+// pick chooses among operations that share a URL (x-path): the one the
+// signed action header names, else the first whose body validates, else
+// the first, whose validation then explains the refusal.
+func pick(ops []*specs.Operation, r *http.Request, raw []byte) *specs.Operation {
+	if len(ops) == 1 {
+		return ops[0]
+	}
+	if action := r.Header.Get(sign.HeaderAction); action != "" {
+		var named []*specs.Operation
+		for _, o := range ops {
+			if o.Action == action {
+				named = append(named, o)
+			}
+		}
+		if len(named) > 0 {
+			ops = named
 		}
 	}
-	return nil
+	for _, o := range ops {
+		if len(o.ValidateBody(raw)) == 0 {
+			return o
+		}
+	}
+	return ops[0]
 }
 
 // methods lists, sorted, the methods the specs define for the request's
@@ -403,6 +477,10 @@ func (s *Server) handle(d dialect, c *call) reply {
 			return d.invalid(c, true, []string{"the request body is not a valid form"})
 		}
 		c.body = specs.FormObject(c.op.BodySchema(), values)
+	case len(c.raw) > 0 && c.op.BodyMediaType() == specs.MediaMultipart:
+		if err := c.readMultipart(); err != nil {
+			return d.invalid(c, true, []string{"the request body is not valid multipart/form-data: " + err.Error()})
+		}
 	case len(c.raw) > 0:
 		var v any
 		if err := json.Unmarshal(c.raw, &v); err != nil {
@@ -441,7 +519,8 @@ func (s *Server) validate(c *call) []string {
 			// kin-openapi cannot decode a form against an allOf schema
 			// (an application's key pair beside the params): the spec's
 			// own check reads forms below.
-			ExcludeRequestBody:  c.op.BodyMediaType() == specs.MediaForm,
+			// Nor does it stream multipart files: those are read above.
+			ExcludeRequestBody:  c.op.BodyMediaType() != specs.MediaJSON,
 			SkipSettingDefaults: true,
 			MultiError:          true,
 			// Credentials were checked on the raw request already.
@@ -462,7 +541,13 @@ func (s *Server) validate(c *call) []string {
 	if err := openapi3filter.ValidateRequest(c.r.Context(), in); err != nil {
 		problems = specs.Describe(err)
 	}
-	if form {
+	switch {
+	case c.op.BodyMediaType() == specs.MediaMultipart:
+		if c.body == nil && c.op.BodyRequired() {
+			return append(problems, "the request body is required")
+		}
+		return append(problems, c.op.ValidateObject(c.body)...) // x-list-requires included
+	case form:
 		problems = append(problems, c.op.ValidateBody(c.raw)...)
 	}
 	// The rules the schema declares beyond JSON Schema (x-list-requires).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
 )
 
 // nxcloudHandlers are NXCloud's stateful operations. The WhatsApp
@@ -62,13 +63,23 @@ func (nxcloudDialect) authenticate(s *Server, c *call) *reply {
 	if !known {
 		return fail("AccessDenied", "unknown accessKey or no permission for this business")
 	}
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	// A multipart body is signed over the headers alone.
+	multipartOp := c.op.BodyMediaType() == specs.MediaMultipart
+	signed := c.raw
+	if multipartOp && mt == specs.MediaMultipart {
+		signed = nil
+	}
 	alg, err := sign.ParseAlgorithm(sign.HeaderValue(h, sign.HeaderAlgorithm))
-	if err != nil || !sign.Verify(alg, p, c.raw, secret, signature) {
+	if err != nil || !sign.Verify(alg, p, signed, secret, signature) {
 		return fail("BadSignature", "invalid signature")
 	}
-	// NXCloud reports a JSON body sent under another Content-Type as a
-	// signature failure, not a parameter error.
-	if mt, _, _ := mime.ParseMediaType(h.Get("Content-Type")); len(c.raw) > 0 && mt != "application/json" {
+	// NXCloud reports a body sent under another Content-Type than the
+	// operation's as a signature failure, not a parameter error.
+	switch {
+	case multipartOp && len(c.raw) > 0 && mt != specs.MediaMultipart:
+		return fail("BadSignature", "invalid signature: the request Content-Type must be multipart/form-data")
+	case !multipartOp && len(c.raw) > 0 && mt != specs.MediaJSON:
 		return fail("BadSignature", "invalid signature: the request Content-Type must be application/json")
 	}
 	return nil

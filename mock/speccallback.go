@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/verikit/verikit/specs"
@@ -16,9 +17,18 @@ import (
 // the vendor would: its fields checked against the callback's schema
 // first (the mock never sends what its spec does not allow), in the first
 // place the spec says they arrive (a query string, a form body or a JSON
-// body), to target. It returns an error unless the receiver answered
-// HTTP 200 with the reply the spec names.
+// body), to target. A signed callback (x-callback signed) is signed with
+// the mock's first account (by access key) and the spec's first action.
+// It returns an error unless the receiver answered HTTP 200 with the reply
+// the spec names.
 func (s *Server) SendCallback(ctx context.Context, target, spec, schema string, fields map[string]any) error {
+	return s.SendCallbackAs(ctx, target, spec, schema, "", fields)
+}
+
+// SendCallbackAs is SendCallback for a signed callback that names one of
+// several actions (the DID SMS callback: dr for a receipt, mo for an
+// incoming message); "" means the spec's first.
+func (s *Server) SendCallbackAs(ctx context.Context, target, spec, schema, action string, fields map[string]any) error {
 	d, err := specs.Load(spec)
 	if err != nil {
 		return fmt.Errorf("mock: %w", err)
@@ -29,6 +39,22 @@ func (s *Server) SendCallback(ctx context.Context, target, spec, schema string, 
 	}
 	if err := cb.Schema.VisitJSON(fields, specs.SchemaValidationOptions()...); err != nil {
 		return fmt.Errorf("mock: the %s callback would break its spec: %v", schema, err)
+	}
+	if cb.Signed != nil {
+		if action == "" {
+			action = cb.Signed.Actions[0]
+		}
+		if !cb.Signed.Accepts(cb.Signed.BizType, action) {
+			return fmt.Errorf("mock: the %s callback takes the actions %v, not %q", schema, cb.Signed.Actions, action)
+		}
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return fmt.Errorf("mock: %w", err)
+		}
+		key := s.callbackAccount()
+		return s.SendSignedCallback(ctx, target, key, s.cfg.NXCloudKeys[key], cb.Signed.BizType, action, b)
+	} else if action != "" {
+		return fmt.Errorf("mock: the %s callback is not signed: it names no action", schema)
 	}
 	u, err := url.Parse(target)
 	if err != nil {
@@ -89,4 +115,18 @@ func textFields(fields map[string]any) map[string]string {
 		}
 	}
 	return out
+}
+
+// callbackAccount is the access key that signs the mock's signed
+// callbacks: DefaultAccessKey when configured, else the first by name.
+func (s *Server) callbackAccount() string {
+	if _, ok := s.cfg.NXCloudKeys[DefaultAccessKey]; ok {
+		return DefaultAccessKey
+	}
+	keys := make([]string, 0, len(s.cfg.NXCloudKeys))
+	for k := range s.cfg.NXCloudKeys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys[0]
 }

@@ -14,6 +14,7 @@ import (
 //	x-callback:
 //	  in: [query, form]          # where its fields are: query, form and/or json
 //	  reply: {success: success, failure: error}   # the text NXCloud expects
+//	  signed: {bizType: "4", actions: [dr, mo]}   # optional: NXCloud's signed headers
 //
 // codegen gives each one a typed receiver in package webhook; the mock can
 // send it.
@@ -29,6 +30,23 @@ type Callback struct {
 	// Success and Failure are the reply bodies for an accepted and a
 	// refused callback.
 	Success, Failure string
+	// Signed, when set, says the callback carries NXCloud's signed
+	// headers (x-callback signed: {bizType, actions}): a receiver verifies
+	// them over the raw body and takes only these constants.
+	Signed *CallbackSignature
+}
+
+// CallbackSignature is the signed-header constants a signed callback
+// carries: one bizType, and the actions it may name (dr, mo).
+type CallbackSignature struct {
+	BizType string
+	Actions []string
+}
+
+// Accepts reports whether a callback signed with bizType and action is
+// one of this kind.
+func (c *CallbackSignature) Accepts(bizType, action string) bool {
+	return bizType == c.BizType && slices.Contains(c.Actions, action)
 }
 
 // Callbacks lists the spec's callback schemas, by name.
@@ -96,12 +114,30 @@ func parseCallback(d *Document, name string, s *openapi3.Schema, raw any) (*Call
 			if !ok || c.Success == "" || c.Failure == "" {
 				return nil, fmt.Errorf("%s.reply needs success and failure texts", ExtCallback)
 			}
+		case "signed":
+			m, _ := v.(map[string]any)
+			sig := &CallbackSignature{}
+			sig.BizType, _ = m["bizType"].(string)
+			acts, _ := m["actions"].([]any)
+			for _, a := range acts {
+				if a, ok := a.(string); ok && a != "" {
+					sig.Actions = append(sig.Actions, a)
+				}
+			}
+			if sig.BizType == "" || len(sig.Actions) == 0 || len(sig.Actions) != len(acts) || len(m) != 2 {
+				return nil, fmt.Errorf("%s.signed must be {bizType: <string>, actions: [<string>, …]}", ExtCallback)
+			}
+			c.Signed = sig
 		default:
 			return nil, fmt.Errorf("%s: unknown key %q", ExtCallback, k)
 		}
 	}
 	if len(c.In) == 0 || c.Success == "" {
 		return nil, fmt.Errorf("%s needs in and reply", ExtCallback)
+	}
+	if c.Signed != nil && !slices.Equal(c.In, []string{"json"}) {
+		// The signature covers the raw body; NXCloud signs only JSON ones.
+		return nil, fmt.Errorf("%s: a signed callback arrives in: [json]", ExtCallback)
 	}
 	return c, nil
 }

@@ -96,6 +96,10 @@ type Operation struct {
 	ID     string // operationId
 	Method string // upper case
 	Path   string // path template, e.g. /v1/template-configs/{templateId}
+	// SendPath is the path the request goes to: the operation's x-path
+	// where several operations share one URL (told apart by a header or
+	// the body), else Path. Routing and matching use it.
+	SendPath string
 	// BizType and Action are the signed constants of an NXCloud operation
 	// (x-nxcloud); empty for operations that are not NXCloud-signed.
 	BizType string
@@ -343,16 +347,32 @@ func parse(name string, raw []byte) (*Document, error) {
 	return d, nil
 }
 
+// ExtPath gives the path an operation is sent to when it shares its URL
+// with other operations (OpenAPI keeps one operation per path and
+// method): its key under paths is then only its name. See specs/README.md.
+const ExtPath = "x-path"
+
 func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Operation, error) {
 	o := &Operation{
 		Doc:      d,
 		ID:       op.OperationID,
 		Method:   strings.ToUpper(method),
 		Path:     p,
+		SendPath: p,
 		Spec:     op,
-		segments: strings.Split(strings.Trim(p, "/"), "/"),
 		kinds:    map[int]ErrorKind{},
 	}
+	if raw, ok := op.Extensions[ExtPath]; ok {
+		sp, _ := raw.(string)
+		if !strings.HasPrefix(sp, "/") || strings.ContainsAny(sp, "{}?#") {
+			return nil, fmt.Errorf("%s must be a path without parameters, got %v", ExtPath, raw)
+		}
+		if strings.Contains(p, "{") {
+			return nil, fmt.Errorf("an operation with %s takes no path parameters", ExtPath)
+		}
+		o.SendPath = sp
+	}
+	o.segments = strings.Split(strings.Trim(o.SendPath, "/"), "/")
 	if err := parseKinds(op.Extensions, o.kinds); err != nil {
 		return nil, err
 	}
@@ -498,16 +518,28 @@ func usesScheme(t *openapi3.T, op *openapi3.Operation, scheme string) bool {
 // ("a%2Fb" is one segment), and a path with an invalid escape matches no
 // operation. Path parameters match any one non-empty segment.
 func (d *Document) Match(method, p string) (*Operation, bool) {
-	segs, ok := splitEscaped(p)
-	if !ok {
+	all := d.MatchAll(method, p)
+	if len(all) == 0 {
 		return nil, false
 	}
+	return all[0], true
+}
+
+// MatchAll lists every operation Match could pick, in the spec's order:
+// more than one when operations share a URL (x-path) and a header or the
+// body tells them apart.
+func (d *Document) MatchAll(method, p string) []*Operation {
+	segs, ok := splitEscaped(p)
+	if !ok {
+		return nil
+	}
+	var out []*Operation
 	for _, o := range d.Operations {
 		if o.Method == method && matchSegments(o.segments, segs) {
-			return o, true
+			out = append(out, o)
 		}
 	}
-	return nil, false
+	return out
 }
 
 // splitEscaped splits an escaped path into its unescaped segments; it

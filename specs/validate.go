@@ -16,6 +16,9 @@ import (
 const (
 	MediaJSON = "application/json"
 	MediaForm = "application/x-www-form-urlencoded"
+	// MediaMultipart bodies carry files (properties of format binary) as
+	// parts; NXCloud signs them over the headers alone.
+	MediaMultipart = "multipart/form-data"
 )
 
 // BodyMediaType is the media type the operation's body is sent as: a form
@@ -28,8 +31,12 @@ func (o *Operation) BodyMediaType() string {
 }
 
 func (o *Operation) lookupBodyMediaType() string {
-	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get(MediaForm) != nil {
-		return MediaForm
+	if rb := o.Spec.RequestBody; rb != nil && rb.Value != nil {
+		for _, mt := range []string{MediaForm, MediaMultipart} {
+			if rb.Value.Content.Get(mt) != nil {
+				return mt
+			}
+		}
 	}
 	return MediaJSON
 }
@@ -101,6 +108,42 @@ func (o *Operation) ValidateBody(body []byte) []string {
 		sort.Strings(problems)
 	}
 	return problems
+}
+
+// ValidateObject checks a decoded request body (a multipart body's fields,
+// each file part as its file name) against the operation's schema, as
+// ValidateBody does a JSON one.
+func (o *Operation) ValidateObject(v map[string]any) []string {
+	schema := o.BodySchema()
+	if schema == nil {
+		return nil
+	}
+	var problems []string
+	if err := schema.VisitJSON(v, append(SchemaValidationOptions(), openapi3.MultiErrors())...); err != nil {
+		problems = Describe(err)
+	}
+	if rules := o.BodyRuleProblems(v); len(rules) > 0 {
+		problems = append(problems, rules...)
+		sort.Strings(problems)
+	}
+	return problems
+}
+
+// FileFields lists, sorted, the body properties that are files (type
+// string, format binary): a multipart body sends them as file parts.
+func (o *Operation) FileFields() []string {
+	schema := o.BodySchema()
+	if schema == nil {
+		return nil
+	}
+	var out []string
+	for name, p := range schema.Properties {
+		if p.Value != nil && p.Value.Format == "binary" {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ExtListRequires declares, on an object schema, that each value listed

@@ -1,9 +1,11 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
 )
 
@@ -26,12 +29,31 @@ import (
 // Like the other handlers it takes only POST, bounds the body, and calls
 // Handle only for a callback that passed every check: 200 accepted, 400
 // unreadable, 500 Handle failed.
+//
+// A callback the spec marks signed (x-callback signed) also needs
+// Verifier: its headers are verified over the raw body first (401 when
+// they fail), only the spec's bizType and actions are taken unless
+// Verifier.Accept says otherwise, and Handle finds the verified
+// parameters with [SignedParams].
 type Callback[T any] struct {
 	// Spec and Schema name the callback: "nxcloud/sms", "DeliveryReceiptCallback".
 	Spec, Schema string
 	Handle       func(context.Context, T) error
 	MaxBodyBytes int64
 	OnError      func(*http.Request, error)
+	// Verifier checks a signed callback's headers; required for those,
+	// unused for the others.
+	Verifier *sign.CallbackVerifier
+}
+
+type signedParamsKey struct{}
+
+// SignedParams returns the verified signed headers of the callback whose
+// Handle got ctx (the action tells a receipt, dr, from an incoming
+// message, mo); false for a callback that is not signed.
+func SignedParams(ctx context.Context) (sign.Params, bool) {
+	p, ok := ctx.Value(signedParamsKey{}).(sign.Params)
+	return p, ok
 }
 
 func (h *Callback[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -44,9 +66,13 @@ func (h *Callback[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, h.OnError, fmt.Errorf("%w: got %s", ErrMethod, clip(r.Method, 16)), cb.Failure)
 		return
 	}
-	v, err := h.parse(w, r, cb)
+	v, params, err := h.parse(w, r, cb)
 	if err == nil {
-		err = call(r.Context(), h.Handle, v)
+		ctx := r.Context()
+		if cb.Signed != nil {
+			ctx = context.WithValue(ctx, signedParamsKey{}, params)
+		}
+		err = call(ctx, h.Handle, v)
 	}
 	if err != nil {
 		refuse(w, r, h.OnError, err, cb.Failure)
@@ -71,10 +97,46 @@ func (h *Callback[T]) Parse(r *http.Request) (T, error) {
 	if err != nil {
 		return zero, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	return h.parse(nil, r, cb)
+	v, _, err := h.parse(nil, r, cb)
+	return v, err
 }
 
-func (h *Callback[T]) parse(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, error) {
+// verify checks a signed callback's headers over its raw body, and leaves
+// the body readable again for the fields.
+func (h *Callback[T]) verify(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (sign.Params, error) {
+	if h.Verifier == nil || h.Verifier.Secret == nil {
+		return sign.Params{}, fmt.Errorf("%w: %s is signed: Verifier with a Secret is required", ErrConfig, cb.Name)
+	}
+	b, err := readBody(w, r, h.MaxBodyBytes)
+	if err != nil {
+		return sign.Params{}, err
+	}
+	v := *h.Verifier
+	if v.Accept == nil {
+		v.Accept = func(p sign.Params) bool { return cb.Signed.Accepts(p.BizType, p.Action) }
+	}
+	p, err := v.Verify(r.Header, b)
+	if err != nil {
+		return sign.Params{}, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return p, nil
+}
+
+func (h *Callback[T]) parse(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, sign.Params, error) {
+	var zero T
+	var params sign.Params
+	if cb.Signed != nil {
+		var err error
+		if params, err = h.verify(w, r, cb); err != nil {
+			return zero, params, err
+		}
+	}
+	v, err := h.fields(w, r, cb)
+	return v, params, err
+}
+
+func (h *Callback[T]) fields(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, error) {
 	var zero T
 	fields := map[string]any{}
 	if slices.Contains(cb.In, "query") && r.URL != nil {

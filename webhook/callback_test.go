@@ -35,6 +35,16 @@ components:
         status: {type: integer}
         drTime: {type: string}
       example: {messageid: m-1, status: 1, drTime: "2026-01-01 00:00:00"}
+    SignedReceiptCallback:
+      type: object
+      x-callback:
+        in: [json]
+        reply: {success: success, failure: error}
+        signed: {bizType: "4", actions: [dr, mo]}
+      required: [messageid]
+      properties:
+        messageid: {type: string, minLength: 1}
+      example: {messageid: m-1}
 `
 
 type receipt struct {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
 	"github.com/verikit/verikit/webhook"
 )
@@ -36,6 +37,9 @@ func TestEverySpecCallbackRoundTrips(t *testing.T) {
 					got = append(got, v)
 					return nil
 				}}
+				if cb.Signed != nil { // the mock signs with its default account
+					h.Verifier = &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{mock.DefaultAccessKey: mock.DefaultAccessSecret})}
+				}
 				srv := httptest.NewServer(h)
 				defer srv.Close()
 				require.NoError(t, m.SendCallback(context.Background(), srv.URL+"/cb", d.Name, cb.Name, example))

@@ -175,6 +175,9 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 	if err != nil {
 		return err
 	}
+	if body.multipart != nil && !body.multipart.rewindable() {
+		call.MaxAttempts = 1 // a file read once cannot be sent again
+	}
 	if call.Timeout > 0 {
 		if _, has := ctx.Deadline(); !has {
 			var cancel context.CancelFunc
@@ -200,21 +203,27 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 
 // newRequest builds the request once: the URL with its escaped path
 // parameters, and the encoded, checked body. Every attempt sends a copy.
-func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, []byte, error) {
-	p, problems := expandPath(op.Path, path)
+func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, sendBody, error) {
+	p, problems := expandPath(op.SendPath, path)
 	if len(problems) > 0 {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
 	enc, err := encode(op, params, s.cfg.AppCredentials)
 	if err != nil {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
 	}
 	body := enc.body
-	if problems := op.ValidateBody(body); len(problems) > 0 {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+	problems = nil
+	if enc.multipart != nil {
+		problems = op.ValidateObject(enc.check)
+	} else {
+		problems = op.ValidateBody(body)
+	}
+	if len(problems) > 0 {
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
 	if problems := op.ValidateQuery(enc.query); len(problems) > 0 {
-		return nil, nil, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
+		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
 	target := s.base + p
 	if len(enc.query) > 0 {
@@ -222,18 +231,28 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	}
 	req, err := http.NewRequestWithContext(ctx, op.Method, target, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", op.FullName(), err)
+		return nil, sendBody{}, fmt.Errorf("%s: %w", op.FullName(), err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	req.Header.Del("Content-Type") // the spec's, or none without a body
-	if body != nil {
+	switch {
+	case enc.multipart != nil:
+		req.Header.Set("Content-Type", enc.contentType)
+	case body != nil:
 		req.Header.Set("Content-Type", enc.contentType)
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	return req, body, nil
+	return req, sendBody{bytes: body, multipart: enc.multipart}, nil
+}
+
+// sendBody is what each attempt sends: the checked bytes, or a multipart
+// body streamed afresh.
+type sendBody struct {
+	bytes     []byte
+	multipart *multipartBody
 }
 
 // expandPath fills a path template's {parameters} in order, each escaped
@@ -264,7 +283,7 @@ func expandPath(tmpl string, values []string) (string, []string) {
 
 // attempt sends the request once. Each attempt gets a fresh copy of the
 // body, so the signing transport below signs it afresh with a new ts.
-func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Request, body []byte, n int, out any) outcome {
+func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Request, sb sendBody, n int, out any) outcome {
 	start := time.Now()
 	logBodies := s.cfg.LogBodies && s.cfg.Logger != nil
 	var reached atomic.Bool
@@ -282,7 +301,21 @@ func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Re
 	// A shallow copy is enough: the transports clone the request before
 	// they set any header.
 	r := req.WithContext(ctx)
-	if body != nil {
+	body := sb.bytes
+	switch {
+	case sb.multipart != nil:
+		rc, size, err := sb.multipart.open(n)
+		if err != nil {
+			o := outcome{err: fmt.Errorf("%s: %w", op.FullName(), err)}
+			s.logAttempt(ctx, op, n, o, time.Since(start))
+			return o
+		}
+		r.Body, r.ContentLength = rc, size
+		if size < 0 {
+			r.ContentLength = 0 // unknown: chunked
+		}
+		body = sb.multipart.describe()
+	case body != nil:
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	resp, err := s.client.Do(r)

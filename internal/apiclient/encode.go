@@ -18,6 +18,10 @@ type encoded struct {
 	body        []byte
 	contentType string
 	query       url.Values
+	// multipart, for a multipart operation, is its body instead of body;
+	// check is what its schema is checked against.
+	multipart *multipartBody
+	check     map[string]any
 }
 
 // encode turns the typed params into what the operation sends: a JSON or
@@ -60,6 +64,12 @@ func encode(op *specs.Operation, params any, creds map[string]AppPair) (encoded,
 		return encoded{query: formValues(fields)}, nil
 	case op.BodyMediaType() == specs.MediaForm:
 		return encoded{body: []byte(formValues(fields).Encode()), contentType: specs.MediaForm}, nil
+	case op.BodyMediaType() == specs.MediaMultipart:
+		mp, check, err := encodeMultipart(op, params, fields)
+		if err != nil {
+			return encoded{}, err
+		}
+		return encoded{multipart: mp, contentType: mp.contentType(), check: check}, nil
 	default:
 		b, err := json.Marshal(fields)
 		return encoded{body: b, contentType: specs.MediaJSON}, err

@@ -26,7 +26,7 @@ func (s *Service) logAttempt(ctx context.Context, op *specs.Operation, n int, o 
 	attrs := []slog.Attr{
 		slog.String("op", op.FullName()),
 		slog.String("method", op.Method),
-		slog.String("path", op.Path),
+		slog.String("path", op.SendPath),
 		slog.Int("attempt", n),
 		slog.Duration("duration", took),
 	}

@@ -157,8 +157,17 @@ Credentials come from the environment:
 			if err != nil {
 				return failed(err)
 			}
+			var signedOff []string
 			for _, r := range routes {
-				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name)))
+				var v *sign.CallbackVerifier
+				if r.cb.Signed != nil {
+					if nxKeys == nil {
+						signedOff = append(signedOff, r.path)
+						continue
+					}
+					v = &sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window}
+				}
+				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name), v))
 			}
 
 			l, err := net.Listen("tcp", addr)
@@ -172,6 +181,9 @@ Credentials come from the environment:
 				logf("callbacks: NXCloud signed callbacks on POST %s", PathNXCloudSigned)
 			} else {
 				logf("callbacks: NXCloud signed callbacks off: set %s and %s", EnvAccessKey, EnvAccessSecret)
+				for _, p := range signedOff {
+					logf("callbacks: POST %s off too: its callbacks are signed", p)
+				}
 			}
 			switch {
 			case el.Secret == "" && el.Authorization == "":

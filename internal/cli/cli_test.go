@@ -6,6 +6,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -305,12 +306,14 @@ func TestBuildBody(t *testing.T) {
 				values[f.name] = cmd.Flags().String(f.flag, "", "")
 			}
 			require.NoError(t, cmd.Flags().Parse(tt.args))
-			body, err := buildBody(cmd, fields, values)
+			fieldsSet, err := buildBody(cmd, fields, values)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Equal(t, tt.wantErr, err.Error())
 				return
 			}
+			require.NoError(t, err)
+			body, err := json.Marshal(fieldsSet)
 			require.NoError(t, err)
 			// json.Marshal sorts map keys, so the bytes are deterministic;
 			// comparing them also catches a big integer turned into a float.

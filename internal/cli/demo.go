@@ -535,11 +535,19 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 		return nil, err
 	}
 	for _, r := range routes { // each spec callback, as callbacks serve takes it
-		mux.Handle(r.path, &webhook.Callback[map[string]any]{Spec: r.cb.Doc.Name, Schema: r.cb.Name,
-			Handle: func(_ context.Context, fields map[string]any) error {
-				h.record(fmt.Sprintf("%d fields, checked against %s", len(fields), r.cb.Name))
+		cb := &webhook.Callback[map[string]any]{Spec: r.cb.Doc.Name, Schema: r.cb.Name,
+			Handle: func(ctx context.Context, fields map[string]any) error {
+				what := fmt.Sprintf("%d fields, checked against %s", len(fields), r.cb.Name)
+				if p, ok := webhook.SignedParams(ctx); ok {
+					what += fmt.Sprintf(", signature verified (action %s)", p.Action)
+				}
+				h.record(what)
 				return nil
-			}})
+			}}
+		if r.cb.Signed != nil { // the mock signs with its default account
+			cb.Verifier = &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{mock.DefaultAccessKey: mock.DefaultAccessSecret})}
+		}
+		mux.Handle(r.path, cb)
 	}
 	h.routes = routes
 	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))

@@ -94,7 +94,7 @@ func paramRow(lines []string, name string) int {
 		low := strings.ToLower(l)
 		if strings.Contains(low, "body parameters") || strings.Contains(low, "**parameters") ||
 			strings.Contains(low, "request body") || strings.Contains(low, "request parameters") ||
-			strings.Contains(low, "push parameters") {
+			strings.Contains(low, "requestparameters") || strings.Contains(low, "push parameters") {
 			after = true
 		}
 		if !after {

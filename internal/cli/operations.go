@@ -5,6 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
+	"os"
+	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +20,7 @@ import (
 
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/specs"
+	"github.com/verikit/verikit/upload"
 )
 
 // product is one spec's command below its vendor's (operations.gen.go).
@@ -44,6 +50,8 @@ type credentialVars struct {
 type input struct {
 	body []byte
 	path map[string]string
+	// files are a multipart operation's file flags, opened, by field.
+	files map[string]upload.File
 }
 
 // decode fills an operation's typed params from the body the flags built.
@@ -54,7 +62,54 @@ func (in input) decode(dst any) error {
 	if err := json.Unmarshal(in.body, dst); err != nil {
 		return usagef("the flags do not make valid params: %v", err)
 	}
+	return setFiles(dst, in.files)
+}
+
+// setFiles puts each opened file into the params field of its JSON name.
+func setFiles(dst any, files map[string]upload.File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	v := reflect.ValueOf(dst).Elem()
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if f, ok := files[name]; ok && v.Field(i).Type() == reflect.TypeFor[upload.File]() {
+			v.Field(i).Set(reflect.ValueOf(f))
+			delete(files, name)
+		}
+	}
+	for name := range files {
+		return fmt.Errorf("cli: the params have no file field %s", name) // a codegen bug
+	}
 	return nil
+}
+
+// openFiles opens each file flag of a multipart operation (a path, or -
+// for standard input) and takes it out of the JSON body, which keeps
+// the file's name in its place for the spec's check.
+func openFiles(o *specs.Operation, body map[string]any, stdin io.Reader, closers *[]io.Closer) (map[string]upload.File, error) {
+	files := map[string]upload.File{}
+	for _, name := range o.FileFields() {
+		path, ok := body[name].(string)
+		if !ok {
+			continue
+		}
+		f := upload.File{Name: filepath.Base(path)}
+		if path == "-" {
+			f.Name, f.Body = name, stdin
+		} else {
+			fh, err := os.Open(path)
+			if err != nil {
+				return nil, usagef("--%s: %v", kebab(name), err)
+			}
+			*closers = append(*closers, fh)
+			f.Body = fh
+		}
+		f.ContentType = mime.TypeByExtension(filepath.Ext(path))
+		files[name] = f
+		body[name] = f.Name
+	}
+	return files, nil
 }
 
 // done is what an operation that returns nothing prints.
@@ -171,13 +226,33 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 			}
 		}
 		if len(fields) > 0 || o.BodySchema() != nil {
-			var err error
-			if in.body, err = buildBody(cmd, fields, values); err != nil {
+			body, err := buildBody(cmd, fields, values)
+			if err != nil {
 				return usageError{err}
+			}
+			var closers []io.Closer
+			defer func() {
+				for _, c := range closers {
+					c.Close()
+				}
+			}()
+			if in.files, err = openFiles(o, body, env.Stdin, &closers); err != nil {
+				return err
+			}
+			if in.body, err = json.Marshal(body); err != nil {
+				return failed(err)
 			}
 			// The spec's own messages, before the flags become typed params.
 			if problems := o.ValidateParams(in.body); len(problems) > 0 {
 				return &apierror.ValidationError{Operation: o.FullName(), Problems: problems}
+			}
+			if len(in.files) > 0 { // the files travel apart from the JSON
+				for name := range in.files {
+					delete(body, name)
+				}
+				if in.body, err = json.Marshal(body); err != nil {
+					return failed(err)
+				}
 			}
 		}
 		c, err := newClients(env, g, op, o.Signed())
@@ -373,7 +448,7 @@ func flagHelp(d *specs.Document, description string) string {
 // buildBody turns the flags that were set into the JSON body, converting
 // each value to its schema type. Unset flags are left out, so the spec's
 // required fields are enforced by the client's own check.
-func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) ([]byte, error) {
+func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) (map[string]any, error) {
 	body := map[string]any{}
 	for _, f := range fields {
 		if !cmd.Flags().Changed(f.flag) {
@@ -398,7 +473,7 @@ func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) ([
 		}
 		body[f.name] = v
 	}
-	return json.Marshal(body)
+	return body, nil
 }
 
 func typeName(s *openapi3.Schema) string {

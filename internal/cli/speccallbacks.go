@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
 	"github.com/verikit/verikit/webhook"
 )
@@ -49,15 +50,20 @@ func specCallbackRoutes() ([]specCallback, error) {
 
 // handler receives the callback, checked against its schema, and prints
 // it as one line.
-func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error)) http.Handler {
+// A signed callback is verified with v first (nil for the others).
+func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error), v *sign.CallbackVerifier) http.Handler {
 	return &webhook.Callback[map[string]any]{
 		Spec: s.cb.Doc.Name, Schema: s.cb.Name,
-		Handle: func(_ context.Context, fields map[string]any) error {
+		Handle: func(ctx context.Context, fields map[string]any) error {
 			l := callbackLine{Vendor: s.vendor, Kind: s.kind}
+			if p, ok := webhook.SignedParams(ctx); ok {
+				l.BizType, l.Action = p.BizType, p.Action
+			}
 			l.setRaw(fieldsJSON(fields))
 			return out.print(l)
 		},
-		OnError: onError,
+		OnError:  onError,
+		Verifier: v,
 	}
 }
 

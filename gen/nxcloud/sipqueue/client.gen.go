@@ -95,7 +95,7 @@ func (c *Client) Modify(ctx context.Context, params ModifyParams, opts ...option
 	return c.s.Call(ctx, "modify", nil, &params, nil, opts)
 }
 
-// ModifyState: start, pause, complete or cancel a queue (POST /api/queue/state/modify).
+// ModifyState: start, pause, complete or cancel a queue (POST /api/queue/state).
 //
 // Sets the state of the queue `queueid`: "1" starts (or resumes)
 // calling, "2" pauses it, "3" marks it complete and "4" cancels it.
@@ -117,7 +117,7 @@ func (c *Client) ModifyState(ctx context.Context, params ModifyStateParams, opts
 	return &out, nil
 }
 
-// QueryState: read a queue's state (POST /api/queue/state/query).
+// QueryState: read a queue's state (POST /api/queue/state).
 //
 // Returns the current state of the queue `queueid`: not started,
 // calling, paused, complete or cancelled. It is sent to the same URL

@@ -111,7 +111,7 @@ type AddParams struct {
 	// Example: 6221500123
 	EffectiveNumber string `json:"effective_number"`
 
-	// MobileNames The SIP phones (their account names) that take the queue's answered calls, separated by commas.
+	// MobileNames The names of the SIP phones that take the queue's answered calls, separated by commas.
 	//
 	// Example: 1049001,1049002
 	MobileNames string `json:"mobile_names"`
@@ -258,7 +258,7 @@ type MakeCallParams struct {
 	// Example: 104969
 	Callid string `json:"callid"`
 
-	// MobileName The SIP phone (its account name) to put into the queue; the queue must list it.
+	// MobileName The name of the SIP phone to put into the queue; the queue must list it in its `mobile_names`.
 	//
 	// Example: 1049001
 	MobileName string `json:"mobile_name"`
@@ -401,7 +401,7 @@ type MakeCallFormdataBody struct {
 	// Example: 104969
 	Callid string `form:"callid" json:"callid"`
 
-	// MobileName The SIP phone (its account name) to put into the queue; the queue must list it.
+	// MobileName The name of the SIP phone to put into the queue; the queue must list it in its `mobile_names`.
 	//
 	// Example: 1049001
 	MobileName string `form:"mobile_name" json:"mobile_name"`
@@ -466,7 +466,7 @@ type AddFormdataBody struct {
 	// Example: 6221500123
 	EffectiveNumber string `form:"effective_number" json:"effective_number"`
 
-	// MobileNames The SIP phones (their account names) that take the queue's answered calls, separated by commas.
+	// MobileNames The names of the SIP phones that take the queue's answered calls, separated by commas.
 	//
 	// Example: 1049001,1049002
 	MobileNames string `form:"mobile_names" json:"mobile_names"`

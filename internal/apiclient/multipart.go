@@ -1,0 +1,234 @@
+package apiclient
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/textproto"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/verikit/verikit/specs"
+	"github.com/verikit/verikit/upload"
+)
+
+// multipartBody is a multipart/form-data request: its text fields, and its
+// files streamed from their readers as the body is written, never held
+// whole in memory.
+type multipartBody struct {
+	boundary string
+	fields   [][2]string // name, value, in name order
+	files    []filePart  // in name order
+}
+
+type filePart struct {
+	field string
+	file  upload.File
+	start int64 // where a seekable body stood, to rewind it to
+}
+
+// fileType is upload.File, which a multipart operation's file fields are.
+var fileType = reflect.TypeFor[upload.File]()
+
+// encodeMultipart splits the params into text fields and files: the file
+// fields the spec declares (format binary) must hold an upload.File (in
+// untyped params, a string is taken as the file's content).
+func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*multipartBody, map[string]any, error) {
+	files := map[string]upload.File{}
+	if params != nil {
+		v := reflect.ValueOf(params)
+		for v.Kind() == reflect.Pointer && !v.IsNil() {
+			v = v.Elem()
+		}
+		if m, ok := params.(map[string]any); ok { // untyped params (the demo, tests)
+			for _, name := range op.FileFields() {
+				switch f := m[name].(type) {
+				case upload.File:
+					files[name] = f
+				case string: // a spec example: the text is the file
+					files[name] = upload.File{Body: strings.NewReader(f)}
+				}
+			}
+		}
+		if v.Kind() == reflect.Struct {
+			for i := range v.NumField() {
+				f := v.Type().Field(i)
+				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if name == "" || name == "-" {
+					continue
+				}
+				switch fv := v.Field(i); {
+				case f.Type == fileType:
+					files[name] = fv.Interface().(upload.File)
+				case f.Type == reflect.PointerTo(fileType) && !fv.IsNil():
+					files[name] = *fv.Interface().(*upload.File)
+				}
+			}
+		}
+	}
+	mp := &multipartBody{boundary: multipart.NewWriter(io.Discard).Boundary()}
+	// What the schema is checked against: each file as its name.
+	check := map[string]any{}
+	for _, name := range op.FileFields() {
+		delete(fields, name)
+		f, ok := files[name]
+		if !ok || f.Body == nil {
+			continue // a required file then fails the schema check
+		}
+		if f.Name == "" {
+			f.Name = name
+		}
+		if f.ContentType == "" {
+			f.ContentType = "application/octet-stream"
+		}
+		part := filePart{field: name, file: f, start: -1}
+		if s, ok := f.Body.(io.Seeker); ok {
+			if at, err := s.Seek(0, io.SeekCurrent); err == nil {
+				part.start = at
+			}
+		}
+		mp.files = append(mp.files, part)
+		check[name] = f.Name
+	}
+	for k, v := range formValues(fields) {
+		mp.fields = append(mp.fields, [2]string{k, v[0]})
+		check[k] = fields[k]
+	}
+	sort.Slice(mp.fields, func(i, j int) bool { return mp.fields[i][0] < mp.fields[j][0] })
+	return mp, check, nil
+}
+
+// contentType is the body's Content-Type, with its boundary.
+func (m *multipartBody) contentType() string {
+	return "multipart/form-data; boundary=" + m.boundary
+}
+
+// rewindable reports whether every file can be read again for another
+// attempt.
+func (m *multipartBody) rewindable() bool {
+	for _, f := range m.files {
+		if f.start < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// open returns the body for one attempt, and its length (-1 when a file's
+// size is unknown: it is then sent chunked). Before any attempt but the
+// first, each file is rewound to where it stood.
+func (m *multipartBody) open(attempt int) (io.ReadCloser, int64, error) {
+	if attempt > 1 {
+		for _, f := range m.files {
+			if f.start < 0 {
+				return nil, 0, errors.New("a file that cannot be rewound is sent once only")
+			}
+			if _, err := f.file.Body.(io.Seeker).Seek(f.start, io.SeekStart); err != nil {
+				return nil, 0, fmt.Errorf("rewinding %s: %w", f.field, err)
+			}
+		}
+	}
+	n := m.length() // before the writer starts reading the files
+	pr, pw := io.Pipe()
+	go func() {
+		// The transport closes the reader when it is done, or gives up:
+		// a write then fails and this goroutine ends.
+		pw.CloseWithError(m.write(pw, true))
+	}()
+	return pr, n, nil
+}
+
+// write writes the body; without contents, only its framing.
+func (m *multipartBody) write(w io.Writer, contents bool) error {
+	mw := multipart.NewWriter(w)
+	if err := mw.SetBoundary(m.boundary); err != nil {
+		return err
+	}
+	for _, f := range m.fields {
+		if err := mw.WriteField(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	for _, f := range m.files {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", multipart.FileContentDisposition(f.field, f.file.Name))
+		h.Set("Content-Type", f.file.ContentType)
+		pw, err := mw.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		if contents {
+			size := sizeOf(f)
+			n, err := io.Copy(pw, f.file.Body)
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", f.field, err)
+			}
+			if size >= 0 && n != size {
+				return fmt.Errorf("%s: read %d bytes, but its size is %d", f.field, n, size)
+			}
+		}
+	}
+	return mw.Close()
+}
+
+// length is the body's exact length when every file's size is known, else
+// -1.
+func (m *multipartBody) length() int64 {
+	var framing countWriter
+	if m.write(&framing, false) != nil {
+		return -1
+	}
+	n := int64(framing)
+	for _, f := range m.files {
+		size := sizeOf(f)
+		if size < 0 {
+			return -1
+		}
+		n += size
+	}
+	return n
+}
+
+// sizeOf is how many bytes a file part will read, -1 when unknown.
+func sizeOf(f filePart) int64 {
+	if f.file.Size > 0 {
+		return f.file.Size
+	}
+	switch b := f.file.Body.(type) {
+	case *bytes.Reader:
+		return int64(b.Len())
+	case *strings.Reader:
+		return int64(b.Len())
+	case *os.File:
+		if st, err := b.Stat(); err == nil && st.Mode().IsRegular() && f.start >= 0 {
+			return st.Size() - f.start
+		}
+	}
+	return -1
+}
+
+// describe is what a body log shows of a multipart body: its fields and
+// its files' names and sizes, never their contents.
+func (m *multipartBody) describe() []byte {
+	var b strings.Builder
+	b.WriteString("(multipart body:")
+	for _, f := range m.fields {
+		fmt.Fprintf(&b, " %s=%q", f[0], f[1])
+	}
+	for _, f := range m.files {
+		fmt.Fprintf(&b, " %s=file(%q, %s, %d bytes)", f.field, f.file.Name, f.file.ContentType, sizeOf(f))
+	}
+	b.WriteString(")")
+	return []byte(b.String())
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
+}
