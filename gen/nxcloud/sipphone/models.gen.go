@@ -149,8 +149,10 @@ type QueryMobsResult struct {
 
 	// Info The page of phones on success. On a failure NXCloud puts the
 	// reason here as text instead (for a wrong login
-	// "UserNameorSecretCodeError"); the client reads it into the
-	// error's message and never decodes a failure's `info` as a page.
+	// "UserNameorSecretCodeError"). The client judges an answer by
+	// `code` first: a failure becomes an error that keeps the answer's
+	// body, reason included, and its `info` is never decoded as a
+	// page.
 	Info PhonePage `json:"info,omitempty,omitzero"`
 }
 
@@ -159,8 +161,8 @@ type QueryMobsResult struct {
 // for them. The numbers below are the SDK's own, never sent or
 // received: they name the failures the pages describe in words (a
 // wrong login or key pair, wrong parameters) for the SDK's tools,
-// such as the mock. A failure's error carries no code; read its
-// message.
+// such as the mock. A failure's error carries no code; the reason is
+// in the answer's body it keeps.
 //   - 0 — success
 //   - 1 — the login or the application's key pair is wrong
 //   - 2 — a parameter is missing or wrong
@@ -207,7 +209,7 @@ type SIPPhone struct {
 	// Status A phone's status, 0 not enabled yet, 1 enabled, 2 disabled.
 	//
 	// Example: 1
-	Status PhoneStatus `json:"status,omitempty,omitzero"`
+	Status *PhoneStatus `json:"status,omitempty"`
 
 	// Username The phone's account, which `updatePassword`, the queues and the agent calls name it by.
 	//
