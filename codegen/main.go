@@ -276,9 +276,7 @@ func newOperation(d *specs.Document, o *specs.Operation) (*operation, error) {
 		Command: kebab(o.ID),
 		Summary: strings.TrimSpace(o.Spec.Summary),
 	}
-	if o.AppCredentials != nil {
-		op.CredentialSet = o.AppCredentials.Set
-	}
+	op.CredentialSet = o.CredentialSet()
 	for _, seg := range strings.Split(o.Path, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
 			name := seg[1 : len(seg)-1]

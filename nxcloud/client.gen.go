@@ -5,6 +5,7 @@ package nxcloud
 import (
 	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -13,6 +14,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/internal/apiclient"
@@ -26,6 +28,8 @@ type Client struct {
 	Agent *agent.Client
 	// Balance is NXCloud account balance (specs/nxcloud/balance.yaml).
 	Balance *balance.Client
+	// DID is NXCloud DID numbers (specs/nxcloud/did.yaml).
+	DID *did.Client
 	// Email is NXCloud e-mail verification codes (specs/nxcloud/email.yaml).
 	Email *email.Client
 	// FlashCall is NXCloud flash call (specs/nxcloud/flashcall.yaml).
@@ -42,6 +46,8 @@ type Client struct {
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
 	SMSv2 *smsv2.Client
+	// Viber is NXCloud Viber messages (specs/nxcloud/viber.yaml).
+	Viber *viber.Client
 	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
@@ -56,6 +62,7 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		Agent:       agent.New(apiclient.NewService(cfg, "nxcloud/agent", auth)),
 		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		DID:         did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
@@ -64,6 +71,7 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		SIPQueue:    sipqueue.New(apiclient.NewService(cfg, "nxcloud/sipqueue", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Viber:       viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
 		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
 		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
 	}

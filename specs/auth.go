@@ -34,6 +34,70 @@ type AppCredentials struct {
 	Set, Key, Secret string
 }
 
+// ExtBasicCredentials says that an operation's HTTP Basic credentials
+// are not the vendor client's own (EngageLab's dev key and secret) but a
+// pair the caller configures once for the product: EngageLab e-mail's
+// api_user and api_key, App Push's appKey and masterSecret.
+//
+//	x-basic-credentials:
+//	  set: email            # option.WithAppCredentials("email", user, password)
+//	  user-prefix: group-   # optional: sent as "group-" + the pair's user
+//
+// At the root it holds for every operation; an operation's own replaces
+// it, and null turns it off for one.
+const ExtBasicCredentials = "x-basic-credentials"
+
+// BasicCredentials is an operation's ExtBasicCredentials.
+type BasicCredentials struct {
+	Set, UserPrefix string
+}
+
+func parseBasicCredentials(ext map[string]any, base *BasicCredentials) (*BasicCredentials, error) {
+	raw, present := ext[ExtBasicCredentials]
+	if !present {
+		return base, nil
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be an object or null", ExtBasicCredentials)
+	}
+	c := &BasicCredentials{}
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("%s.%s must be a non-empty string", ExtBasicCredentials, k)
+		}
+		switch k {
+		case "set":
+			c.Set = s
+		case "user-prefix":
+			c.UserPrefix = s
+		default:
+			return nil, fmt.Errorf("%s: unknown key %q", ExtBasicCredentials, k)
+		}
+	}
+	if !setName.MatchString(c.Set) {
+		return nil, fmt.Errorf("%s.set %q must be a lower-case word", ExtBasicCredentials, c.Set)
+	}
+	return c, nil
+}
+
+// CredentialSet is the configured pair the operation sends, in its
+// request (x-app-credentials) or as its Basic credentials
+// (x-basic-credentials); "" when it sends neither.
+func (o *Operation) CredentialSet() string {
+	switch {
+	case o.AppCredentials != nil:
+		return o.AppCredentials.Set
+	case o.BasicCredentials != nil:
+		return o.BasicCredentials.Set
+	}
+	return ""
+}
+
 // Auth is how an operation authenticates.
 type Auth string
 

@@ -87,6 +87,7 @@ type Document struct {
 	kinds   map[int]ErrorKind // from the code catalogue's x-error-kinds
 	success Success           // the root x-success
 	creds   *AppCredentials   // the root x-app-credentials
+	basic   *BasicCredentials // the root x-basic-credentials
 	byID    map[string]*Operation
 }
 
@@ -110,7 +111,11 @@ type Operation struct {
 	// AppCredentials names the application key pair the operation sends
 	// (x-app-credentials); nil for the other ways to authenticate.
 	AppCredentials *AppCredentials
-	Spec           *openapi3.Operation
+	// BasicCredentials names the configured pair sent as HTTP Basic
+	// credentials instead of the client's own (x-basic-credentials); nil
+	// for the client's own.
+	BasicCredentials *BasicCredentials
+	Spec             *openapi3.Operation
 
 	segments []string
 	kinds    map[int]ErrorKind // the operation's own x-error-kinds
@@ -306,6 +311,9 @@ func parse(name string, raw []byte) (*Document, error) {
 	if d.success, err = parseSuccess(t.Extensions, Success{Status: http.StatusOK}); err != nil {
 		return nil, fmt.Errorf("specs: %s: %w", name, err)
 	}
+	if d.basic, err = parseBasicCredentials(t.Extensions, nil); err != nil {
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
+	}
 	if d.creds, err = parseAppCredentials(t.Extensions, nil); err != nil {
 		return nil, fmt.Errorf("specs: %s: %w", name, err)
 	}
@@ -388,6 +396,12 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 	}
 	if o.AppCredentials, err = parseAppCredentials(op.Extensions, d.creds); err != nil {
 		return nil, err
+	}
+	if o.BasicCredentials, err = parseBasicCredentials(op.Extensions, d.basic); err != nil {
+		return nil, err
+	}
+	if o.BasicCredentials != nil && o.AppCredentials != nil {
+		return nil, fmt.Errorf("%s and %s exclude each other", ExtBasicCredentials, ExtAppCredentials)
 	}
 	switch rc := RetryClass(stringExt(op.Extensions, ExtRetryClass)); rc {
 	case Safe, Unsafe:
@@ -593,6 +607,45 @@ func (d *Document) ServerURL() string {
 		return ""
 	}
 	return d.OpenAPI.Servers[0].URL
+}
+
+// ExtRegion names a `servers` entry's region ("sg", "tr"): the first
+// entry is the default, and option.WithRegion picks another.
+const ExtRegion = "x-region"
+
+// Servers are the operation's own `servers`, else its spec's.
+func (o *Operation) Servers() openapi3.Servers {
+	if o.Spec.Servers != nil && len(*o.Spec.Servers) > 0 {
+		return *o.Spec.Servers
+	}
+	return o.Doc.OpenAPI.Servers
+}
+
+// ServerURL is the base URL of the operation's production server: the
+// first of its servers, or, for region (when not ""), the one whose
+// x-region names it. A product with no regions takes its first server
+// whatever the region; one with regions but not this one is an error.
+func (o *Operation) ServerURL(region string) (string, error) {
+	servers := o.Servers()
+	if len(servers) == 0 {
+		return "", fmt.Errorf("%s has no server", o.FullName())
+	}
+	if region == "" {
+		return servers[0].URL, nil
+	}
+	var regions []string
+	for _, sv := range servers {
+		if r, _ := sv.Extensions[ExtRegion].(string); r != "" {
+			if r == region {
+				return sv.URL, nil
+			}
+			regions = append(regions, r)
+		}
+	}
+	if len(regions) == 0 {
+		return servers[0].URL, nil
+	}
+	return "", fmt.Errorf("%s has no server in region %q (it has %s)", o.FullName(), region, strings.Join(regions, ", "))
 }
 
 type ctxKey struct{}

@@ -5,12 +5,32 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
+	"github.com/verikit/verikit/sign"
 )
+
+// DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
+// (specs/nxcloud/did.yaml), their fields in the form: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func DIDMessageHandler(fn func(context.Context, did.MessageCallback) error) *Callback[did.MessageCallback] {
+	return &Callback[did.MessageCallback]{Spec: "nxcloud/did", Schema: "MessageCallback", Handle: fn}
+}
+
+// DIDSignedMessageHandler receives the SignedMessageCallback callbacks of NXCloud DID numbers
+// (specs/nxcloud/did.yaml), their fields in the json. They are signed:
+// each one's headers are verified with accessKey's secret over the raw body
+// first. fn gets each one that passed every check (SignedParams(ctx) tells
+// its action), and NXCloud gets the reply it expects.
+func DIDSignedMessageHandler(accessKey, accessSecret string, fn func(context.Context, did.SignedMessageCallback) error) *Callback[did.SignedMessageCallback] {
+	return &Callback[did.SignedMessageCallback]{Spec: "nxcloud/did", Schema: "SignedMessageCallback", Handle: fn,
+		Verifier: &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{accessKey: accessSecret})}}
+}
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes
 // (specs/nxcloud/email.yaml), their fields in the json: fn gets each one
@@ -38,6 +58,20 @@ func SIPQueueCallEventHandler(fn func(context.Context, sipqueue.CallEventCallbac
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func SMSDeliveryReceiptHandler(fn func(context.Context, sms.DeliveryReceiptCallback) error) *Callback[sms.DeliveryReceiptCallback] {
 	return &Callback[sms.DeliveryReceiptCallback]{Spec: "nxcloud/sms", Schema: "DeliveryReceiptCallback", Handle: fn}
+}
+
+// ViberDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud Viber messages
+// (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func ViberDeliveryReceiptHandler(fn func(context.Context, viber.DeliveryReceiptCallback) error) *Callback[viber.DeliveryReceiptCallback] {
+	return &Callback[viber.DeliveryReceiptCallback]{Spec: "nxcloud/viber", Schema: "DeliveryReceiptCallback", Handle: fn}
+}
+
+// ViberReplyHandler receives the ReplyCallback callbacks of NXCloud Viber messages
+// (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func ViberReplyHandler(fn func(context.Context, viber.ReplyCallback) error) *Callback[viber.ReplyCallback] {
+	return &Callback[viber.ReplyCallback]{Spec: "nxcloud/viber", Schema: "ReplyCallback", Handle: fn}
 }
 
 // VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice verification codes

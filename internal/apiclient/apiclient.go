@@ -41,7 +41,10 @@ const (
 
 // Config is what the option package sets.
 type Config struct {
-	BaseURL          string // "" = the spec's first server
+	BaseURL string // "" = the operation's server (in Region)
+	// Region picks, for a product that has regional servers (x-region),
+	// the one named; "" is each product's first.
+	Region           string
 	HTTPClient       *http.Client
 	Timeout          time.Duration
 	MaxResponseBytes int64
@@ -129,15 +132,7 @@ func (s *Service) load() error {
 			s.err = err
 			return
 		}
-		server := s.cfg.BaseURL
-		if server == "" {
-			server = doc.ServerURL()
-		}
-		if _, err := url.Parse(server); err != nil {
-			s.err = fmt.Errorf("%s: base URL: %w", s.spec, err)
-			return
-		}
-		s.doc, s.base = doc, strings.TrimSuffix(server, "/")
+		s.doc, s.base = doc, strings.TrimSuffix(s.cfg.BaseURL, "/")
 	})
 	return s.err
 }
@@ -208,6 +203,12 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	if len(problems) > 0 {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
+	if b := op.BasicCredentials; b != nil {
+		if _, ok := s.cfg.AppCredentials[b.Set]; !ok {
+			return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{fmt.Sprintf(
+				"it authenticates with the %q pair, which this client was not given: use option.WithAppCredentials(%q, user, password)", b.Set, b.Set)}}
+		}
+	}
 	enc, err := encode(op, params, s.cfg.AppCredentials)
 	if err != nil {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
@@ -225,7 +226,15 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	if problems := op.ValidateQuery(enc.query); len(problems) > 0 {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
-	target := s.base + p
+	base := s.base
+	if base == "" { // the spec's own server for the operation
+		server, err := op.ServerURL(s.cfg.Region)
+		if err != nil {
+			return nil, sendBody{}, err
+		}
+		base = strings.TrimSuffix(server, "/")
+	}
+	target := base + p
 	if len(enc.query) > 0 {
 		target += "?" + enc.query.Encode()
 	}

@@ -96,7 +96,14 @@ func runDemo(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	el, err := engagelab.NewClient(mock.DefaultDevKey, mock.DefaultDevSecret, option.WithBaseURL(base))
+	elOpts := []option.Option{option.WithBaseURL(base)}
+	for _, v := range appCredentialVars {
+		if v.vendor == "engagelab" {
+			key, secret := m.AppCredentials(v.set)
+			elOpts = append(elOpts, option.WithAppCredentials(v.set, key, secret))
+		}
+	}
+	el, err := engagelab.NewClient(mock.DefaultDevKey, mock.DefaultDevSecret, elOpts...)
 	if err != nil {
 		return err
 	}

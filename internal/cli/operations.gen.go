@@ -8,6 +8,7 @@ import (
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -16,6 +17,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 )
@@ -36,6 +38,7 @@ var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "nxcloud", command: "agent", spec: "nxcloud/agent", title: "NXCloud agent calls"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
+	{vendor: "nxcloud", command: "did", spec: "nxcloud/did", title: "NXCloud DID numbers"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
@@ -44,6 +47,7 @@ var products = []product{
 	{vendor: "nxcloud", command: "sip-queue", spec: "nxcloud/sipqueue", title: "NXCloud SIP queues (predictive dialer)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
+	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
 	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice verification codes"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
 }
@@ -134,6 +138,33 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.Balance.Get(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "dialOut", command: "dial-out", summary: "Call a number from a DID number through an Amazon Connect agent",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.DialOutParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.DialOut(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "listCallRecords", command: "list-call-records", summary: "List the call records of a day, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.ListCallRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.ListCallRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "sendMessage", command: "send-message", summary: "Send a text message from a DID number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.SendMessage(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "email", spec: "nxcloud/email", id: "listRecords", command: "list-records", summary: "List the e-mails sent, with their delivery results", credentials: "email",
@@ -354,6 +385,15 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.SMSv2.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "viber", spec: "nxcloud/viber", id: "send", command: "send", summary: "Send a Viber message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p viber.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Viber.Send(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listRecords", command: "list-records", summary: "List call records, a page at a time", credentials: "voice",
