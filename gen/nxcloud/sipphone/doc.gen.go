@@ -19,8 +19,8 @@
 // The answers carry credentials: `queryApps` every application's
 // `secretkey`, `queryMobs` each phone's password and its application's
 // `secretkey`, `updatePassword` the new passwords. Those fields are
-// marked `x-secret: true`, so the CLI and the debug log show `***`
-// unless asked (`--show-secrets`).
+// marked `x-secret: true`, so the CLI prints them as `***` unless asked
+// (`--show-secrets`).
 //
 // Answers are flat objects whose `code` is a word, not a number:
 // `success`, or `failed` with the reason as text in `info`, still with

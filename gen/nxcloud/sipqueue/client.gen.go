@@ -47,7 +47,10 @@ func (c *Client) Add(ctx context.Context, params AddParams, opts ...option.Reque
 // Given an agent's ID, hangs up that agent's SIP phone. Given the
 // `uuid` of a call (from `CallEventCallback`), ends only that call
 // with the person called; the agent stays online for the next one.
-// It ends calls, so it is not repeated after an uncertain failure.
+// The page says "agent ID" without naming a field; the events carry
+// the agent's `agentid` (a UUID) beside its phone's `sipid`, and the
+// spec takes the first for it. It ends calls, so it is not repeated
+// after an uncertain failure.
 //
 // Retry class: unsafe. It is never sent again once the request may have
 // reached the server; such a failure is apierror.ErrOutcomeUnknown.

@@ -242,9 +242,9 @@ type CallEventType int32
 
 // KillParams defines model for KillParams.
 type KillParams struct {
-	// Sessionid What to hang up: an agent's ID hangs up that agent's SIP phone;
-	// the `uuid` of a call, as the events report it, ends that call
-	// only.
+	// Sessionid What to hang up: an agent's ID (the events' `agentid`) hangs up
+	// that agent's SIP phone; the `uuid` of a call, as the events
+	// report it, ends that call only.
 	//
 	//
 	// Example: 5c6f5869-752d-46fd-8ac0-797f83222279
@@ -382,9 +382,9 @@ type KillFormdataBody struct {
 	// Secretkey The approval application's secretkey.
 	Secretkey string `form:"secretkey" json:"secretkey"`
 
-	// Sessionid What to hang up: an agent's ID hangs up that agent's SIP phone;
-	// the `uuid` of a call, as the events report it, ends that call
-	// only.
+	// Sessionid What to hang up: an agent's ID (the events' `agentid`) hangs up
+	// that agent's SIP phone; the `uuid` of a call, as the events
+	// report it, ends that call only.
 	//
 	//
 	// Example: 5c6f5869-752d-46fd-8ac0-797f83222279
