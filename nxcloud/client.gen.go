@@ -9,7 +9,10 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sipphone"
 	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
@@ -36,8 +39,14 @@ type Client struct {
 	FlashCall *flashcall.Client
 	// NumberCheck is NXCloud number check (specs/nxcloud/numbercheck.yaml).
 	NumberCheck *numbercheck.Client
+	// NXCC is NXCloud NXCC (contact center) (specs/nxcloud/nxcc.yaml).
+	NXCC *nxcc.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// PNS is NXCloud number privacy (PNS) (specs/nxcloud/pns.yaml).
+	PNS *pns.Client
+	// SaaS is NXCloud SaaS platform (customers and WhatsApp) (specs/nxcloud/saas.yaml).
+	SaaS *saas.Client
 	// SIPPhone is NXCloud SIP phone administration (specs/nxcloud/sipphone.yaml).
 	SIPPhone *sipphone.Client
 	// SIPQueue is NXCloud SIP queues (predictive dialer) (specs/nxcloud/sipqueue.yaml).
@@ -66,7 +75,10 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		NXCC:        nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
+		SaaS:        saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
 		SIPPhone:    sipphone.New(apiclient.NewService(cfg, "nxcloud/sipphone", auth)),
 		SIPQueue:    sipqueue.New(apiclient.NewService(cfg, "nxcloud/sipqueue", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),

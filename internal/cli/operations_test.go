@@ -389,8 +389,7 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 
 			reqs := s.requests()
 			require.Len(t, reqs, 1)
-			// Operations sharing a URL (x-path) all match it; the request
-			// must be one of them.
+			// Operations that share one URL (x-path) are all its matches.
 			got := o.Doc.MatchAll(reqs[0].method, reqs[0].path)
 			require.NotEmpty(t, got, "%s %s is no operation of %s", reqs[0].method, reqs[0].path, o.Doc.Name)
 			assert.Contains(t, got, o)
