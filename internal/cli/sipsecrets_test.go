@@ -3,8 +3,9 @@ package cli_test
 // The SIP answers carry credentials: the approval applications' secret
 // keys (queryApps, queryMobs), the phones' passwords (queryMobs,
 // updatePassword) and the agent's session token (getToken). The CLI
-// prints each as *** (and keeps the console login it sends out of its
-// debug log) unless --show-secrets asks for them.
+// prints each as ***, in its output and in its debug log, unless
+// --show-secrets asks for them; the console login it sends is never
+// printed.
 
 import (
 	"bytes"
@@ -98,13 +99,28 @@ func TestSIPSecretsAreMaskedUnlessAsked(t *testing.T) {
 				assert.Regexp(t, `"`+f+`": "\*\*\*"`, stdout, "%s prints as ***", f)
 			}
 
-			// The debug log masks the credentials the call sends.
+			// Nor does the debug log, which has the bodies sent and answered:
+			// the answers' secrets are masked, and so are the console login
+			// and the key pair sent. (A password the caller sends as a
+			// param, update-password's --new-password, is logged as given:
+			// only answers honour x-secret; so the answers' lines are
+			// checked for it.)
 			code, _, stderr = runSIP(t, m, append([]string{"--debug-bodies"}, tt.args...)...)
 			require.Equal(t, cli.ExitOK, code, stderr)
-			require.Contains(t, stderr, "verikit request")
-			assert.NotContains(t, stderr, platformPassword, "the console password is masked in the request log")
-			if tt.name != "query-apps" && tt.name != "query-mobs" { // those answer the key pair (TestSIPAnswerSecretsStayOutOfTheDebugLog)
-				assert.NotContains(t, stderr, sipSecret, "the key pair is masked in the request log")
+			var answers []string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.Contains(l, `msg="verikit response"`) {
+					answers = append(answers, l)
+				}
+			}
+			require.NotEmpty(t, answers, stderr)
+			for _, s := range tt.secrets {
+				assert.NotContains(t, strings.Join(answers, "\n"), s, "in the logged answer")
+			}
+			assert.NotContains(t, stderr, platformPassword, "the console password is masked in the log")
+			assert.NotContains(t, stderr, sipSecret, "the key pair is masked in the log, sent or answered")
+			if tt.token {
+				assert.NotRegexp(t, agentToken, stderr, "the token is not in the debug log")
 			}
 
 			code, stdout, stderr = runSIP(t, m, append([]string{"--show-secrets"}, tt.args...)...)
@@ -116,30 +132,6 @@ func TestSIPSecretsAreMaskedUnlessAsked(t *testing.T) {
 				assert.Contains(t, stdout, tt.secrets[len(tt.secrets)-1], "--show-secrets prints the secret")
 			}
 			assert.NotContains(t, stdout+stderr, platformPassword, "the console password is never printed: it is sent, not answered")
-		})
-	}
-}
-
-// What the answers carry must stay out of the --debug-bodies log as well.
-// It does not yet: the pipeline's log (internal/apiclient/log.go) masks
-// only the key pair, reads the answer of a form operation as a form (so an
-// echoed pair is logged as sent, inside a form-encoded copy of the JSON),
-// and never applies x-secret to answers.
-func TestSIPAnswerSecretsStayOutOfTheDebugLog(t *testing.T) {
-	t.Skip("pipeline: the debug log does not mask x-secret answer fields, nor a form operation's echoed key pair (internal/apiclient/log.go maskCredentials)")
-	m := mock.Start(t)
-	_, sipSecret := m.AppCredentials("sip")
-	for _, args := range [][]string{
-		{"nxcloud", "sip-phone", "query-apps"},
-		{"nxcloud", "sip-phone", "query-mobs"},
-		{"nxcloud", "agent", "get-token"},
-	} {
-		t.Run(args[len(args)-1], func(t *testing.T) {
-			code, _, stderr := runSIP(t, m, append([]string{"--debug-bodies"}, args...)...)
-			require.Equal(t, cli.ExitOK, code, stderr)
-			assert.NotContains(t, stderr, sipSecret)
-			assert.NotContains(t, stderr, "monile_password%22%3A%22")
-			assert.NotRegexp(t, agentToken, stderr)
 		})
 	}
 }

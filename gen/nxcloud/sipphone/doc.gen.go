@@ -19,8 +19,10 @@
 // The answers carry credentials: `queryApps` every application's
 // `secretkey`, `queryMobs` each phone's password and its application's
 // `secretkey`, `updatePassword` the new passwords. Those fields are
-// marked `x-secret: true`, so the CLI prints them as `***` unless asked
-// (`--show-secrets`).
+// marked `x-secret: true`: the CLI prints them as `***` unless asked
+// (`--show-secrets`), and the debug log masks them. A password given
+// to `updatePassword` as `new_password` is a param, not an answer, and
+// is logged as given.
 //
 // Answers are flat objects whose `code` is a word, not a number:
 // `success`, or `failed` with the reason as text in `info`, still with
