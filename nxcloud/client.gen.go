@@ -13,6 +13,8 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sipphone"
 	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
@@ -47,6 +49,10 @@ type Client struct {
 	PNS *pns.Client
 	// SaaS is NXCloud SaaS platform (customers and WhatsApp) (specs/nxcloud/saas.yaml).
 	SaaS *saas.Client
+	// ShortLink is NXCloud short links (specs/nxcloud/shortlink.yaml).
+	ShortLink *shortlink.Client
+	// SIPCDR is NXCloud SIP call records (NXPhone CDRs) (specs/nxcloud/sipcdr.yaml).
+	SIPCDR *sipcdr.Client
 	// SIPPhone is NXCloud SIP phone administration (specs/nxcloud/sipphone.yaml).
 	SIPPhone *sipphone.Client
 	// SIPQueue is NXCloud SIP queues (predictive dialer) (specs/nxcloud/sipqueue.yaml).
@@ -57,7 +63,7 @@ type Client struct {
 	SMSv2 *smsv2.Client
 	// Viber is NXCloud Viber messages (specs/nxcloud/viber.yaml).
 	Viber *viber.Client
-	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
+	// Voice is NXCloud voice (specs/nxcloud/voice.yaml).
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
@@ -79,6 +85,8 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
 		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
 		SaaS:        saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
+		ShortLink:   shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
+		SIPCDR:      sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
 		SIPPhone:    sipphone.New(apiclient.NewService(cfg, "nxcloud/sipphone", auth)),
 		SIPQueue:    sipqueue.New(apiclient.NewService(cfg, "nxcloud/sipqueue", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
