@@ -67,12 +67,19 @@ type oneAnswer struct {
 	status int
 	header http.Header
 	body   []byte
+	// token, for an operation that sends another's token (x-token), is
+	// what the issuer's path answers: its success example.
+	tokenPath string
+	tokenBody []byte
 }
 
 func (a oneAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Body != nil {
 		_, _ = io.Copy(io.Discard, r.Body)
 		r.Body.Close()
+	}
+	if a.tokenPath != "" && r.URL.Path == a.tokenPath {
+		a.status, a.body = http.StatusOK, a.tokenBody
 	}
 	h := a.header.Clone()
 	if h == nil {
@@ -97,8 +104,14 @@ func TestTypedMethodsOnTheSpecExamples(t *testing.T) {
 		to, ok := methods[ex.op.FullName()]
 		require.True(t, ok)
 		t.Run(ex.op.FullName()+" "+ex.name, func(t *testing.T) {
+			answer := oneAnswer{status: ex.status, body: ex.body}
+			if tok := ex.op.Token; tok != nil {
+				from, ok := ex.op.Doc.Operation(tok.From)
+				require.True(t, ok)
+				answer.tokenPath, answer.tokenBody = from.SendPath, successBody(t, from)
+			}
 			c, err := newVendorClient(ex.op.Doc.SDK.Vendor,
-				option.WithHTTPClient(&http.Client{Transport: oneAnswer{status: ex.status, body: ex.body}}),
+				option.WithHTTPClient(&http.Client{Transport: answer}),
 				option.WithoutRetries())
 			require.NoError(t, err)
 			res, err := to.call(context.Background(), c)
@@ -357,4 +370,16 @@ func hasMessage(body []byte) bool {
 		}
 	}
 	return false
+}
+
+// successBody is op's success example, as JSON.
+func successBody(t *testing.T, op *specs.Operation) []byte {
+	t.Helper()
+	for _, ex := range responseExamples(t) {
+		if ex.op == op && exampleIsSuccess(op, ex.status, ex.body) {
+			return ex.body
+		}
+	}
+	t.Fatalf("%s has no success example", op.FullName())
+	return nil
 }
