@@ -43,6 +43,30 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for KeyAction.
+const (
+	KeyActionCreateAPIKey  KeyAction = "create api_key"
+	KeyActionDeleteAPIKey  KeyAction = "delete api_key"
+	KeyActionUpdateAPIKey  KeyAction = "update api_key"
+	KeyActionViewAPISecret KeyAction = "view api_secret"
+)
+
+// Valid indicates whether the value is a known member of the KeyAction enum.
+func (e KeyAction) Valid() bool {
+	switch e {
+	case KeyActionCreateAPIKey:
+		return true
+	case KeyActionDeleteAPIKey:
+		return true
+	case KeyActionUpdateAPIKey:
+		return true
+	case KeyActionViewAPISecret:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Language.
 const (
 	LanguageDefault Language = "default"
@@ -70,6 +94,24 @@ func (e Language) Valid() bool {
 	case LanguageZhCN:
 		return true
 	case LanguageZhHK:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LoginAction.
+const (
+	LoginActionLoginFailed  LoginAction = "login_failed"
+	LoginActionLoginSuccess LoginAction = "login_success"
+)
+
+// Valid indicates whether the value is a known member of the LoginAction enum.
+func (e LoginAction) Valid() bool {
+	switch e {
+	case LoginActionLoginFailed:
+		return true
+	case LoginActionLoginSuccess:
 		return true
 	default:
 		return false
@@ -298,7 +340,42 @@ func (e WhatsAppConfigTemplateType) Valid() bool {
 	}
 }
 
-// CallbackBilling What the step cost.
+// APICallEvent An API call was made.
+//
+// Example: {"api_path":"/api/v1/messages/send","method":"POST"}
+type APICallEvent struct {
+	// APIPath The path that was called.
+	//
+	// Example: /api/v1/messages/send
+	APIPath string `json:"api_path,omitempty,omitzero"`
+
+	// Method The HTTP method of the call.
+	//
+	// Example: POST
+	Method string `json:"method,omitempty,omitzero"`
+}
+
+// AccountLoginEvent A console sign-in, a failed one, or a sign-out.
+//
+// Example: {"action":"login_success"}
+type AccountLoginEvent struct {
+	// Action What happened. The list is open: keep an unknown value.
+	//   * login_success — someone signed in
+	//   * login_failed — a sign-in failed (see `fail_reason`)
+	// EngageLab also reports sign-outs but does not give the value's
+	// spelling.
+	//
+	//
+	// Example: login_success
+	Action LoginAction `json:"action,omitempty,omitzero"`
+
+	// FailReason Why the sign-in failed; only with `login_failed`.
+	//
+	// Example: wrong password
+	FailReason string `json:"fail_reason,omitempty,omitzero"`
+}
+
+// CallbackBilling What the step cost; usually only in the row for the `sent` step.
 //
 // Example: {"cost":0.0132,"currency":"USD"}
 type CallbackBilling struct {
@@ -307,7 +384,7 @@ type CallbackBilling struct {
 	// Example: 0.0132
 	Cost float64 `json:"cost,omitempty,omitzero"`
 
-	// Currency The currency of `cost`.
+	// Currency The currency of `cost`; EngageLab says it is always USD.
 	//
 	// Example: USD
 	Currency string `json:"currency,omitempty,omitzero"`
@@ -325,11 +402,11 @@ type CallbackErrorDetail struct {
 
 // CallbackNotification A notice about the account rather than one message.
 //
-// Example: {"event":"insufficient_balance","notification_data":{"balance":1.5}}
+// Example: {"event":"insufficient_balance","notification_data":{"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}}
 type CallbackNotification struct {
 	// Event The kind of account notice. The list is open: keep an unknown value.
 	//   * insufficient_verification_rate — too few sent codes are being
-	//     verified
+	//     verified (below the threshold set in the console)
 	//   * insufficient_balance — the account is running out of credit
 	//   * template_audit_result — a template was approved or rejected
 	//
@@ -337,10 +414,13 @@ type CallbackNotification struct {
 	// Example: template_audit_result
 	Event NotificationEvent `json:"event"`
 
-	// NotificationData Details of the notice; their shape depends on `event`.
+	// NotificationData Details of a notice. EngageLab documents them for
+	// `insufficient_balance` only; other events may carry other fields,
+	// which the raw row keeps.
 	//
-	// Example: {"balance":1.5}
-	NotificationData map[string]interface{} `json:"notification_data,omitempty,omitzero"`
+	//
+	// Example: {"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}
+	NotificationData NotificationData `json:"notification_data,omitempty,omitzero"`
 }
 
 // CallbackPayload The JSON body EngageLab POSTs to the callback address set in its
@@ -360,6 +440,8 @@ type CallbackNotification struct {
 //     not cover the body, so check the timestamp's freshness too.
 //   - If a fixed `Authorization` value is configured, EngageLab sends
 //     it unchanged on every delivery; compare it as an opaque string.
+//   - Deliveries come from 119.8.170.74 and 114.119.180.30, which a
+//     firewall may allow-list.
 //
 // Parse leniently: new statuses, events and fields appear over time.
 // Keep a value you do not know instead of rejecting the delivery.
@@ -372,7 +454,7 @@ type CallbackPayload struct {
 	// Total How many rows the delivery holds.
 	//
 	// Example: 1
-	Total int32 `json:"total"`
+	Total int64 `json:"total"`
 }
 
 // CallbackResponse Something the recipient sent back.
@@ -380,7 +462,8 @@ type CallbackPayload struct {
 // Example: {"event":"uplink_message","response_data":{"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}}
 type CallbackResponse struct {
 	// Event The kind of reply. The list is open: keep an unknown value.
-	//   * uplink_message — the recipient sent a message back
+	//   * uplink_message — the recipient sent a message back (by SMS or
+	//     another channel)
 	//
 	//
 	// Example: uplink_message
@@ -399,14 +482,25 @@ type CallbackResponse struct {
 // A row with none of them, or with an event you do not know, should be
 // acknowledged and ignored.
 //
+// Only `server` and `itime` are in every row. A status row names the
+// message (`message_id`, `to`, `channel`, `custom_args`); a response
+// row carries `message_id` and `business_id` ("0" when the reply is
+// tied to no message); notification and system-event rows carry
+// neither.
+//
 // Example: {"channel":"sms","custom_args":{},"itime":1712458844,"message_id":"1725407449772531712","server":"otp","status":{"message_status":"verified"},"to":"+8613800138000"}
 type CallbackRow struct {
-	// Channel The channel the event concerns (whatsapp, sms, email, voice).
+	// BusinessID EngageLab's business (account) identifier; given on reply rows ("0" when none applies).
+	//
+	// Example: 1001
+	BusinessID string `json:"business_id,omitempty,omitzero"`
+
+	// Channel The channel the event concerns (whatsapp, sms, email, voice; status rows).
 	//
 	// Example: sms
-	Channel string `json:"channel"`
+	Channel string `json:"channel,omitempty,omitzero"`
 
-	// CustomArgs The custom arguments given when the message was sent, passed back unchanged.
+	// CustomArgs The custom arguments given when the message was sent, passed back unchanged (status rows).
 	//
 	// Example: {"order":"A-1001"}
 	CustomArgs map[string]interface{} `json:"custom_args,omitempty,omitzero"`
@@ -416,14 +510,14 @@ type CallbackRow struct {
 	// Example: 1712458844
 	Itime int64 `json:"itime"`
 
-	// MessageID The message the event is about, as returned by the send call.
+	// MessageID The message the event is about, as returned by the send call; absent from notification and system-event rows, "0" in a reply tied to no message.
 	//
 	// Example: 1725407449772531712
-	MessageID string `json:"message_id"`
+	MessageID string `json:"message_id,omitempty,omitzero"`
 
 	// Notification A notice about the account rather than one message.
 	//
-	// Example: {"event":"insufficient_balance","notification_data":{"balance":1.5}}
+	// Example: {"event":"insufficient_balance","notification_data":{"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}}
 	Notification *CallbackNotification `json:"notification,omitempty"`
 
 	// Response Something the recipient sent back.
@@ -431,7 +525,7 @@ type CallbackRow struct {
 	// Example: {"event":"uplink_message","response_data":{"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}}
 	Response *CallbackResponse `json:"response,omitempty"`
 
-	// Server The EngageLab service that produced the event.
+	// Server The EngageLab service that produced the event (otp for notifications, replies and system events; status rows may name the channel's service, as sms).
 	//
 	// Example: otp
 	Server string `json:"server"`
@@ -443,25 +537,30 @@ type CallbackRow struct {
 
 	// SystemEvent An action taken on the account, in the console or through the API.
 	//
-	// Example: {"data":{"operator":"admin@example.com"},"event":"account_login"}
+	// Example: {"data":{"account_login":{"action":"login_success"},"business_id":"123","operator":{"email":"admin@example.com","ip_address":"192.0.2.10"},"org_id":"org-abc"},"event":"account_login"}
 	SystemEvent *CallbackSystemEvent `json:"system_event,omitempty"`
 
-	// To The recipient's phone number or e-mail address.
+	// To The recipient's phone number or e-mail address (status rows).
 	//
 	// Example: +8613800138000
-	To string `json:"to"`
+	To string `json:"to,omitempty,omitzero"`
 }
 
 // CallbackStatus Progress of one message, with its cost and, on failure, the reason.
 //
 // Example: {"error_code":5001,"error_detail":{"message":"the number cannot receive messages"},"message_status":"sent_failed"}
 type CallbackStatus struct {
-	// Billing What the step cost.
+	// Billing What the step cost; usually only in the row for the `sent` step.
 	//
 	// Example: {"cost":0.0132,"currency":"USD"}
 	Billing CallbackBilling `json:"billing,omitempty,omitzero"`
 
-	// ErrorCode Why the step failed; 0 or absent when it did not. See `ErrorCode` (5001, 5011–5020 are delivery failures).
+	// ErrorCode Why the step failed; 0 or absent when it did not. The numbers
+	// are EngageLab's delivery codes and need not mean what the same
+	// number means as an API error (`ErrorCode`): EngageLab's own
+	// example reports an invalid number with 4001. Read
+	// `error_detail.message` for the reason.
+	//
 	//
 	// Example: 0
 	ErrorCode int32 `json:"error_code,omitempty,omitzero"`
@@ -503,7 +602,7 @@ type CallbackStatusData struct {
 	// Example: 1001
 	BusinessID string `json:"business_id,omitempty,omitzero"`
 
-	// CurrentSendChannel The channel in use at this step; it changes when EngageLab falls back to the next channel of the template's strategy.
+	// CurrentSendChannel The channel, or the route within it, in use at this step; it changes when EngageLab falls back to the next channel of the template's strategy. EngageLab's examples name routes (CHANNEL_A), not only channels.
 	//
 	// Example: sms
 	CurrentSendChannel string `json:"current_send_channel,omitempty,omitzero"`
@@ -513,7 +612,7 @@ type CallbackStatusData struct {
 	// Example: 1725407449772531712
 	MessageID string `json:"message_id,omitempty,omitzero"`
 
-	// MsgTime When the message was sent, in Unix seconds.
+	// MsgTime When the message was created, in Unix seconds.
 	//
 	// Example: 1712458844
 	MsgTime int64 `json:"msg_time,omitempty,omitzero"`
@@ -526,16 +625,23 @@ type CallbackStatusData struct {
 
 // CallbackSystemEvent An action taken on the account, in the console or through the API.
 //
-// Example: {"data":{"operator":"admin@example.com"},"event":"account_login"}
+// Example: {"data":{"account_login":{"action":"login_success"},"business_id":"123","operator":{"email":"admin@example.com","ip_address":"192.0.2.10"},"org_id":"org-abc"},"event":"account_login"}
 type CallbackSystemEvent struct {
-	// Data Details of the action; their shape depends on `event`.
+	// Data Who did what. Besides the business, the organisation and the
+	// operator, the data holds one object named after the event
+	// (`account_login`, `key_manage`, `template_manage`, `api_call`) with
+	// that event's details. EngageLab documents no details for
+	// `msg_history`.
 	//
-	// Example: {"operator":"admin@example.com"}
-	Data map[string]interface{} `json:"data,omitempty,omitzero"`
+	//
+	// Example: {"api_call":{"api_path":"/api/v1/messages/send","method":"POST"},"business_id":"123","operator":{"api_key":"apikey-789","ip_address":"192.0.2.10"},"org_id":"org-abc"}
+	Data SystemEventData `json:"data,omitempty,omitzero"`
 
 	// Event The kind of action. The list is open: keep an unknown value.
-	//   * account_login — someone signed in to the console
-	//   * key_manage — an API key was created, changed or removed
+	//   * account_login — someone signed in to the console, failed to, or
+	//     signed out
+	//   * key_manage — an API key was created, changed or removed, or its
+	//     secret viewed
 	//   * msg_history — message history was viewed or exported
 	//   * template_manage — a template was created, changed or removed
 	//   * api_call — an API call was made
@@ -644,11 +750,77 @@ type Error struct {
 // Example: 3003
 type ErrorCode int32
 
+// EventOperator Who took the action; a console user has an e-mail address, an API caller a key.
+//
+// Example: {"email":"admin@example.com","ip_address":"192.0.2.10"}
+type EventOperator struct {
+	// APIKey The API key used, when the action came through the API. It is the key's public name, not its secret.
+	//
+	// Example: apikey-789
+	APIKey string `json:"api_key,omitempty,omitzero"`
+
+	// Email The console user's e-mail address, when a person acted.
+	//
+	// Example: admin@example.com
+	Email string `json:"email,omitempty,omitzero"`
+
+	// IPAddress The IP address the action came from.
+	//
+	// Example: 192.0.2.10
+	IPAddress string `json:"ip_address,omitempty,omitzero"`
+}
+
+// KeyAction What was done to the key. The list is open: keep an unknown value
+// (EngageLab's own example sends `create`).
+//   - create api_key — a key was created
+//   - update api_key — a key was changed
+//   - delete api_key — a key was removed
+//   - view api_secret — someone displayed a key's secret
+//
+// Example: create api_key
+type KeyAction string
+
+// KeyManageEvent An API key was created, changed, removed, or had its secret viewed.
+//
+// Example: {"action":"create api_key","api_key":"apikey-789","description":"New API key created"}
+type KeyManageEvent struct {
+	// Action What was done to the key. The list is open: keep an unknown value
+	// (EngageLab's own example sends `create`).
+	//   * create api_key — a key was created
+	//   * update api_key — a key was changed
+	//   * delete api_key — a key was removed
+	//   * view api_secret — someone displayed a key's secret
+	//
+	//
+	// Example: create api_key
+	Action KeyAction `json:"action,omitempty,omitzero"`
+
+	// APIKey The API key acted on.
+	//
+	// Example: apikey-789
+	APIKey string `json:"api_key,omitempty,omitzero"`
+
+	// Description The key's description, if it has one.
+	//
+	// Example: New API key created
+	Description string `json:"description,omitempty,omitzero"`
+}
+
 // Language The language of the message; `default` (the default) uses the
 // template's own wording.
 //
 // Example: en
 type Language string
+
+// LoginAction What happened. The list is open: keep an unknown value.
+//   - login_success — someone signed in
+//   - login_failed — a sign-in failed (see `fail_reason`)
+//
+// EngageLab also reports sign-outs but does not give the value's
+// spelling.
+//
+// Example: login_success
+type LoginAction string
 
 // MessageStatus Where a message stands. The list is open: a receiver must keep a
 // status it does not know rather than reject the delivery.
@@ -688,9 +860,31 @@ type MessageTemplate struct {
 	Params map[string]string `json:"params,omitempty,omitzero"`
 }
 
+// NotificationData Details of a notice. EngageLab documents them for
+// `insufficient_balance` only; other events may carry other fields,
+// which the raw row keeps.
+//
+// Example: {"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}
+type NotificationData struct {
+	// BalanceThreshold The alert threshold set in the console that the balance fell below.
+	//
+	// Example: 2
+	BalanceThreshold float64 `json:"balance_threshold,omitempty,omitzero"`
+
+	// BusinessID The business (account) the notice is about.
+	//
+	// Example: 1744569418236633088
+	BusinessID string `json:"business_id,omitempty,omitzero"`
+
+	// RemainBalance The balance left when the notice was sent; it may be negative.
+	//
+	// Example: -0.005
+	RemainBalance float64 `json:"remain_balance,omitempty,omitzero"`
+}
+
 // NotificationEvent The kind of account notice. The list is open: keep an unknown value.
 //   - insufficient_verification_rate — too few sent codes are being
-//     verified
+//     verified (below the threshold set in the console)
 //   - insufficient_balance — the account is running out of credit
 //   - template_audit_result — a template was approved or rejected
 //
@@ -728,7 +922,8 @@ type PWAConfig struct {
 }
 
 // ResponseEvent The kind of reply. The list is open: keep an unknown value.
-//   - uplink_message — the recipient sent a message back
+//   - uplink_message — the recipient sent a message back (by SMS or
+//     another channel)
 //
 // Example: uplink_message
 type ResponseEvent string
@@ -866,9 +1061,60 @@ type SendResult struct {
 	SendChannel SendChannel `json:"send_channel"`
 }
 
+// SystemEventData Who did what. Besides the business, the organisation and the
+// operator, the data holds one object named after the event
+// (`account_login`, `key_manage`, `template_manage`, `api_call`) with
+// that event's details. EngageLab documents no details for
+// `msg_history`.
+//
+// Example: {"api_call":{"api_path":"/api/v1/messages/send","method":"POST"},"business_id":"123","operator":{"api_key":"apikey-789","ip_address":"192.0.2.10"},"org_id":"org-abc"}
+type SystemEventData struct {
+	// AccountLogin A console sign-in, a failed one, or a sign-out.
+	//
+	// Example: {"action":"login_success"}
+	AccountLogin AccountLoginEvent `json:"account_login,omitempty,omitzero"`
+
+	// APICall An API call was made.
+	//
+	// Example: {"api_path":"/api/v1/messages/send","method":"POST"}
+	APICall APICallEvent `json:"api_call,omitempty,omitzero"`
+
+	// BusinessID The business (account) the action was taken in.
+	//
+	// Example: 123
+	BusinessID string `json:"business_id,omitempty,omitzero"`
+
+	// KeyManage An API key was created, changed, removed, or had its secret viewed.
+	//
+	// Example: {"action":"create api_key","api_key":"apikey-789","description":"New API key created"}
+	KeyManage KeyManageEvent `json:"key_manage,omitempty,omitzero"`
+
+	// MsgHistory The details of a message-history action; EngageLab does not document their fields.
+	//
+	// Example: {}
+	MsgHistory map[string]interface{} `json:"msg_history,omitempty,omitzero"`
+
+	// Operator Who took the action; a console user has an e-mail address, an API caller a key.
+	//
+	// Example: {"email":"admin@example.com","ip_address":"192.0.2.10"}
+	Operator EventOperator `json:"operator,omitempty,omitzero"`
+
+	// OrgID The organisation the business belongs to.
+	//
+	// Example: org-abc
+	OrgID string `json:"org_id,omitempty,omitzero"`
+
+	// TemplateManage A template was created, changed or removed.
+	//
+	// Example: {"action":"update template","template_id":"tmpl-456","template_name":"Verification Code"}
+	TemplateManage TemplateManageEvent `json:"template_manage,omitempty,omitzero"`
+}
+
 // SystemEventType The kind of action. The list is open: keep an unknown value.
-//   - account_login — someone signed in to the console
-//   - key_manage — an API key was created, changed or removed
+//   - account_login — someone signed in to the console, failed to, or
+//     signed out
+//   - key_manage — an API key was created, changed or removed, or its
+//     secret viewed
 //   - msg_history — message history was viewed or exported
 //   - template_manage — a template was created, changed or removed
 //   - api_call — an API call was made
@@ -1025,6 +1271,29 @@ type TemplateDefaultConfig struct {
 	//
 	// Example: true
 	ContainSecurity *bool `json:"contain_security,omitempty"`
+}
+
+// TemplateManageEvent A template was created, changed or removed.
+//
+// Example: {"action":"update template","template_id":"tmpl-456","template_name":"Verification Code"}
+type TemplateManageEvent struct {
+	// Action What was done, as EngageLab words it: a template's creation,
+	// update or deletion. Only `update template` appears in its
+	// documents, so the values are not listed as constants.
+	//
+	//
+	// Example: update template
+	Action string `json:"action,omitempty,omitzero"`
+
+	// TemplateID The template's ID.
+	//
+	// Example: tmpl-456
+	TemplateID string `json:"template_id,omitempty,omitzero"`
+
+	// TemplateName The template's name.
+	//
+	// Example: Verification Code
+	TemplateName string `json:"template_name,omitempty,omitzero"`
 }
 
 // TemplateState What EngageLab adds to a template it keeps.
