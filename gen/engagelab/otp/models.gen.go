@@ -662,7 +662,9 @@ type CustomMessageTemplate struct {
 
 	// Params Values for the template's variables, by variable name. For a
 	// verification-code template, `code` is required and holds the
-	// code to deliver.
+	// code to deliver. The preset variables (`{{brand_name}}`,
+	// `{{ttl}}`, `{{pwa_url}}`) come from the template and need no
+	// value here.
 	//
 	//
 	// Example: {"code":"398512"}
@@ -673,7 +675,9 @@ type CustomMessageTemplate struct {
 //
 // Example: {"template_custom_configs":[{"language":"en","pre_from_mail":"no-reply@example.com","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}],"template_name":"login-code-mail"}
 type EmailConfig struct {
-	// TemplateCustomConfigs The e-mail's content, one entry per language.
+	// TemplateCustomConfigs The e-mail's content, one entry per language; a send picks the
+	// entry of its `template.language`. EngageLab needs it for a
+	// custom e-mail template.
 	TemplateCustomConfigs []EmailTemplateCustomConfig `json:"template_custom_configs,omitempty,omitzero"`
 
 	// TemplateName The e-mail template's name.
@@ -686,10 +690,12 @@ type EmailConfig struct {
 //
 // Example: {"language":"en","pre_from_mail":"no-reply@example.com","pre_from_name":"Verikit","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}
 type EmailTemplateCustomConfig struct {
-	// Language The language this content is for, as in a send's `template.language`.
+	// Language The language of the message; `default` (the default) uses the
+	// template's own wording.
+	//
 	//
 	// Example: en
-	Language string `json:"language"`
+	Language Language `json:"language"`
 
 	// PreFromMail The sender's address.
 	//
@@ -701,7 +707,7 @@ type EmailTemplateCustomConfig struct {
 	// Example: Verikit
 	PreFromName string `json:"pre_from_name,omitempty,omitzero"`
 
-	// PreParamMap Preset values for the content's variables, by variable name.
+	// PreParamMap Default values for the content's variables, by variable name; each value is text.
 	//
 	// Example: {"product":"Verikit"}
 	PreParamMap map[string]string `json:"pre_param_map,omitempty,omitzero"`
@@ -711,7 +717,7 @@ type EmailTemplateCustomConfig struct {
 	// Example: Your login code
 	PreSubject string `json:"pre_subject"`
 
-	// TemplateContent The body of the e-mail, with variables where the code and your parameters go.
+	// TemplateContent The body of the e-mail, HTML allowed, with `{{name}}` variables where the code and your parameters go.
 	//
 	// Example: <p>Your code is {{code}}.</p>
 	TemplateContent string `json:"template_content"`
@@ -928,13 +934,17 @@ type PWAConfig struct {
 // Example: uplink_message
 type ResponseEvent string
 
-// SMSConfig The SMS content of a template.
+// SMSConfig The SMS content of a template: `template_default_config` with
+// `template_type` 1, `template_custom_config` with 2. EngageLab wants
+// the one that matches; the SDK cannot check a choice that depends
+// on another field's value, and the template list leaves the content
+// out, so both are optional here.
 //
 // Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
 type SMSConfig struct {
 	// TemplateCustomConfig Your own SMS text, used when `template_type` is 2.
 	//
-	// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"86","custom_sub_type":"authentication"}
+	// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"HK,PH","custom_sub_type":"authentication"}
 	TemplateCustomConfig SMSTemplateCustomConfig `json:"template_custom_config,omitempty,omitzero"`
 
 	// TemplateDefaultConfig Options of EngageLab's standard wording for a channel.
@@ -955,16 +965,22 @@ type SMSConfigTemplateType int32
 
 // SMSTemplateCustomConfig Your own SMS text, used when `template_type` is 2.
 //
-// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"86","custom_sub_type":"authentication"}
+// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"HK,PH","custom_sub_type":"authentication"}
 type SMSTemplateCustomConfig struct {
-	// CustomContent The message text, with variables where the code and your parameters go.
+	// CustomContent The message text, with `{{name}}` variables where the code and
+	// your parameters go. An `authentication` text must contain
+	// `{{code}}`.
+	//
 	//
 	// Example: Your code is {{code}}.
 	CustomContent string `json:"custom_content"`
 
-	// CustomCountryCodes The countries, by calling code, the text is meant for.
+	// CustomCountryCodes The countries or regions the text is meant for, joined by
+	// commas (EngageLab's example: `HK,PH`); reviewers read it, it
+	// does not restrict delivery.
 	//
-	// Example: 86
+	//
+	// Example: HK,PH
 	CustomCountryCodes string `json:"custom_country_codes,omitempty,omitzero"`
 
 	// CustomSubType What the message is for, which decides how it is reviewed and routed.
@@ -1129,7 +1145,7 @@ type Template struct {
 	// Example: Marketing content is not allowed in a code message.
 	AuditRemark string `json:"audit_remark,omitempty,omitzero"`
 
-	// BrandName The sender name shown in the message.
+	// BrandName The brand shown in the message; it fills the `{{brand_name}}` variable of the wordings that sign with a brand.
 	//
 	// Example: Verikit
 	BrandName string `json:"brand_name,omitempty,omitzero"`
@@ -1154,15 +1170,21 @@ type Template struct {
 	// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
 	PwaConfig PWAConfig `json:"pwa_config,omitempty,omitzero"`
 
-	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`
-	// and `voice`, each at most once, for example `whatsapp|sms`. When
-	// one fails, the next is tried. `email` can only be used alone.
+	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`,
+	// `voice` and `email`, each at most once, for example
+	// `whatsapp|sms`. When one fails, the next is tried. Each channel
+	// named needs its `*_config`.
 	//
 	//
 	// Example: whatsapp|sms
 	SendChannelStrategy string `json:"send_channel_strategy"`
 
-	// SmsConfig The SMS content of a template.
+	// SmsConfig The SMS content of a template: `template_default_config` with
+	// `template_type` 1, `template_custom_config` with 2. EngageLab wants
+	// the one that matches; the SDK cannot check a choice that depends
+	// on another field's value, and the template list leaves the content
+	// out, so both are optional here.
+	//
 	//
 	// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
 	SmsConfig SMSConfig `json:"sms_config,omitempty,omitzero"`
@@ -1182,17 +1204,27 @@ type Template struct {
 	// Example: verify-login
 	TemplateID string `json:"template_id"`
 
-	// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+	// VerifyCodeConfig How EngageLab makes the codes it sends with this template. EngageLab
+	// needs it for a template that carries a verification code; a
+	// notification or marketing template goes without.
+	//
 	//
 	// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
 	VerifyCodeConfig VerifyCodeConfig `json:"verify_code_config,omitempty,omitzero"`
 
-	// VoiceConfig The voice-call content of a template.
+	// VoiceConfig The voice-call content of a template. As for WhatsApp, EngageLab
+	// wants `template_default_config` with it; it is optional here
+	// because the template list leaves content out.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
 	VoiceConfig VoiceConfig `json:"voice_config,omitempty,omitzero"`
 
-	// WhatsappConfig The WhatsApp content of a template.
+	// WhatsappConfig The WhatsApp content of a template. EngageLab wants
+	// `template_default_config` with it (the standard wording is the only
+	// kind WhatsApp offers); the spec leaves it optional because the
+	// template list sums configs up without their content.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
 	WhatsappConfig WhatsAppConfig `json:"whatsapp_config,omitempty,omitzero"`
@@ -1204,7 +1236,7 @@ type Template struct {
 //
 // Example: {"brand_name":"Verikit","send_channel_strategy":"whatsapp|sms","sms_config":{"template_type":1},"template_id":"verify-login","verify_code_config":{"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1},"whatsapp_config":{"template_type":1}}
 type TemplateConfig struct {
-	// BrandName The sender name shown in the message.
+	// BrandName The brand shown in the message; it fills the `{{brand_name}}` variable of the wordings that sign with a brand.
 	//
 	// Example: Verikit
 	BrandName string `json:"brand_name,omitempty,omitzero"`
@@ -1224,15 +1256,21 @@ type TemplateConfig struct {
 	// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
 	PwaConfig PWAConfig `json:"pwa_config,omitempty,omitzero"`
 
-	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`
-	// and `voice`, each at most once, for example `whatsapp|sms`. When
-	// one fails, the next is tried. `email` can only be used alone.
+	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`,
+	// `voice` and `email`, each at most once, for example
+	// `whatsapp|sms`. When one fails, the next is tried. Each channel
+	// named needs its `*_config`.
 	//
 	//
 	// Example: whatsapp|sms
 	SendChannelStrategy string `json:"send_channel_strategy"`
 
-	// SmsConfig The SMS content of a template.
+	// SmsConfig The SMS content of a template: `template_default_config` with
+	// `template_type` 1, `template_custom_config` with 2. EngageLab wants
+	// the one that matches; the SDK cannot check a choice that depends
+	// on another field's value, and the template list leaves the content
+	// out, so both are optional here.
+	//
 	//
 	// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
 	SmsConfig SMSConfig `json:"sms_config,omitempty,omitzero"`
@@ -1242,17 +1280,27 @@ type TemplateConfig struct {
 	// Example: verify-login
 	TemplateID string `json:"template_id"`
 
-	// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+	// VerifyCodeConfig How EngageLab makes the codes it sends with this template. EngageLab
+	// needs it for a template that carries a verification code; a
+	// notification or marketing template goes without.
+	//
 	//
 	// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
 	VerifyCodeConfig VerifyCodeConfig `json:"verify_code_config,omitempty,omitzero"`
 
-	// VoiceConfig The voice-call content of a template.
+	// VoiceConfig The voice-call content of a template. As for WhatsApp, EngageLab
+	// wants `template_default_config` with it; it is optional here
+	// because the template list leaves content out.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
 	VoiceConfig VoiceConfig `json:"voice_config,omitempty,omitzero"`
 
-	// WhatsappConfig The WhatsApp content of a template.
+	// WhatsappConfig The WhatsApp content of a template. EngageLab wants
+	// `template_default_config` with it (the standard wording is the only
+	// kind WhatsApp offers); the spec leaves it optional because the
+	// template list sums configs up without their content.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
 	WhatsappConfig WhatsAppConfig `json:"whatsapp_config,omitempty,omitzero"`
@@ -1360,7 +1408,9 @@ type UplinkMessage struct {
 	To string `json:"to,omitempty,omitzero"`
 }
 
-// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+// VerifyCodeConfig How EngageLab makes the codes it sends with this template. EngageLab
+// needs it for a template that carries a verification code; a
+// notification or marketing template goes without.
 //
 // Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
 type VerifyCodeConfig struct {
@@ -1369,7 +1419,11 @@ type VerifyCodeConfig struct {
 	// Example: 6
 	VerifyCodeLen int32 `json:"verify_code_len"`
 
-	// VerifyCodeTTL How many minutes a code stays valid. During that time a new send to the same recipient with this template gets 3004.
+	// VerifyCodeTTL How many minutes a code stays valid. During that time a new send
+	// to the same recipient with this template gets 3004. When the
+	// strategy names `whatsapp`, EngageLab takes only 1, 5 or 10 (a
+	// rule across two fields, which the SDK leaves to EngageLab).
+	//
 	//
 	// Example: 5
 	VerifyCodeTTL int32 `json:"verify_code_ttl"`
@@ -1414,7 +1468,9 @@ type VerifyResult struct {
 	VerifyCode string `json:"verify_code"`
 }
 
-// VoiceConfig The voice-call content of a template.
+// VoiceConfig The voice-call content of a template. As for WhatsApp, EngageLab
+// wants `template_default_config` with it; it is optional here
+// because the template list leaves content out.
 //
 // Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
 type VoiceConfig struct {
@@ -1434,7 +1490,10 @@ type VoiceConfig struct {
 // Example: 1
 type VoiceConfigTemplateType int32
 
-// WhatsAppConfig The WhatsApp content of a template.
+// WhatsAppConfig The WhatsApp content of a template. EngageLab wants
+// `template_default_config` with it (the standard wording is the only
+// kind WhatsApp offers); the spec leaves it optional because the
+// template list sums configs up without their content.
 //
 // Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
 type WhatsAppConfig struct {
