@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -321,7 +322,7 @@ func TestOTPTemplateLifecycle(t *testing.T) {
 	assert.Equal(t, mock.DefaultOTPTemplateID, list[0].TemplateID)
 	assert.Equal(t, otp.TemplateStatusApproved, list[0].Status)
 
-	tmpl := newTemplate("a-login", "voice|sms|whatsapp", 3)
+	tmpl := newTemplate("a-login", "voice|sms|whatsapp", 10)
 	// contain_security false must be sent, not left out: the field is a
 	// pointer for that.
 	tmpl.WhatsappConfig = otp.WhatsAppConfig{
@@ -389,7 +390,8 @@ func TestOTPValidationSendsNothing(t *testing.T) {
 		{"verify_code_len 11", func(c *otp.TemplateConfig) { c.VerifyCodeConfig.VerifyCodeLen = 11 }, "verify_code_config.verify_code_len"},
 		{"verify_code_ttl 0", func(c *otp.TemplateConfig) { c.VerifyCodeConfig.VerifyCodeTTL = 0 }, "verify_code_config.verify_code_ttl"},
 		{"verify_code_ttl 11", func(c *otp.TemplateConfig) { c.VerifyCodeConfig.VerifyCodeTTL = 11 }, "verify_code_config.verify_code_ttl"},
-		{"e-mail combined", func(c *otp.TemplateConfig) { c.SendChannelStrategy = "email|sms" }, "send_channel_strategy"},
+		{"an unknown channel in a chain", func(c *otp.TemplateConfig) { c.SendChannelStrategy = "sms|pwa" }, "send_channel_strategy"},
+		{"custom_country_codes with spaces", func(c *otp.TemplateConfig) { c.SmsConfig.TemplateCustomConfig.CustomCountryCodes = "HK, PH" }, "sms_config.template_custom_config.custom_country_codes"},
 		{"channel twice", func(c *otp.TemplateConfig) { c.SendChannelStrategy = "sms|sms" }, "send_channel_strategy"},
 		{"unknown channel", func(c *otp.TemplateConfig) { c.SendChannelStrategy = "fax" }, "send_channel_strategy"},
 		{"trailing separator", func(c *otp.TemplateConfig) { c.SendChannelStrategy = "sms|" }, "send_channel_strategy"},
@@ -456,27 +458,30 @@ func TestOTPValidationSendsNothing(t *testing.T) {
 	})
 }
 
-// Every send_channel_strategy the rule allows passes the spec's pattern.
+// Every send_channel_strategy the rule allows (each channel at most once,
+// e-mail chained like any other) passes the spec's pattern, and nothing
+// else does.
 func TestOTPStrategyPatternAcceptsTheRule(t *testing.T) {
 	op, ok := specs.MustLoad("engagelab/otp").Operation("createTemplate")
 	require.True(t, ok)
-	channels := []string{"whatsapp", "sms", "voice"}
-	valid := []string{"email"}
-	for _, a := range channels {
-		valid = append(valid, a)
-		for _, b := range channels {
-			if b == a {
+	// Every ordering of every non-empty set of the four channels: 4 + 12
+	// + 24 + 24.
+	channels := []string{"whatsapp", "sms", "voice", "email"}
+	var valid []string
+	var chains func(prefix []string)
+	chains = func(prefix []string) {
+		for _, c := range channels {
+			if slices.Contains(prefix, c) {
 				continue
 			}
-			valid = append(valid, a+"|"+b)
-			for _, c := range channels {
-				if c != a && c != b {
-					valid = append(valid, a+"|"+b+"|"+c)
-				}
-			}
+			next := append(slices.Clone(prefix), c)
+			valid = append(valid, strings.Join(next, "|"))
+			chains(next)
 		}
 	}
-	require.Len(t, valid, 16)
+	chains(nil)
+	require.Len(t, valid, 64)
+	assert.Contains(t, valid, "whatsapp|sms|email", "the OTP skill's own example")
 	// Only the strategy's own problems count: naming a channel also
 	// requires its config (x-list-requires), which these bodies leave out.
 	strategyProblems := func(s string) []string {
@@ -492,7 +497,7 @@ func TestOTPStrategyPatternAcceptsTheRule(t *testing.T) {
 	for _, s := range valid {
 		assert.Empty(t, strategyProblems(s), s)
 	}
-	for _, s := range []string{"", "email|whatsapp", "whatsapp|email", "sms|sms", "whatsapp|sms|voice|sms", "SMS", " sms", "sms,voice", "pwa"} {
+	for _, s := range []string{"", "email|email", "whatsapp|sms|voice|email|sms", "sms|sms", "whatsapp|sms|voice|sms", "SMS", " sms", "sms,voice", "pwa", "sms|"} {
 		assert.NotEmpty(t, strategyProblems(s), s)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/verikit/verikit/engagelab"
+	"github.com/verikit/verikit/gen/engagelab/elemail"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
@@ -82,9 +83,9 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 	opts := []option.Option{option.WithBaseURL(m.URL), option.WithoutRetries()}
 	for _, d := range docs {
 		for _, op := range d.Operations {
-			if c := op.AppCredentials; c != nil {
-				pair := m.Server.appPair(c.Set)
-				opts = append(opts, option.WithAppCredentials(c.Set, pair[0], pair[1]))
+			if set := op.CredentialSet(); set != "" { // x-app-credentials or x-basic-credentials
+				pair := m.Server.appPair(set)
+				opts = append(opts, option.WithAppCredentials(set, pair[0], pair[1]))
 			}
 		}
 	}
@@ -103,8 +104,17 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 			return signed.RoundTrip(r)
 		})
 	}
+	// EngageLab: the dev key, or the product's own pair (x-basic-credentials).
+	productPair := func(r *http.Request) (string, string, bool) {
+		op, ok := specs.OperationFrom(r.Context())
+		if !ok || op.BasicCredentials == nil {
+			return "", "", false
+		}
+		p := cfg.AppCredentials[op.BasicCredentials.Set]
+		return op.BasicCredentials.UserPrefix + p.Key, p.Secret, true
+	}
 	elAuth := func(base http.RoundTripper) http.RoundTripper {
-		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret}
+		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret, For: productPair}
 	}
 	for _, d := range docs {
 		require.NotEmpty(t, d.Operations, d.Name)
@@ -144,7 +154,9 @@ func TestExampleFallback(t *testing.T) {
 	ctx := context.Background()
 	nx, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, option.WithBaseURL(m.URL), option.WithoutRetries())
 	require.NoError(t, err)
-	el, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL), option.WithoutRetries())
+	mailUser, mailKey := m.Server.AppCredentials("email")
+	el, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL), option.WithoutRetries(),
+		option.WithAppCredentials("email", mailUser, mailKey))
 	require.NoError(t, err)
 
 	typed := map[string]func(t *testing.T){
@@ -219,6 +231,12 @@ func TestExampleFallback(t *testing.T) {
 		},
 		"engagelab/otp deleteTemplate": func(t *testing.T) {
 			require.NoError(t, el.OTP.DeleteTemplate(ctx, "never-created"))
+		},
+		"engagelab/email send": func(t *testing.T) {
+			res, err := el.Email.Send(ctx, elemail.SendParams{From: "no-reply@mail.verikit.example", To: []string{"ada@example.com"},
+				Body: elemail.MailBody{Subject: "Hi", Content: elemail.MailContent{Text: "Hi"}}})
+			require.NoError(t, err)
+			assert.Len(t, res.EmailIDs, 2, "the spec's success example, whatever was sent")
 		},
 	}
 

@@ -18,7 +18,10 @@ import (
 //
 //   - Templates: every Server starts with one approved template,
 //     DefaultOTPTemplateID. createTemplate adds more (approved at once, no
-//     review), a taken template_id gets 3003; getTemplate and
+//     review), a taken template_id gets 3003, and 3002 a template that
+//     breaks a rule across fields (a WhatsApp strategy with a code TTL
+//     other than 1, 5 or 10 minutes; a custom SMS without its custom
+//     config; an authentication SMS text without {{code}}); getTemplate and
 //     deleteTemplate answer 4001 for an unknown ID; listTemplates lists
 //     them by template_id.
 //   - sendMessage "generates" Config.OTPCode; sendCode keeps the caller's
@@ -261,6 +264,9 @@ func otpCreateTemplate(s *Server, c *call) reply {
 			fields[name] = v
 		}
 	}
+	if problem := otpTemplateRuleProblem(fields); problem != "" {
+		return reject(c.op, http.StatusBadRequest, "InvalidParameter", "incorrect request parameters: "+problem)
+	}
 	st := s.otp
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -269,6 +275,32 @@ func otpCreateTemplate(s *Server, c *call) reply {
 	}
 	st.templates[id] = newOTPTemplate(fields, s.cfg.Now())
 	return done()
+}
+
+// otpTemplateRuleProblem checks the rules template.json states across two
+// fields, which the spec's schema cannot: with whatsapp in the strategy a
+// code lives 1, 5 or 10 minutes; a custom SMS (template_type 2) needs its
+// template_custom_config; an authentication text contains {{code}}. It
+// returns the first broken rule, or "".
+func otpTemplateRuleProblem(fields map[string]any) string {
+	strategy, _ := fields["send_channel_strategy"].(string)
+	if cfg, ok := fields["verify_code_config"].(map[string]any); ok {
+		ttl, _ := cfg["verify_code_ttl"].(float64)
+		for _, ch := range strings.Split(strategy, "|") {
+			if ch == "whatsapp" && ttl != 1 && ttl != 5 && ttl != 10 {
+				return "verify_code_config.verify_code_ttl: must be 1, 5 or 10 when send_channel_strategy names whatsapp"
+			}
+		}
+	}
+	sms, _ := fields["sms_config"].(map[string]any)
+	custom, hasCustom := sms["template_custom_config"].(map[string]any)
+	if kind, _ := sms["template_type"].(float64); kind == 2 && !hasCustom {
+		return "sms_config.template_custom_config: is required when sms_config.template_type is 2"
+	}
+	if content, _ := custom["custom_content"].(string); custom["custom_sub_type"] == "authentication" && !strings.Contains(content, "{{code}}") {
+		return "sms_config.template_custom_config.custom_content: an authentication text must contain {{code}}"
+	}
+	return ""
 }
 
 func otpListTemplates(s *Server, _ *call) reply {

@@ -134,7 +134,7 @@ func TestOTPRejectsInvalidRequests(t *testing.T) {
 		{"not JSON", "/v1/template-configs", `{"template_id":`, 3001},
 		{"verify_code_len out of range", "/v1/template-configs",
 			`{"template_id":"t","send_channel_strategy":"sms","sms_config":{"template_type":1},"verify_code_config":{"verify_code_type":1,"verify_code_len":11,"verify_code_ttl":5}}`, 3002},
-		{"e-mail with a fallback", "/v1/template-configs", `{"template_id":"t","send_channel_strategy":"email|sms"}`, 3002},
+		{"e-mail and SMS without their configs", "/v1/template-configs", `{"template_id":"t","send_channel_strategy":"email|sms"}`, 3002},
 		{"brand_name too short", "/v1/template-configs", `{"template_id":"t","send_channel_strategy":"sms","sms_config":{"template_type":1},"brand_name":"V"}`, 3002},
 		{"template_id too long", "/v1/template-configs", `{"template_id":"` + strings.Repeat("x", 129) + `","send_channel_strategy":"sms","sms_config":{"template_type":1}}`, 3002},
 		{"unknown language", "/v1/messages", `{"to":"+1","template":{"id":"verify-login","language":"fr"}}`, 3002},

@@ -39,7 +39,10 @@ type EngageLabEvent struct {
 	Kind EngageLabKind
 	// Row is the row decoded into the spec's type, as far as it fits.
 	// Statuses and events the spec does not list are kept as they came
-	// (their Valid method reports false).
+	// (their Valid method reports false). Every row has Server and Itime;
+	// only a status row names its message, recipient and channel
+	// (MessageID, To, Channel), and a reply row its MessageID and
+	// BusinessID ("0" when it answers no message).
 	Row otp.CallbackRow
 	// Raw is the row's JSON exactly as received, including any field the
 	// spec does not know.

@@ -26,12 +26,13 @@ const (
 
 var elNow = time.Unix(1712458844, 0)
 
-// Rows shaped like the spec's examples.
+// Rows shaped like EngageLab's own examples (callback.mdx): only a status
+// row names its message, recipient and channel.
 const (
 	rowStatus       = `{"message_id":"1725407449772531712","to":"+8613800138000","server":"otp","channel":"sms","itime":1712458844,"custom_args":{"order":"A-1001"},"status":{"message_status":"delivered","status_data":{"msg_time":1712458844,"message_id":"1725407449772531712","current_send_channel":"sms","template_key":"verify-login","business_id":"1001"},"billing":{"cost":0.0132,"currency":"USD"},"error_code":0}}`
-	rowNotification = `{"message_id":"","to":"","server":"otp","channel":"","itime":1712458844,"notification":{"event":"insufficient_balance","notification_data":{"balance":1.5}}}`
-	rowResponse     = `{"message_id":"1725407449772531712","to":"+12025550123","server":"otp","channel":"sms","itime":1712458844,"response":{"event":"uplink_message","response_data":{"message_sid":"SM0001","account_sid":"AC0001","from":"+8613800138000","to":"+12025550123","body":"STOP"}}}`
-	rowSystem       = `{"message_id":"","to":"","server":"otp","channel":"","itime":1712458844,"system_event":{"event":"account_login","data":{"operator":"admin@example.com"}}}`
+	rowNotification = `{"server":"otp","itime":1712458844,"notification":{"event":"insufficient_balance","notification_data":{"business_id":"1744569418236633088","remain_balance":-0.005,"balance_threshold":2}}}`
+	rowResponse     = `{"server":"otp","itime":1712458844,"message_id":"0","business_id":"0","response":{"event":"uplink_message","response_data":{"message_sid":"SM0001","account_sid":"AC0001","from":"+8613800138000","to":"+12025550123","body":"STOP"}}}`
+	rowSystem       = `{"server":"otp","itime":1712458844,"system_event":{"event":"account_login","data":{"business_id":"123","org_id":"org-abc","operator":{"email":"admin@example.com","ip_address":"192.0.2.10"},"account_login":{"action":"login_success"}}}}`
 )
 
 func batch(rows ...string) string {

@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/elemail"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
@@ -31,6 +32,7 @@ import (
 // appCredentialVars are the environment variables each application key
 // pair (x-app-credentials) comes from.
 var appCredentialVars = []credentialVars{
+	{vendor: "engagelab", set: "email", keyVar: "ENGAGELAB_EMAIL_APPKEY", secretVar: "ENGAGELAB_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
 	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
@@ -41,6 +43,7 @@ var appCredentialVars = []credentialVars{
 
 // products lists every spec's command, below its vendor's.
 var products = []product{
+	{vendor: "engagelab", command: "email", spec: "engagelab/email", title: "EngageLab e-mail"},
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "nxcloud", command: "agent", spec: "nxcloud/agent", title: "NXCloud agent calls"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
@@ -67,6 +70,15 @@ var products = []product{
 // operations binds every spec operation to its command and to the typed
 // method users call.
 var operations = []operation{
+	{vendor: "engagelab", product: "email", spec: "engagelab/email", id: "send", command: "send", summary: "Send an e-mail", credentials: "email",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elemail.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.Email.Send(ctx, p)
+			return res, err
+		}},
 	{vendor: "engagelab", product: "otp", spec: "engagelab/otp", id: "createTemplate", command: "create-template", summary: "Create a template",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p otp.TemplateConfig

@@ -43,6 +43,30 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for KeyAction.
+const (
+	KeyActionCreateAPIKey  KeyAction = "create api_key"
+	KeyActionDeleteAPIKey  KeyAction = "delete api_key"
+	KeyActionUpdateAPIKey  KeyAction = "update api_key"
+	KeyActionViewAPISecret KeyAction = "view api_secret"
+)
+
+// Valid indicates whether the value is a known member of the KeyAction enum.
+func (e KeyAction) Valid() bool {
+	switch e {
+	case KeyActionCreateAPIKey:
+		return true
+	case KeyActionDeleteAPIKey:
+		return true
+	case KeyActionUpdateAPIKey:
+		return true
+	case KeyActionViewAPISecret:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Language.
 const (
 	LanguageDefault Language = "default"
@@ -70,6 +94,24 @@ func (e Language) Valid() bool {
 	case LanguageZhCN:
 		return true
 	case LanguageZhHK:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LoginAction.
+const (
+	LoginActionLoginFailed  LoginAction = "login_failed"
+	LoginActionLoginSuccess LoginAction = "login_success"
+)
+
+// Valid indicates whether the value is a known member of the LoginAction enum.
+func (e LoginAction) Valid() bool {
+	switch e {
+	case LoginActionLoginFailed:
+		return true
+	case LoginActionLoginSuccess:
 		return true
 	default:
 		return false
@@ -298,7 +340,42 @@ func (e WhatsAppConfigTemplateType) Valid() bool {
 	}
 }
 
-// CallbackBilling What the step cost.
+// APICallEvent An API call was made.
+//
+// Example: {"api_path":"/api/v1/messages/send","method":"POST"}
+type APICallEvent struct {
+	// APIPath The path that was called.
+	//
+	// Example: /api/v1/messages/send
+	APIPath string `json:"api_path,omitempty,omitzero"`
+
+	// Method The HTTP method of the call.
+	//
+	// Example: POST
+	Method string `json:"method,omitempty,omitzero"`
+}
+
+// AccountLoginEvent A console sign-in, a failed one, or a sign-out.
+//
+// Example: {"action":"login_success"}
+type AccountLoginEvent struct {
+	// Action What happened. The list is open: keep an unknown value.
+	//   * login_success — someone signed in
+	//   * login_failed — a sign-in failed (see `fail_reason`)
+	// EngageLab also reports sign-outs but does not give the value's
+	// spelling.
+	//
+	//
+	// Example: login_success
+	Action LoginAction `json:"action,omitempty,omitzero"`
+
+	// FailReason Why the sign-in failed; only with `login_failed`.
+	//
+	// Example: wrong password
+	FailReason string `json:"fail_reason,omitempty,omitzero"`
+}
+
+// CallbackBilling What the step cost; usually only in the row for the `sent` step.
 //
 // Example: {"cost":0.0132,"currency":"USD"}
 type CallbackBilling struct {
@@ -307,7 +384,7 @@ type CallbackBilling struct {
 	// Example: 0.0132
 	Cost float64 `json:"cost,omitempty,omitzero"`
 
-	// Currency The currency of `cost`.
+	// Currency The currency of `cost`; EngageLab says it is always USD.
 	//
 	// Example: USD
 	Currency string `json:"currency,omitempty,omitzero"`
@@ -325,11 +402,11 @@ type CallbackErrorDetail struct {
 
 // CallbackNotification A notice about the account rather than one message.
 //
-// Example: {"event":"insufficient_balance","notification_data":{"balance":1.5}}
+// Example: {"event":"insufficient_balance","notification_data":{"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}}
 type CallbackNotification struct {
 	// Event The kind of account notice. The list is open: keep an unknown value.
 	//   * insufficient_verification_rate — too few sent codes are being
-	//     verified
+	//     verified (below the threshold set in the console)
 	//   * insufficient_balance — the account is running out of credit
 	//   * template_audit_result — a template was approved or rejected
 	//
@@ -337,10 +414,13 @@ type CallbackNotification struct {
 	// Example: template_audit_result
 	Event NotificationEvent `json:"event"`
 
-	// NotificationData Details of the notice; their shape depends on `event`.
+	// NotificationData Details of a notice. EngageLab documents them for
+	// `insufficient_balance` only; other events may carry other fields,
+	// which the raw row keeps.
 	//
-	// Example: {"balance":1.5}
-	NotificationData map[string]interface{} `json:"notification_data,omitempty,omitzero"`
+	//
+	// Example: {"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}
+	NotificationData NotificationData `json:"notification_data,omitempty,omitzero"`
 }
 
 // CallbackPayload The JSON body EngageLab POSTs to the callback address set in its
@@ -360,6 +440,8 @@ type CallbackNotification struct {
 //     not cover the body, so check the timestamp's freshness too.
 //   - If a fixed `Authorization` value is configured, EngageLab sends
 //     it unchanged on every delivery; compare it as an opaque string.
+//   - Deliveries come from 119.8.170.74 and 114.119.180.30, which a
+//     firewall may allow-list.
 //
 // Parse leniently: new statuses, events and fields appear over time.
 // Keep a value you do not know instead of rejecting the delivery.
@@ -372,7 +454,7 @@ type CallbackPayload struct {
 	// Total How many rows the delivery holds.
 	//
 	// Example: 1
-	Total int32 `json:"total"`
+	Total int64 `json:"total"`
 }
 
 // CallbackResponse Something the recipient sent back.
@@ -380,7 +462,8 @@ type CallbackPayload struct {
 // Example: {"event":"uplink_message","response_data":{"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}}
 type CallbackResponse struct {
 	// Event The kind of reply. The list is open: keep an unknown value.
-	//   * uplink_message — the recipient sent a message back
+	//   * uplink_message — the recipient sent a message back (by SMS or
+	//     another channel)
 	//
 	//
 	// Example: uplink_message
@@ -399,14 +482,25 @@ type CallbackResponse struct {
 // A row with none of them, or with an event you do not know, should be
 // acknowledged and ignored.
 //
+// Only `server` and `itime` are in every row. A status row names the
+// message (`message_id`, `to`, `channel`, `custom_args`); a response
+// row carries `message_id` and `business_id` ("0" when the reply is
+// tied to no message); notification and system-event rows carry
+// neither.
+//
 // Example: {"channel":"sms","custom_args":{},"itime":1712458844,"message_id":"1725407449772531712","server":"otp","status":{"message_status":"verified"},"to":"+8613800138000"}
 type CallbackRow struct {
-	// Channel The channel the event concerns (whatsapp, sms, email, voice).
+	// BusinessID EngageLab's business (account) identifier; given on reply rows ("0" when none applies).
+	//
+	// Example: 1001
+	BusinessID string `json:"business_id,omitempty,omitzero"`
+
+	// Channel The channel the event concerns (whatsapp, sms, email, voice; status rows).
 	//
 	// Example: sms
-	Channel string `json:"channel"`
+	Channel string `json:"channel,omitempty,omitzero"`
 
-	// CustomArgs The custom arguments given when the message was sent, passed back unchanged.
+	// CustomArgs The custom arguments given when the message was sent, passed back unchanged (status rows).
 	//
 	// Example: {"order":"A-1001"}
 	CustomArgs map[string]interface{} `json:"custom_args,omitempty,omitzero"`
@@ -416,14 +510,14 @@ type CallbackRow struct {
 	// Example: 1712458844
 	Itime int64 `json:"itime"`
 
-	// MessageID The message the event is about, as returned by the send call.
+	// MessageID The message the event is about, as returned by the send call; absent from notification and system-event rows, "0" in a reply tied to no message.
 	//
 	// Example: 1725407449772531712
-	MessageID string `json:"message_id"`
+	MessageID string `json:"message_id,omitempty,omitzero"`
 
 	// Notification A notice about the account rather than one message.
 	//
-	// Example: {"event":"insufficient_balance","notification_data":{"balance":1.5}}
+	// Example: {"event":"insufficient_balance","notification_data":{"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}}
 	Notification *CallbackNotification `json:"notification,omitempty"`
 
 	// Response Something the recipient sent back.
@@ -431,7 +525,7 @@ type CallbackRow struct {
 	// Example: {"event":"uplink_message","response_data":{"account_sid":"AC0001","body":"STOP","from":"+8613800138000","message_sid":"SM0001","to":"+12025550123"}}
 	Response *CallbackResponse `json:"response,omitempty"`
 
-	// Server The EngageLab service that produced the event.
+	// Server The EngageLab service that produced the event (otp for notifications, replies and system events; status rows may name the channel's service, as sms).
 	//
 	// Example: otp
 	Server string `json:"server"`
@@ -443,25 +537,30 @@ type CallbackRow struct {
 
 	// SystemEvent An action taken on the account, in the console or through the API.
 	//
-	// Example: {"data":{"operator":"admin@example.com"},"event":"account_login"}
+	// Example: {"data":{"account_login":{"action":"login_success"},"business_id":"123","operator":{"email":"admin@example.com","ip_address":"192.0.2.10"},"org_id":"org-abc"},"event":"account_login"}
 	SystemEvent *CallbackSystemEvent `json:"system_event,omitempty"`
 
-	// To The recipient's phone number or e-mail address.
+	// To The recipient's phone number or e-mail address (status rows).
 	//
 	// Example: +8613800138000
-	To string `json:"to"`
+	To string `json:"to,omitempty,omitzero"`
 }
 
 // CallbackStatus Progress of one message, with its cost and, on failure, the reason.
 //
 // Example: {"error_code":5001,"error_detail":{"message":"the number cannot receive messages"},"message_status":"sent_failed"}
 type CallbackStatus struct {
-	// Billing What the step cost.
+	// Billing What the step cost; usually only in the row for the `sent` step.
 	//
 	// Example: {"cost":0.0132,"currency":"USD"}
 	Billing CallbackBilling `json:"billing,omitempty,omitzero"`
 
-	// ErrorCode Why the step failed; 0 or absent when it did not. See `ErrorCode` (5001, 5011–5020 are delivery failures).
+	// ErrorCode Why the step failed; 0 or absent when it did not. The numbers
+	// are EngageLab's delivery codes and need not mean what the same
+	// number means as an API error (`ErrorCode`): EngageLab's own
+	// example reports an invalid number with 4001. Read
+	// `error_detail.message` for the reason.
+	//
 	//
 	// Example: 0
 	ErrorCode int32 `json:"error_code,omitempty,omitzero"`
@@ -503,7 +602,7 @@ type CallbackStatusData struct {
 	// Example: 1001
 	BusinessID string `json:"business_id,omitempty,omitzero"`
 
-	// CurrentSendChannel The channel in use at this step; it changes when EngageLab falls back to the next channel of the template's strategy.
+	// CurrentSendChannel The channel, or the route within it, in use at this step; it changes when EngageLab falls back to the next channel of the template's strategy. EngageLab's examples name routes (CHANNEL_A), not only channels.
 	//
 	// Example: sms
 	CurrentSendChannel string `json:"current_send_channel,omitempty,omitzero"`
@@ -513,7 +612,7 @@ type CallbackStatusData struct {
 	// Example: 1725407449772531712
 	MessageID string `json:"message_id,omitempty,omitzero"`
 
-	// MsgTime When the message was sent, in Unix seconds.
+	// MsgTime When the message was created, in Unix seconds.
 	//
 	// Example: 1712458844
 	MsgTime int64 `json:"msg_time,omitempty,omitzero"`
@@ -526,16 +625,23 @@ type CallbackStatusData struct {
 
 // CallbackSystemEvent An action taken on the account, in the console or through the API.
 //
-// Example: {"data":{"operator":"admin@example.com"},"event":"account_login"}
+// Example: {"data":{"account_login":{"action":"login_success"},"business_id":"123","operator":{"email":"admin@example.com","ip_address":"192.0.2.10"},"org_id":"org-abc"},"event":"account_login"}
 type CallbackSystemEvent struct {
-	// Data Details of the action; their shape depends on `event`.
+	// Data Who did what. Besides the business, the organisation and the
+	// operator, the data holds one object named after the event
+	// (`account_login`, `key_manage`, `template_manage`, `api_call`) with
+	// that event's details. EngageLab documents no details for
+	// `msg_history`.
 	//
-	// Example: {"operator":"admin@example.com"}
-	Data map[string]interface{} `json:"data,omitempty,omitzero"`
+	//
+	// Example: {"api_call":{"api_path":"/api/v1/messages/send","method":"POST"},"business_id":"123","operator":{"api_key":"apikey-789","ip_address":"192.0.2.10"},"org_id":"org-abc"}
+	Data SystemEventData `json:"data,omitempty,omitzero"`
 
 	// Event The kind of action. The list is open: keep an unknown value.
-	//   * account_login — someone signed in to the console
-	//   * key_manage — an API key was created, changed or removed
+	//   * account_login — someone signed in to the console, failed to, or
+	//     signed out
+	//   * key_manage — an API key was created, changed or removed, or its
+	//     secret viewed
 	//   * msg_history — message history was viewed or exported
 	//   * template_manage — a template was created, changed or removed
 	//   * api_call — an API call was made
@@ -556,7 +662,9 @@ type CustomMessageTemplate struct {
 
 	// Params Values for the template's variables, by variable name. For a
 	// verification-code template, `code` is required and holds the
-	// code to deliver.
+	// code to deliver. The preset variables (`{{brand_name}}`,
+	// `{{ttl}}`, `{{pwa_url}}`) come from the template and need no
+	// value here.
 	//
 	//
 	// Example: {"code":"398512"}
@@ -567,7 +675,9 @@ type CustomMessageTemplate struct {
 //
 // Example: {"template_custom_configs":[{"language":"en","pre_from_mail":"no-reply@example.com","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}],"template_name":"login-code-mail"}
 type EmailConfig struct {
-	// TemplateCustomConfigs The e-mail's content, one entry per language.
+	// TemplateCustomConfigs The e-mail's content, one entry per language; a send picks the
+	// entry of its `template.language`. EngageLab needs it for a
+	// custom e-mail template.
 	TemplateCustomConfigs []EmailTemplateCustomConfig `json:"template_custom_configs,omitempty,omitzero"`
 
 	// TemplateName The e-mail template's name.
@@ -580,10 +690,12 @@ type EmailConfig struct {
 //
 // Example: {"language":"en","pre_from_mail":"no-reply@example.com","pre_from_name":"Verikit","pre_subject":"Your login code","template_content":"\u003cp\u003eYour code is {{code}}.\u003c/p\u003e"}
 type EmailTemplateCustomConfig struct {
-	// Language The language this content is for, as in a send's `template.language`.
+	// Language The language of the message; `default` (the default) uses the
+	// template's own wording.
+	//
 	//
 	// Example: en
-	Language string `json:"language"`
+	Language Language `json:"language"`
 
 	// PreFromMail The sender's address.
 	//
@@ -595,7 +707,7 @@ type EmailTemplateCustomConfig struct {
 	// Example: Verikit
 	PreFromName string `json:"pre_from_name,omitempty,omitzero"`
 
-	// PreParamMap Preset values for the content's variables, by variable name.
+	// PreParamMap Default values for the content's variables, by variable name; each value is text.
 	//
 	// Example: {"product":"Verikit"}
 	PreParamMap map[string]string `json:"pre_param_map,omitempty,omitzero"`
@@ -605,7 +717,7 @@ type EmailTemplateCustomConfig struct {
 	// Example: Your login code
 	PreSubject string `json:"pre_subject"`
 
-	// TemplateContent The body of the e-mail, with variables where the code and your parameters go.
+	// TemplateContent The body of the e-mail, HTML allowed, with `{{name}}` variables where the code and your parameters go.
 	//
 	// Example: <p>Your code is {{code}}.</p>
 	TemplateContent string `json:"template_content"`
@@ -644,11 +756,77 @@ type Error struct {
 // Example: 3003
 type ErrorCode int32
 
+// EventOperator Who took the action; a console user has an e-mail address, an API caller a key.
+//
+// Example: {"email":"admin@example.com","ip_address":"192.0.2.10"}
+type EventOperator struct {
+	// APIKey The API key used, when the action came through the API. It is the key's public name, not its secret.
+	//
+	// Example: apikey-789
+	APIKey string `json:"api_key,omitempty,omitzero"`
+
+	// Email The console user's e-mail address, when a person acted.
+	//
+	// Example: admin@example.com
+	Email string `json:"email,omitempty,omitzero"`
+
+	// IPAddress The IP address the action came from.
+	//
+	// Example: 192.0.2.10
+	IPAddress string `json:"ip_address,omitempty,omitzero"`
+}
+
+// KeyAction What was done to the key. The list is open: keep an unknown value
+// (EngageLab's own example sends `create`).
+//   - create api_key — a key was created
+//   - update api_key — a key was changed
+//   - delete api_key — a key was removed
+//   - view api_secret — someone displayed a key's secret
+//
+// Example: create api_key
+type KeyAction string
+
+// KeyManageEvent An API key was created, changed, removed, or had its secret viewed.
+//
+// Example: {"action":"create api_key","api_key":"apikey-789","description":"New API key created"}
+type KeyManageEvent struct {
+	// Action What was done to the key. The list is open: keep an unknown value
+	// (EngageLab's own example sends `create`).
+	//   * create api_key — a key was created
+	//   * update api_key — a key was changed
+	//   * delete api_key — a key was removed
+	//   * view api_secret — someone displayed a key's secret
+	//
+	//
+	// Example: create api_key
+	Action KeyAction `json:"action,omitempty,omitzero"`
+
+	// APIKey The API key acted on.
+	//
+	// Example: apikey-789
+	APIKey string `json:"api_key,omitempty,omitzero"`
+
+	// Description The key's description, if it has one.
+	//
+	// Example: New API key created
+	Description string `json:"description,omitempty,omitzero"`
+}
+
 // Language The language of the message; `default` (the default) uses the
 // template's own wording.
 //
 // Example: en
 type Language string
+
+// LoginAction What happened. The list is open: keep an unknown value.
+//   - login_success — someone signed in
+//   - login_failed — a sign-in failed (see `fail_reason`)
+//
+// EngageLab also reports sign-outs but does not give the value's
+// spelling.
+//
+// Example: login_success
+type LoginAction string
 
 // MessageStatus Where a message stands. The list is open: a receiver must keep a
 // status it does not know rather than reject the delivery.
@@ -688,9 +866,31 @@ type MessageTemplate struct {
 	Params map[string]string `json:"params,omitempty,omitzero"`
 }
 
+// NotificationData Details of a notice. EngageLab documents them for
+// `insufficient_balance` only; other events may carry other fields,
+// which the raw row keeps.
+//
+// Example: {"balance_threshold":2,"business_id":"1744569418236633088","remain_balance":-0.005}
+type NotificationData struct {
+	// BalanceThreshold The alert threshold set in the console that the balance fell below.
+	//
+	// Example: 2
+	BalanceThreshold float64 `json:"balance_threshold,omitempty,omitzero"`
+
+	// BusinessID The business (account) the notice is about.
+	//
+	// Example: 1744569418236633088
+	BusinessID string `json:"business_id,omitempty,omitzero"`
+
+	// RemainBalance The balance left when the notice was sent; it may be negative.
+	//
+	// Example: -0.005
+	RemainBalance float64 `json:"remain_balance,omitempty,omitzero"`
+}
+
 // NotificationEvent The kind of account notice. The list is open: keep an unknown value.
 //   - insufficient_verification_rate — too few sent codes are being
-//     verified
+//     verified (below the threshold set in the console)
 //   - insufficient_balance — the account is running out of credit
 //   - template_audit_result — a template was approved or rejected
 //
@@ -728,18 +928,23 @@ type PWAConfig struct {
 }
 
 // ResponseEvent The kind of reply. The list is open: keep an unknown value.
-//   - uplink_message — the recipient sent a message back
+//   - uplink_message — the recipient sent a message back (by SMS or
+//     another channel)
 //
 // Example: uplink_message
 type ResponseEvent string
 
-// SMSConfig The SMS content of a template.
+// SMSConfig The SMS content of a template: `template_default_config` with
+// `template_type` 1, `template_custom_config` with 2. EngageLab wants
+// the one that matches; the SDK cannot check a choice that depends
+// on another field's value, and the template list leaves the content
+// out, so both are optional here.
 //
 // Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
 type SMSConfig struct {
 	// TemplateCustomConfig Your own SMS text, used when `template_type` is 2.
 	//
-	// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"86","custom_sub_type":"authentication"}
+	// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"HK,PH","custom_sub_type":"authentication"}
 	TemplateCustomConfig SMSTemplateCustomConfig `json:"template_custom_config,omitempty,omitzero"`
 
 	// TemplateDefaultConfig Options of EngageLab's standard wording for a channel.
@@ -760,16 +965,22 @@ type SMSConfigTemplateType int32
 
 // SMSTemplateCustomConfig Your own SMS text, used when `template_type` is 2.
 //
-// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"86","custom_sub_type":"authentication"}
+// Example: {"custom_content":"Your code is {{code}}.","custom_country_codes":"HK,PH","custom_sub_type":"authentication"}
 type SMSTemplateCustomConfig struct {
-	// CustomContent The message text, with variables where the code and your parameters go.
+	// CustomContent The message text, with `{{name}}` variables where the code and
+	// your parameters go. An `authentication` text must contain
+	// `{{code}}`.
+	//
 	//
 	// Example: Your code is {{code}}.
 	CustomContent string `json:"custom_content"`
 
-	// CustomCountryCodes The countries, by calling code, the text is meant for.
+	// CustomCountryCodes The countries or regions the text is meant for, joined by
+	// commas (EngageLab's example: `HK,PH`); reviewers read it, it
+	// does not restrict delivery.
 	//
-	// Example: 86
+	//
+	// Example: HK,PH
 	CustomCountryCodes string `json:"custom_country_codes,omitempty,omitzero"`
 
 	// CustomSubType What the message is for, which decides how it is reviewed and routed.
@@ -866,9 +1077,60 @@ type SendResult struct {
 	SendChannel SendChannel `json:"send_channel"`
 }
 
+// SystemEventData Who did what. Besides the business, the organisation and the
+// operator, the data holds one object named after the event
+// (`account_login`, `key_manage`, `template_manage`, `api_call`) with
+// that event's details. EngageLab documents no details for
+// `msg_history`.
+//
+// Example: {"api_call":{"api_path":"/api/v1/messages/send","method":"POST"},"business_id":"123","operator":{"api_key":"apikey-789","ip_address":"192.0.2.10"},"org_id":"org-abc"}
+type SystemEventData struct {
+	// AccountLogin A console sign-in, a failed one, or a sign-out.
+	//
+	// Example: {"action":"login_success"}
+	AccountLogin AccountLoginEvent `json:"account_login,omitempty,omitzero"`
+
+	// APICall An API call was made.
+	//
+	// Example: {"api_path":"/api/v1/messages/send","method":"POST"}
+	APICall APICallEvent `json:"api_call,omitempty,omitzero"`
+
+	// BusinessID The business (account) the action was taken in.
+	//
+	// Example: 123
+	BusinessID string `json:"business_id,omitempty,omitzero"`
+
+	// KeyManage An API key was created, changed, removed, or had its secret viewed.
+	//
+	// Example: {"action":"create api_key","api_key":"apikey-789","description":"New API key created"}
+	KeyManage KeyManageEvent `json:"key_manage,omitempty,omitzero"`
+
+	// MsgHistory The details of a message-history action; EngageLab does not document their fields.
+	//
+	// Example: {}
+	MsgHistory map[string]interface{} `json:"msg_history,omitempty,omitzero"`
+
+	// Operator Who took the action; a console user has an e-mail address, an API caller a key.
+	//
+	// Example: {"email":"admin@example.com","ip_address":"192.0.2.10"}
+	Operator EventOperator `json:"operator,omitempty,omitzero"`
+
+	// OrgID The organisation the business belongs to.
+	//
+	// Example: org-abc
+	OrgID string `json:"org_id,omitempty,omitzero"`
+
+	// TemplateManage A template was created, changed or removed.
+	//
+	// Example: {"action":"update template","template_id":"tmpl-456","template_name":"Verification Code"}
+	TemplateManage TemplateManageEvent `json:"template_manage,omitempty,omitzero"`
+}
+
 // SystemEventType The kind of action. The list is open: keep an unknown value.
-//   - account_login — someone signed in to the console
-//   - key_manage — an API key was created, changed or removed
+//   - account_login — someone signed in to the console, failed to, or
+//     signed out
+//   - key_manage — an API key was created, changed or removed, or its
+//     secret viewed
 //   - msg_history — message history was viewed or exported
 //   - template_manage — a template was created, changed or removed
 //   - api_call — an API call was made
@@ -883,7 +1145,7 @@ type Template struct {
 	// Example: Marketing content is not allowed in a code message.
 	AuditRemark string `json:"audit_remark,omitempty,omitzero"`
 
-	// BrandName The sender name shown in the message.
+	// BrandName The brand shown in the message; it fills the `{{brand_name}}` variable of the wordings that sign with a brand.
 	//
 	// Example: Verikit
 	BrandName string `json:"brand_name,omitempty,omitzero"`
@@ -908,15 +1170,21 @@ type Template struct {
 	// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
 	PwaConfig PWAConfig `json:"pwa_config,omitempty,omitzero"`
 
-	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`
-	// and `voice`, each at most once, for example `whatsapp|sms`. When
-	// one fails, the next is tried. `email` can only be used alone.
+	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`,
+	// `voice` and `email`, each at most once, for example
+	// `whatsapp|sms`. When one fails, the next is tried. Each channel
+	// named needs its `*_config`.
 	//
 	//
 	// Example: whatsapp|sms
 	SendChannelStrategy string `json:"send_channel_strategy"`
 
-	// SmsConfig The SMS content of a template.
+	// SmsConfig The SMS content of a template: `template_default_config` with
+	// `template_type` 1, `template_custom_config` with 2. EngageLab wants
+	// the one that matches; the SDK cannot check a choice that depends
+	// on another field's value, and the template list leaves the content
+	// out, so both are optional here.
+	//
 	//
 	// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
 	SmsConfig SMSConfig `json:"sms_config,omitempty,omitzero"`
@@ -936,17 +1204,27 @@ type Template struct {
 	// Example: verify-login
 	TemplateID string `json:"template_id"`
 
-	// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+	// VerifyCodeConfig How EngageLab makes the codes it sends with this template. EngageLab
+	// needs it for a template that carries a verification code; a
+	// notification or marketing template goes without.
+	//
 	//
 	// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
 	VerifyCodeConfig VerifyCodeConfig `json:"verify_code_config,omitempty,omitzero"`
 
-	// VoiceConfig The voice-call content of a template.
+	// VoiceConfig The voice-call content of a template. As for WhatsApp, EngageLab
+	// wants `template_default_config` with it; it is optional here
+	// because the template list leaves content out.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
 	VoiceConfig VoiceConfig `json:"voice_config,omitempty,omitzero"`
 
-	// WhatsappConfig The WhatsApp content of a template.
+	// WhatsappConfig The WhatsApp content of a template. EngageLab wants
+	// `template_default_config` with it (the standard wording is the only
+	// kind WhatsApp offers); the spec leaves it optional because the
+	// template list sums configs up without their content.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
 	WhatsappConfig WhatsAppConfig `json:"whatsapp_config,omitempty,omitzero"`
@@ -958,7 +1236,7 @@ type Template struct {
 //
 // Example: {"brand_name":"Verikit","send_channel_strategy":"whatsapp|sms","sms_config":{"template_type":1},"template_id":"verify-login","verify_code_config":{"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1},"whatsapp_config":{"template_type":1}}
 type TemplateConfig struct {
-	// BrandName The sender name shown in the message.
+	// BrandName The brand shown in the message; it fills the `{{brand_name}}` variable of the wordings that sign with a brand.
 	//
 	// Example: Verikit
 	BrandName string `json:"brand_name,omitempty,omitzero"`
@@ -978,15 +1256,21 @@ type TemplateConfig struct {
 	// Example: {"pwa_code":"app-01","pwa_platform":"engagelab"}
 	PwaConfig PWAConfig `json:"pwa_config,omitempty,omitzero"`
 
-	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`
-	// and `voice`, each at most once, for example `whatsapp|sms`. When
-	// one fails, the next is tried. `email` can only be used alone.
+	// SendChannelStrategy The channels to try, in order, joined by `|`: `whatsapp`, `sms`,
+	// `voice` and `email`, each at most once, for example
+	// `whatsapp|sms`. When one fails, the next is tried. Each channel
+	// named needs its `*_config`.
 	//
 	//
 	// Example: whatsapp|sms
 	SendChannelStrategy string `json:"send_channel_strategy"`
 
-	// SmsConfig The SMS content of a template.
+	// SmsConfig The SMS content of a template: `template_default_config` with
+	// `template_type` 1, `template_custom_config` with 2. EngageLab wants
+	// the one that matches; the SDK cannot check a choice that depends
+	// on another field's value, and the template list leaves the content
+	// out, so both are optional here.
+	//
 	//
 	// Example: {"template_custom_config":{"custom_content":"Your code is {{code}}.","custom_sub_type":"authentication"},"template_type":2}
 	SmsConfig SMSConfig `json:"sms_config,omitempty,omitzero"`
@@ -996,17 +1280,27 @@ type TemplateConfig struct {
 	// Example: verify-login
 	TemplateID string `json:"template_id"`
 
-	// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+	// VerifyCodeConfig How EngageLab makes the codes it sends with this template. EngageLab
+	// needs it for a template that carries a verification code; a
+	// notification or marketing template goes without.
+	//
 	//
 	// Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
 	VerifyCodeConfig VerifyCodeConfig `json:"verify_code_config,omitempty,omitzero"`
 
-	// VoiceConfig The voice-call content of a template.
+	// VoiceConfig The voice-call content of a template. As for WhatsApp, EngageLab
+	// wants `template_default_config` with it; it is optional here
+	// because the template list leaves content out.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
 	VoiceConfig VoiceConfig `json:"voice_config,omitempty,omitzero"`
 
-	// WhatsappConfig The WhatsApp content of a template.
+	// WhatsappConfig The WhatsApp content of a template. EngageLab wants
+	// `template_default_config` with it (the standard wording is the only
+	// kind WhatsApp offers); the spec leaves it optional because the
+	// template list sums configs up without their content.
+	//
 	//
 	// Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
 	WhatsappConfig WhatsAppConfig `json:"whatsapp_config,omitempty,omitzero"`
@@ -1025,6 +1319,29 @@ type TemplateDefaultConfig struct {
 	//
 	// Example: true
 	ContainSecurity *bool `json:"contain_security,omitempty"`
+}
+
+// TemplateManageEvent A template was created, changed or removed.
+//
+// Example: {"action":"update template","template_id":"tmpl-456","template_name":"Verification Code"}
+type TemplateManageEvent struct {
+	// Action What was done, as EngageLab words it: a template's creation,
+	// update or deletion. Only `update template` appears in its
+	// documents, so the values are not listed as constants.
+	//
+	//
+	// Example: update template
+	Action string `json:"action,omitempty,omitzero"`
+
+	// TemplateID The template's ID.
+	//
+	// Example: tmpl-456
+	TemplateID string `json:"template_id,omitempty,omitzero"`
+
+	// TemplateName The template's name.
+	//
+	// Example: Verification Code
+	TemplateName string `json:"template_name,omitempty,omitzero"`
 }
 
 // TemplateState What EngageLab adds to a template it keeps.
@@ -1091,7 +1408,9 @@ type UplinkMessage struct {
 	To string `json:"to,omitempty,omitzero"`
 }
 
-// VerifyCodeConfig How EngageLab makes the codes it sends with this template.
+// VerifyCodeConfig How EngageLab makes the codes it sends with this template. EngageLab
+// needs it for a template that carries a verification code; a
+// notification or marketing template goes without.
 //
 // Example: {"verify_code_len":6,"verify_code_ttl":5,"verify_code_type":1}
 type VerifyCodeConfig struct {
@@ -1100,7 +1419,11 @@ type VerifyCodeConfig struct {
 	// Example: 6
 	VerifyCodeLen int32 `json:"verify_code_len"`
 
-	// VerifyCodeTTL How many minutes a code stays valid. During that time a new send to the same recipient with this template gets 3004.
+	// VerifyCodeTTL How many minutes a code stays valid. During that time a new send
+	// to the same recipient with this template gets 3004. When the
+	// strategy names `whatsapp`, EngageLab takes only 1, 5 or 10 (a
+	// rule across two fields, which the SDK leaves to EngageLab).
+	//
 	//
 	// Example: 5
 	VerifyCodeTTL int32 `json:"verify_code_ttl"`
@@ -1145,7 +1468,9 @@ type VerifyResult struct {
 	VerifyCode string `json:"verify_code"`
 }
 
-// VoiceConfig The voice-call content of a template.
+// VoiceConfig The voice-call content of a template. As for WhatsApp, EngageLab
+// wants `template_default_config` with it; it is optional here
+// because the template list leaves content out.
 //
 // Example: {"template_default_config":{"contain_expire":true,"contain_security":false},"template_type":1}
 type VoiceConfig struct {
@@ -1165,7 +1490,10 @@ type VoiceConfig struct {
 // Example: 1
 type VoiceConfigTemplateType int32
 
-// WhatsAppConfig The WhatsApp content of a template.
+// WhatsAppConfig The WhatsApp content of a template. EngageLab wants
+// `template_default_config` with it (the standard wording is the only
+// kind WhatsApp offers); the spec leaves it optional because the
+// template list sums configs up without their content.
 //
 // Example: {"template_default_config":{"contain_expire":false,"contain_security":true},"template_type":1}
 type WhatsAppConfig struct {
