@@ -3,6 +3,7 @@
 package engagelab
 
 import (
+	"github.com/verikit/verikit/gen/engagelab/elsms"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
@@ -13,6 +14,8 @@ import (
 type Client struct {
 	// OTP is EngageLab OTP (specs/engagelab/otp.yaml).
 	OTP *otp.Client
+	// SMS is EngageLab SMS (specs/engagelab/sms.yaml).
+	SMS *elsms.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
@@ -22,5 +25,6 @@ var appCredentialSets = []string{}
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		OTP: otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		SMS: elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),
 	}
 }

@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/elsms"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/email"
@@ -29,6 +30,7 @@ var appCredentialVars = []credentialVars{
 // products lists every spec's command, below its vendor's.
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
+	{vendor: "engagelab", command: "sms", spec: "engagelab/sms", title: "EngageLab SMS"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
@@ -100,6 +102,77 @@ var operations = []operation{
 			}
 			res, err := c.engagelab.OTP.Verify(ctx, p)
 			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "createSignature", command: "create-signature", summary: "Create a signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.CreateSignatureParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.SMS.CreateSignature(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "createTemplate", command: "create-template", summary: "Create a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.CreateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.SMS.CreateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "deleteSignature", command: "delete-signature", summary: "Delete a signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.SMS.DeleteSignature(ctx, in.path["signId"])
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "deleteTemplate", command: "delete-template", summary: "Delete a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.SMS.DeleteTemplate(ctx, in.path["templateId"])
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "getSignature", command: "get-signature", summary: "Get one signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.GetSignature(ctx, in.path["signId"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "getTemplate", command: "get-template", summary: "Get one template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.GetTemplate(ctx, in.path["templateId"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "listSignatures", command: "list-signatures", summary: "List every signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.ListSignatures(ctx)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "listTemplates", command: "list-templates", summary: "List every template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.ListTemplates(ctx)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "sendMessage", command: "send-message", summary: "Send a template message now or at a set time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.SMS.SendMessage(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "updateSignature", command: "update-signature", summary: "Rename a signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.UpdateSignatureParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.SMS.UpdateSignature(ctx, in.path["signId"], p)
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "updateTemplate", command: "update-template", summary: "Replace a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.UpdateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.SMS.UpdateTemplate(ctx, in.path["templateId"], p)
 		}},
 	{vendor: "nxcloud", product: "balance", spec: "nxcloud/balance", id: "get", command: "get", summary: "Read the account's balance", credentials: "sms",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
