@@ -4,6 +4,7 @@ package engagelab
 
 import (
 	"github.com/verikit/verikit/gen/engagelab/elsms"
+	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
@@ -16,6 +17,8 @@ type Client struct {
 	OTP *otp.Client
 	// SMS is EngageLab SMS (specs/engagelab/sms.yaml).
 	SMS *elsms.Client
+	// WhatsApp is EngageLab WhatsApp Business (specs/engagelab/whatsapp.yaml).
+	WhatsApp *elwhatsapp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
@@ -24,7 +27,8 @@ var appCredentialSets = []string{}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		OTP: otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
-		SMS: elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),
+		OTP:      otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		SMS:      elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),
+		WhatsApp: elwhatsapp.New(apiclient.NewService(cfg, "engagelab/whatsapp", auth)),
 	}
 }

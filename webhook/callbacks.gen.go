@@ -5,11 +5,19 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 )
+
+// WhatsAppEventsHandler receives the EventsCallback callbacks of EngageLab WhatsApp Business
+// (specs/engagelab/whatsapp.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func WhatsAppEventsHandler(fn func(context.Context, elwhatsapp.EventsCallback) error) *Callback[elwhatsapp.EventsCallback] {
+	return &Callback[elwhatsapp.EventsCallback]{Spec: "engagelab/whatsapp", Schema: "EventsCallback", Handle: fn}
+}
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes
 // (specs/nxcloud/email.yaml), their fields in the json: fn gets each one

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/verikit/verikit/gen/engagelab/elsms"
+	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/email"
@@ -31,6 +32,7 @@ var appCredentialVars = []credentialVars{
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "engagelab", command: "sms", spec: "engagelab/sms", title: "EngageLab SMS"},
+	{vendor: "engagelab", command: "whatsapp", spec: "engagelab/whatsapp", title: "EngageLab WhatsApp Business"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
@@ -173,6 +175,50 @@ var operations = []operation{
 				return nil, err
 			}
 			return done, c.engagelab.SMS.UpdateTemplate(ctx, in.path["templateId"], p)
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "createTemplate", command: "create-template", summary: "Create a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.CreateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WhatsApp.CreateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "deleteTemplate", command: "delete-template", summary: "Delete a template, every language of it",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.WhatsApp.DeleteTemplate(ctx, in.path["template"])
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "getTemplate", command: "get-template", summary: "Get one template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.WhatsApp.GetTemplate(ctx, in.path["template"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "listTemplates", command: "list-templates", summary: "List the templates, optionally filtered",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.ListTemplatesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WhatsApp.ListTemplates(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "sendMessage", command: "send-message", summary: "Send a WhatsApp message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WhatsApp.SendMessage(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "updateTemplate", command: "update-template", summary: "Change a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.UpdateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.WhatsApp.UpdateTemplate(ctx, in.path["template"], p)
 		}},
 	{vendor: "nxcloud", product: "balance", spec: "nxcloud/balance", id: "get", command: "get", summary: "Read the account's balance", credentials: "sms",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
