@@ -993,21 +993,23 @@ type ErrorCode int32
 // ("pending"), so nothing proves a delivery comes from EngageLab:
 // keep the address secret, or check the source address.
 //
-// `total` and `rows` are not required, so that an empty probe body
-// (`{}`, as EngageLab sends when an address is saved for its other
-// products) is accepted and yields no rows. Parse leniently: statuses,
-// events and fields are Meta's and grow over time, and a value this
-// SDK does not list is kept (its `Valid` method reports false).
+// Every delivery has this outer shape, so `total` and `rows` are
+// required and any other body is refused (HTTP 400). The WhatsApp
+// pages document no console probe; EngageLab's OTP sends `{}` when an
+// address is saved, which this receiver would refuse. Parse leniently
+// inside the rows: statuses, events and fields are Meta's and grow
+// over time, and a value this SDK does not list is kept (its `Valid`
+// method reports false).
 //
 // Example: {"rows":[{"channel":"whatsapp","custom_args":{"order_id":"ORD-123"},"from":"+8613800138000","itime":1640707579,"message_id":"1666165485030094861","server":"whatsapp","status":{"error_code":0,"message_status":"delivered","status_data":{"channel_message_id":"wamid.123321abcdefed==","conversation":{"id":"ebe2398cdaa37a0899ca5268b987b0c8","origin":{"type":"business_initiated"}},"country_code":"GB","from_phone_id":"111111","msg_time":1663432355,"pricing":{"category":"business_initiated","pricing_model":"CBP"},"whatsapp_business_account_id":"WABA123"}},"to":"+447911123456"}],"total":1}
 type EventsCallback struct {
 	// Rows The events, one per row.
-	Rows []CallbackRow `json:"rows,omitempty,omitzero"`
+	Rows []CallbackRow `json:"rows"`
 
 	// Total How many rows the delivery holds.
 	//
 	// Example: 1
-	Total int32 `json:"total,omitempty,omitzero"`
+	Total int32 `json:"total"`
 }
 
 // HeaderFormat What a header holds: text, or a media file (image, video, or a
