@@ -24,6 +24,10 @@ type engagelabDialect struct{}
 func (engagelabDialect) authenticate(s *Server, c *call) *reply {
 	key, secret, hasAuth := c.r.BasicAuth()
 	want, known := s.cfg.EngageLabKeys[key]
+	if b := c.op.BasicCredentials; b != nil { // the product's own pair (x-basic-credentials)
+		p := s.appPair(b.Set)
+		want, known = p[1], key == b.UserPrefix+p[0]
+	}
 	if !hasAuth || !known || subtle.ConstantTimeCompare([]byte(secret), []byte(want)) != 1 {
 		rp := reject(c.op, http.StatusUnauthorized, "AuthFailed", "authentication failed: missing or wrong credentials")
 		return &rp

@@ -12,8 +12,9 @@
 //  3. answers from a stateful handler where the API has state, or else
 //     with the spec's success example. The stateful operations are OTA
 //     init → verify; WhatsApp registration (getCode → checkCode →
-//     createClient, createApp → phoneList; see whatsapp.go); and EngageLab
-//     OTP sends, verify (once) and templates (see otp.go).
+//     createClient, createApp → phoneList; see whatsapp.go); PNS bindings
+//     and number groups (bind → queryBinding → unbind; see pns.go); and
+//     EngageLab OTP sends, verify (once) and templates (see otp.go).
 //
 // Rejections use the vendor's own shape and codes, read from the spec:
 // NXCloud answers HTTP 200 with a {code, msg|message, data: null} envelope,
@@ -55,6 +56,11 @@ const (
 	DefaultAccessSecret = "mock-access-secret"
 	DefaultDevKey       = "mock-dev-key"
 	DefaultDevSecret    = "mock-dev-secret"
+	// DefaultCallbackSecret and DefaultCallbackUsername sign the
+	// X-CALLBACK-ID of the EngageLab spec callbacks SendCallback delivers
+	// (x-callback callback-id).
+	DefaultCallbackSecret   = "mock-callback-secret"
+	DefaultCallbackUsername = "mock-callback-user"
 	// DefaultWhatsAppCode is the code checkCode accepts unless told otherwise.
 	DefaultWhatsAppCode = "1541"
 	// DefaultMaxBodyBytes bounds a request body.
@@ -386,7 +392,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
 		return
 	}
-	op := pick(ops, r, raw)
+	op := specs.Pick(ops, r.Header.Get(sign.HeaderAction), raw)
 	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.EscapedPath())}
 	d := dialectFor(op)
 	rp := s.handle(d, c)
@@ -407,32 +413,6 @@ func (s *Server) route(r *http.Request) []*specs.Operation {
 		ops = append(ops, d.MatchAll(r.Method, p)...)
 	}
 	return ops
-}
-
-// pick chooses among operations that share a URL (x-path): the one the
-// signed action header names, else the first whose body validates, else
-// the first, whose validation then explains the refusal.
-func pick(ops []*specs.Operation, r *http.Request, raw []byte) *specs.Operation {
-	if len(ops) == 1 {
-		return ops[0]
-	}
-	if action := r.Header.Get(sign.HeaderAction); action != "" {
-		var named []*specs.Operation
-		for _, o := range ops {
-			if o.Action == action {
-				named = append(named, o)
-			}
-		}
-		if len(named) > 0 {
-			ops = named
-		}
-	}
-	for _, o := range ops {
-		if len(o.ValidateBody(raw)) == 0 {
-			return o
-		}
-	}
-	return ops[0]
 }
 
 // methods lists, sorted, the methods the specs define for the request's
@@ -637,8 +617,10 @@ func exampleReply(op *specs.Operation) reply {
 			continue // a failure example
 		}
 		switch {
-		case op.Signed() && (rule.Payload != "" || rule.Empty):
+		case op.Signed() && rule.Empty:
 			return ok(env["data"]) // the NXCloud dialect wraps data in its envelope
+		case op.Signed() && rule.Payload != "":
+			return ok(env[rule.Payload]) // and writes it under the same field
 		case rule.Payload != "" && !rule.Empty && isMap:
 			return ok(env[rule.Payload]) // the app dialect wraps it under the same field
 		}

@@ -4,12 +4,19 @@ package nxcloud
 
 import (
 	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 	"github.com/verikit/verikit/internal/apiclient"
@@ -21,19 +28,33 @@ import (
 type Client struct {
 	// Balance is NXCloud account balance (specs/nxcloud/balance.yaml).
 	Balance *balance.Client
+	// DID is NXCloud DID numbers (specs/nxcloud/did.yaml).
+	DID *did.Client
 	// Email is NXCloud e-mail verification codes (specs/nxcloud/email.yaml).
 	Email *email.Client
 	// FlashCall is NXCloud flash call (specs/nxcloud/flashcall.yaml).
 	FlashCall *flashcall.Client
 	// NumberCheck is NXCloud number check (specs/nxcloud/numbercheck.yaml).
 	NumberCheck *numbercheck.Client
+	// NXCC is NXCloud NXCC (contact center) (specs/nxcloud/nxcc.yaml).
+	NXCC *nxcc.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// PNS is NXCloud number privacy (PNS) (specs/nxcloud/pns.yaml).
+	PNS *pns.Client
+	// SaaS is NXCloud SaaS platform (customers and WhatsApp) (specs/nxcloud/saas.yaml).
+	SaaS *saas.Client
+	// ShortLink is NXCloud short links (specs/nxcloud/shortlink.yaml).
+	ShortLink *shortlink.Client
+	// SIPCDR is NXCloud SIP call records (NXPhone CDRs) (specs/nxcloud/sipcdr.yaml).
+	SIPCDR *sipcdr.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
 	SMSv2 *smsv2.Client
-	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
+	// Viber is NXCloud Viber messages (specs/nxcloud/viber.yaml).
+	Viber *viber.Client
+	// Voice is NXCloud voice (specs/nxcloud/voice.yaml).
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
@@ -41,17 +62,24 @@ type Client struct {
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
+var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
 		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		DID:         did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		NXCC:        nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
+		SaaS:        saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
+		ShortLink:   shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
+		SIPCDR:      sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Viber:       viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
 		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
 		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
 	}

@@ -41,6 +41,21 @@ func WithBaseURL(baseURL string) Option {
 	}
 }
 
+// WithRegion sends each product that has regional servers (EngageLab
+// e-mail: sg, tr; App Push: sgp, hk, defra, usva) to its server in region
+// instead of its first; products without regions are unaffected. A call
+// to a product that has regions, but not this one, fails before anything
+// is sent. WithBaseURL overrides it.
+func WithRegion(region string) Option {
+	return func(c *apiclient.Config) error {
+		if region == "" {
+			return fmt.Errorf("option: empty region")
+		}
+		c.Region = region
+		return nil
+	}
+}
+
 // WithHTTPClient sends requests through hc. The client is not modified: the
 // SDK uses a copy whose Transport adds authentication on top of hc's.
 func WithHTTPClient(hc *http.Client) Option {

@@ -3,6 +3,7 @@ package sign
 import (
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // BasicAuthTransport is an [http.RoundTripper] for EngageLab APIs. It
@@ -14,6 +15,10 @@ type BasicAuthTransport struct {
 	Base      http.RoundTripper
 	DevKey    string
 	DevSecret string
+	// For, when set, may give one request other credentials (ok true):
+	// a product whose pair is not the dev key (EngageLab e-mail's
+	// api_user and api_key). Requests it gives none get DevKey's.
+	For func(*http.Request) (user, password string, ok bool)
 }
 
 var (
@@ -26,11 +31,23 @@ var (
 // anything is sent, and the request body is closed in that case.
 func (t *BasicAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var err error
+	user, password, own := "", "", false
+	if t.For != nil {
+		user, password, own = t.For(req)
+	}
 	switch {
+	case own && (user == "" || password == ""):
+		err = errors.New("sign: the request's Basic credentials are empty")
+	case own && strings.Contains(user, ":"):
+		// Basic auth splits at the first colon: it would be another user.
+		err = errors.New("sign: a Basic user name must not contain ':'")
+	case own:
 	case t.DevKey == "":
 		err = errNoDevKey
 	case t.DevSecret == "":
 		err = errNoDevSecret
+	default:
+		user, password = t.DevKey, t.DevSecret
 	}
 	if err != nil {
 		if req.Body != nil {
@@ -39,7 +56,7 @@ func (t *BasicAuthTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return nil, err
 	}
 	out := withOwnHeader(req, 1)
-	out.SetBasicAuth(t.DevKey, t.DevSecret)
+	out.SetBasicAuth(user, password)
 	base := t.Base
 	if base == nil {
 		base = http.DefaultTransport

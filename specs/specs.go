@@ -87,6 +87,7 @@ type Document struct {
 	kinds   map[int]ErrorKind // from the code catalogue's x-error-kinds
 	success Success           // the root x-success
 	creds   *AppCredentials   // the root x-app-credentials
+	basic   *BasicCredentials // the root x-basic-credentials
 	byID    map[string]*Operation
 }
 
@@ -110,7 +111,17 @@ type Operation struct {
 	// AppCredentials names the application key pair the operation sends
 	// (x-app-credentials); nil for the other ways to authenticate.
 	AppCredentials *AppCredentials
-	Spec           *openapi3.Operation
+	// BasicCredentials names the configured pair sent as HTTP Basic
+	// credentials instead of the client's own (x-basic-credentials); nil
+	// for the client's own.
+	BasicCredentials *BasicCredentials
+	// Token is the token from another operation the request carries
+	// (x-token); nil for none.
+	Token *TokenSource
+	// IssuesToken is the result field of the token this operation issues
+	// to another's x-token; "" for none.
+	IssuesToken string
+	Spec        *openapi3.Operation
 
 	segments []string
 	kinds    map[int]ErrorKind // the operation's own x-error-kinds
@@ -306,6 +317,9 @@ func parse(name string, raw []byte) (*Document, error) {
 	if d.success, err = parseSuccess(t.Extensions, Success{Status: http.StatusOK}); err != nil {
 		return nil, fmt.Errorf("specs: %s: %w", name, err)
 	}
+	if d.basic, err = parseBasicCredentials(t.Extensions, nil); err != nil {
+		return nil, fmt.Errorf("specs: %s: %w", name, err)
+	}
 	if d.creds, err = parseAppCredentials(t.Extensions, nil); err != nil {
 		return nil, fmt.Errorf("specs: %s: %w", name, err)
 	}
@@ -335,6 +349,9 @@ func parse(name string, raw []byte) (*Document, error) {
 		}
 	}
 	if _, err := d.Callbacks(); err != nil { // x-callback is checked with the rest
+		return nil, err
+	}
+	if err := d.checkTokens(); err != nil {
 		return nil, err
 	}
 	sort.Slice(d.Operations, func(i, j int) bool {
@@ -388,6 +405,15 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 	}
 	if o.AppCredentials, err = parseAppCredentials(op.Extensions, d.creds); err != nil {
 		return nil, err
+	}
+	if o.BasicCredentials, err = parseBasicCredentials(op.Extensions, d.basic); err != nil {
+		return nil, err
+	}
+	if o.Token, err = parseToken(op.Extensions); err != nil {
+		return nil, err
+	}
+	if o.BasicCredentials != nil && o.AppCredentials != nil {
+		return nil, fmt.Errorf("%s and %s exclude each other", ExtBasicCredentials, ExtAppCredentials)
 	}
 	switch rc := RetryClass(stringExt(op.Extensions, ExtRetryClass)); rc {
 	case Safe, Unsafe:
@@ -542,6 +568,32 @@ func (d *Document) MatchAll(method, p string) []*Operation {
 	return out
 }
 
+// Pick chooses among operations that share a URL (MatchAll, x-path): the
+// one the signed action header names, else the first whose body
+// validates, else the first, whose validation then explains a refusal.
+func Pick(ops []*Operation, action string, body []byte) *Operation {
+	if len(ops) == 1 {
+		return ops[0]
+	}
+	if action != "" {
+		var named []*Operation
+		for _, o := range ops {
+			if o.Action == action {
+				named = append(named, o)
+			}
+		}
+		if len(named) > 0 {
+			ops = named
+		}
+	}
+	for _, o := range ops {
+		if len(o.ValidateBody(body)) == 0 {
+			return o
+		}
+	}
+	return ops[0]
+}
+
 // splitEscaped splits an escaped path into its unescaped segments; it
 // reports false for a path with an invalid escape.
 func splitEscaped(p string) ([]string, bool) {
@@ -593,6 +645,45 @@ func (d *Document) ServerURL() string {
 		return ""
 	}
 	return d.OpenAPI.Servers[0].URL
+}
+
+// ExtRegion names a `servers` entry's region ("sg", "tr"): the first
+// entry is the default, and option.WithRegion picks another.
+const ExtRegion = "x-region"
+
+// Servers are the operation's own `servers`, else its spec's.
+func (o *Operation) Servers() openapi3.Servers {
+	if o.Spec.Servers != nil && len(*o.Spec.Servers) > 0 {
+		return *o.Spec.Servers
+	}
+	return o.Doc.OpenAPI.Servers
+}
+
+// ServerURL is the base URL of the operation's production server: the
+// first of its servers, or, for region (when not ""), the one whose
+// x-region names it. A product with no regions takes its first server
+// whatever the region; one with regions but not this one is an error.
+func (o *Operation) ServerURL(region string) (string, error) {
+	servers := o.Servers()
+	if len(servers) == 0 {
+		return "", fmt.Errorf("%s has no server", o.FullName())
+	}
+	if region == "" {
+		return servers[0].URL, nil
+	}
+	var regions []string
+	for _, sv := range servers {
+		if r, _ := sv.Extensions[ExtRegion].(string); r != "" {
+			if r == region {
+				return sv.URL, nil
+			}
+			regions = append(regions, r)
+		}
+	}
+	if len(regions) == 0 {
+		return servers[0].URL, nil
+	}
+	return "", fmt.Errorf("%s has no server in region %q (it has %s)", o.FullName(), region, strings.Join(regions, ", "))
 }
 
 type ctxKey struct{}

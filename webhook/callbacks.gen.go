@@ -6,10 +6,17 @@ import (
 	"context"
 
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
+	"github.com/verikit/verikit/sign"
 )
 
 // WhatsAppEventsHandler receives the EventsCallback callbacks of EngageLab WhatsApp Business
@@ -17,6 +24,23 @@ import (
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func WhatsAppEventsHandler(fn func(context.Context, elwhatsapp.EventsCallback) error) *Callback[elwhatsapp.EventsCallback] {
 	return &Callback[elwhatsapp.EventsCallback]{Spec: "engagelab/whatsapp", Schema: "EventsCallback", Handle: fn}
+}
+
+// DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
+// (specs/nxcloud/did.yaml), their fields in the form: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func DIDMessageHandler(fn func(context.Context, did.MessageCallback) error) *Callback[did.MessageCallback] {
+	return &Callback[did.MessageCallback]{Spec: "nxcloud/did", Schema: "MessageCallback", Handle: fn}
+}
+
+// DIDSignedMessageHandler receives the SignedMessageCallback callbacks of NXCloud DID numbers
+// (specs/nxcloud/did.yaml), their fields in the json. They are signed:
+// each one's headers are verified with accessKey's secret over the raw body
+// first. fn gets each one that passed every check (SignedParams(ctx) tells
+// its action), and NXCloud gets the reply it expects.
+func DIDSignedMessageHandler(accessKey, accessSecret string, fn func(context.Context, did.SignedMessageCallback) error) *Callback[did.SignedMessageCallback] {
+	return &Callback[did.SignedMessageCallback]{Spec: "nxcloud/did", Schema: "SignedMessageCallback", Handle: fn,
+		Verifier: &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{accessKey: accessSecret})}}
 }
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes
@@ -33,6 +57,41 @@ func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
 }
 
+// NXCCCallLogHandler receives the CallLogCallback callbacks of NXCloud NXCC (contact center)
+// (specs/nxcloud/nxcc.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func NXCCCallLogHandler(fn func(context.Context, nxcc.CallLogCallback) error) *Callback[nxcc.CallLogCallback] {
+	return &Callback[nxcc.CallLogCallback]{Spec: "nxcloud/nxcc", Schema: "CallLogCallback", Handle: fn}
+}
+
+// PNSCallRecordHandler receives the CallRecordCallback callbacks of NXCloud number privacy (PNS)
+// (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func PNSCallRecordHandler(fn func(context.Context, pns.CallRecordCallback) error) *Callback[pns.CallRecordCallback] {
+	return &Callback[pns.CallRecordCallback]{Spec: "nxcloud/pns", Schema: "CallRecordCallback", Handle: fn}
+}
+
+// PNSUnboundCallHandler receives the UnboundCallCallback callbacks of NXCloud number privacy (PNS)
+// (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func PNSUnboundCallHandler(fn func(context.Context, pns.UnboundCallCallback) error) *Callback[pns.UnboundCallCallback] {
+	return &Callback[pns.UnboundCallCallback]{Spec: "nxcloud/pns", Schema: "UnboundCallCallback", Handle: fn}
+}
+
+// SaaSWhatsAppHandler receives the WhatsAppCallback callbacks of NXCloud SaaS platform (customers and WhatsApp)
+// (specs/nxcloud/saas.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SaaSWhatsAppHandler(fn func(context.Context, saas.WhatsAppCallback) error) *Callback[saas.WhatsAppCallback] {
+	return &Callback[saas.WhatsAppCallback]{Spec: "nxcloud/saas", Schema: "WhatsAppCallback", Handle: fn}
+}
+
+// SIPCDRRecordHandler receives the RecordCallback callbacks of NXCloud SIP call records (NXPhone CDRs)
+// (specs/nxcloud/sipcdr.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SIPCDRRecordHandler(fn func(context.Context, sipcdr.RecordCallback) error) *Callback[sipcdr.RecordCallback] {
+	return &Callback[sipcdr.RecordCallback]{Spec: "nxcloud/sipcdr", Schema: "RecordCallback", Handle: fn}
+}
+
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS
 // (specs/nxcloud/sms.yaml), their fields in the query, form: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
@@ -40,7 +99,21 @@ func SMSDeliveryReceiptHandler(fn func(context.Context, sms.DeliveryReceiptCallb
 	return &Callback[sms.DeliveryReceiptCallback]{Spec: "nxcloud/sms", Schema: "DeliveryReceiptCallback", Handle: fn}
 }
 
-// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice verification codes
+// ViberDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud Viber messages
+// (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func ViberDeliveryReceiptHandler(fn func(context.Context, viber.DeliveryReceiptCallback) error) *Callback[viber.DeliveryReceiptCallback] {
+	return &Callback[viber.DeliveryReceiptCallback]{Spec: "nxcloud/viber", Schema: "DeliveryReceiptCallback", Handle: fn}
+}
+
+// ViberReplyHandler receives the ReplyCallback callbacks of NXCloud Viber messages
+// (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func ViberReplyHandler(fn func(context.Context, viber.ReplyCallback) error) *Callback[viber.ReplyCallback] {
+	return &Callback[viber.ReplyCallback]{Spec: "nxcloud/viber", Schema: "ReplyCallback", Handle: fn}
+}
+
+// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice
 // (specs/nxcloud/voice.yaml), their fields in the query, form: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func VoiceReceiptHandler(fn func(context.Context, voice.ReceiptCallback) error) *Callback[voice.ReceiptCallback] {

@@ -41,7 +41,10 @@ const (
 
 // Config is what the option package sets.
 type Config struct {
-	BaseURL          string // "" = the spec's first server
+	BaseURL string // "" = the operation's server (in Region)
+	// Region picks, for a product that has regional servers (x-region),
+	// the one named; "" is each product's first.
+	Region           string
 	HTTPClient       *http.Client
 	Timeout          time.Duration
 	MaxResponseBytes int64
@@ -55,6 +58,16 @@ type Config struct {
 	// AppCredentials are the application key pairs by set name
 	// (x-app-credentials), for the operations that send one.
 	AppCredentials map[string]AppPair
+	// Now is the clock tokens expire by (x-token); nil is time.Now. For
+	// tests.
+	Now func() time.Time
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // NewConfig applies options over the defaults.
@@ -94,6 +107,7 @@ type Service struct {
 	spec   string
 	cfg    *Config
 	client *http.Client
+	tokens tokens // issued by the spec's operations (x-token)
 
 	once sync.Once
 	err  error
@@ -129,15 +143,7 @@ func (s *Service) load() error {
 			s.err = err
 			return
 		}
-		server := s.cfg.BaseURL
-		if server == "" {
-			server = doc.ServerURL()
-		}
-		if _, err := url.Parse(server); err != nil {
-			s.err = fmt.Errorf("%s: base URL: %w", s.spec, err)
-			return
-		}
-		s.doc, s.base = doc, strings.TrimSuffix(server, "/")
+		s.doc, s.base = doc, strings.TrimSuffix(s.cfg.BaseURL, "/")
 	})
 	return s.err
 }
@@ -171,12 +177,11 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 			return fmt.Errorf("%s: %w", op.FullName(), err)
 		}
 	}
-	req, body, err := s.newRequest(ctx, op, path, params, call.Header)
-	if err != nil {
-		return err
-	}
-	if body.multipart != nil && !body.multipart.rewindable() {
-		call.MaxAttempts = 1 // a file read once cannot be sent again
+	if op.Token != nil {
+		// Bad params are refused before the token is fetched: nothing is sent.
+		if err := checkParams(op, params); err != nil {
+			return err
+		}
 	}
 	if call.Timeout > 0 {
 		if _, has := ctx.Deadline(); !has {
@@ -185,6 +190,35 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 			// Response bodies are read in full before Call returns.
 			defer cancel()
 		}
+	}
+	token, err := s.token(ctx, op, "")
+	if err != nil {
+		return err
+	}
+	err = s.send(ctx, op, path, params, out, call, token)
+	if op.Token != nil && tokenExpired(op, err) {
+		s.dropToken(op, token)
+		// Once more with a new token, for an operation that may be sent
+		// again; an unsafe one gets the new token on its next call.
+		if op.Retry == specs.Safe {
+			if token, err = s.token(ctx, op, token); err != nil {
+				return err
+			}
+			err = s.send(ctx, op, path, params, out, call, token)
+		}
+	}
+	return err
+}
+
+// send builds the request (with token, for an x-token operation) and
+// makes the attempts call allows.
+func (s *Service) send(ctx context.Context, op *specs.Operation, path []string, params, out any, call CallConfig, token string) error {
+	req, body, err := s.newRequest(ctx, op, path, params, call.Header, token)
+	if err != nil {
+		return err
+	}
+	if body.multipart != nil && !body.multipart.rewindable() {
+		call.MaxAttempts = 1 // a file read once cannot be sent again
 	}
 	ctx = specs.WithOperation(ctx, op)
 	for n := 1; ; n++ {
@@ -203,12 +237,22 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 
 // newRequest builds the request once: the URL with its escaped path
 // parameters, and the encoded, checked body. Every attempt sends a copy.
-func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, sendBody, error) {
+func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header, token string) (*http.Request, sendBody, error) {
 	p, problems := expandPath(op.SendPath, path)
 	if len(problems) > 0 {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
-	enc, err := encode(op, params, s.cfg.AppCredentials)
+	if b := op.BasicCredentials; b != nil {
+		if _, ok := s.cfg.AppCredentials[b.Set]; !ok {
+			return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{fmt.Sprintf(
+				"it authenticates with the %q pair, which this client was not given: use option.WithAppCredentials(%q, user, password)", b.Set, b.Set)}}
+		}
+	}
+	var extra map[string]any
+	if op.Token != nil {
+		extra = map[string]any{op.Token.Field: token}
+	}
+	enc, err := encode(op, params, s.cfg.AppCredentials, extra)
 	if err != nil {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
 	}
@@ -225,7 +269,15 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	if problems := op.ValidateQuery(enc.query); len(problems) > 0 {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
 	}
-	target := s.base + p
+	base := s.base
+	if base == "" { // the spec's own server for the operation
+		server, err := op.ServerURL(s.cfg.Region)
+		if err != nil {
+			return nil, sendBody{}, err
+		}
+		base = strings.TrimSuffix(server, "/")
+	}
+	target := base + p
 	if len(enc.query) > 0 {
 		target += "?" + enc.query.Encode()
 	}

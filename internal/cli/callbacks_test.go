@@ -282,7 +282,9 @@ func TestCallbacksServeSpecCallbacks(t *testing.T) {
 	routes, err := specCallbackRoutes()
 	require.NoError(t, err)
 	require.NotEmpty(t, routes)
-	run := startCallbacks(t, nil)
+	// With the mock's account, so that the signed spec callbacks (the DID
+	// SMS push) are served and verified too.
+	run := startCallbacks(t, map[string]string{EnvAccessKey: mock.DefaultAccessKey, EnvAccessSecret: mock.DefaultAccessSecret})
 	m, err := mock.New(mock.Config{})
 	require.NoError(t, err)
 	ctx := context.Background()

@@ -289,9 +289,12 @@ func newClients(env Env, g *globals, op operation, signed bool) (*clients, error
 		c.nxcloud, err = nxcloud.NewClient(key, secret, opts...)
 		return c, err
 	default:
-		key, secret, err := credentials(env, EnvDevKey, EnvDevSecret)
-		if err != nil {
-			return nil, err
+		// A product with its own Basic pair (e-mail) needs no dev key.
+		key, secret := env.Getenv(EnvDevKey), env.Getenv(EnvDevSecret)
+		if op.credentials == "" || key != "" || secret != "" {
+			if key, secret, err = credentials(env, EnvDevKey, EnvDevSecret); err != nil {
+				return nil, err
+			}
 		}
 		c.engagelab, err = engagelab.NewClient(key, secret, opts...)
 		return c, err

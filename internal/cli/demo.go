@@ -96,7 +96,14 @@ func runDemo(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	el, err := engagelab.NewClient(mock.DefaultDevKey, mock.DefaultDevSecret, option.WithBaseURL(base))
+	elOpts := []option.Option{option.WithBaseURL(base)}
+	for _, v := range appCredentialVars {
+		if v.vendor == "engagelab" {
+			key, secret := m.AppCredentials(v.set)
+			elOpts = append(elOpts, option.WithAppCredentials(v.set, key, secret))
+		}
+	}
+	el, err := engagelab.NewClient(mock.DefaultDevKey, mock.DefaultDevSecret, elOpts...)
 	if err != nil {
 		return err
 	}
@@ -546,6 +553,9 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 			}}
 		if r.cb.Signed != nil { // the mock signs with its default account
 			cb.Verifier = &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{mock.DefaultAccessKey: mock.DefaultAccessSecret})}
+		}
+		if r.cb.CallbackID { // and its default callback secret
+			cb.CallbackID = &webhook.CallbackIDVerifier{Secret: mock.DefaultCallbackSecret, Username: mock.DefaultCallbackUsername}
 		}
 		mux.Handle(r.path, cb)
 	}

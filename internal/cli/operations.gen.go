@@ -9,12 +9,19 @@ import (
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
+	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
+	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
 )
@@ -24,6 +31,8 @@ import (
 var appCredentialVars = []credentialVars{
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
+	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
+	{vendor: "nxcloud", set: "sip", keyVar: "NXCLOUD_SIP_APPKEY", secretVar: "NXCLOUD_SIP_SECRET"},
 	{vendor: "nxcloud", set: "sms", keyVar: "NXCLOUD_SMS_APPKEY", secretVar: "NXCLOUD_SMS_SECRET"},
 	{vendor: "nxcloud", set: "voice", keyVar: "NXCLOUD_VOICE_APPKEY", secretVar: "NXCLOUD_VOICE_SECRET"},
 }
@@ -34,13 +43,20 @@ var products = []product{
 	{vendor: "engagelab", command: "sms", spec: "engagelab/sms", title: "EngageLab SMS"},
 	{vendor: "engagelab", command: "whatsapp", spec: "engagelab/whatsapp", title: "EngageLab WhatsApp Business"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
+	{vendor: "nxcloud", command: "did", spec: "nxcloud/did", title: "NXCloud DID numbers"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
+	{vendor: "nxcloud", command: "nxcc", spec: "nxcloud/nxcc", title: "NXCloud NXCC (contact center)"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
+	{vendor: "nxcloud", command: "pns", spec: "nxcloud/pns", title: "NXCloud number privacy (PNS)"},
+	{vendor: "nxcloud", command: "saas", spec: "nxcloud/saas", title: "NXCloud SaaS platform (customers and WhatsApp)"},
+	{vendor: "nxcloud", command: "short-link", spec: "nxcloud/shortlink", title: "NXCloud short links"},
+	{vendor: "nxcloud", command: "sip-cdr", spec: "nxcloud/sipcdr", title: "NXCloud SIP call records (NXPhone CDRs)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
-	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice verification codes"},
+	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
+	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
 }
 
@@ -229,6 +245,33 @@ var operations = []operation{
 			res, err := c.nxcloud.Balance.Get(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "dialOut", command: "dial-out", summary: "Call a number from a DID number through an Amazon Connect agent",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.DialOutParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.DialOut(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "listCallRecords", command: "list-call-records", summary: "List the call records of a day, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.ListCallRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.ListCallRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "did", spec: "nxcloud/did", id: "sendMessage", command: "send-message", summary: "Send a text message from a DID number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p did.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.DID.SendMessage(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "email", spec: "nxcloud/email", id: "listRecords", command: "list-records", summary: "List the e-mails sent, with their delivery results", credentials: "email",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p email.ListRecordsParams
@@ -300,6 +343,23 @@ var operations = []operation{
 			res, err := c.nxcloud.NumberCheck.ListRecords(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "nxcc", spec: "nxcloud/nxcc", id: "createCallTask", command: "create-call-task", summary: "Create an AI outbound task with the numbers to call",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p nxcc.CreateCallTaskParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.NXCC.CreateCallTask(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "nxcc", spec: "nxcloud/nxcc", id: "listRecords", command: "list-records", summary: "Read call records, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p nxcc.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.NXCC.ListRecords(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "ota", spec: "nxcloud/ota", id: "init", command: "init", summary: "Start a one-tap login for a phone number",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p ota.InitParams
@@ -316,6 +376,155 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.OTA.Verify(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bind", command: "bind", summary: "Bind numbers A and B to a virtual number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.Bind(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bindExtension", command: "bind-extension", summary: "Bind numbers A and B to a virtual number and an extension",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindExtensionParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.BindExtension(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bindGroup", command: "bind-group", summary: "Bind number A to a group of numbers (AXG)",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.BindGroup(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "createGroup", command: "create-group", summary: "Create a number group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.CreateGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.CreateGroup(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "deleteGroup", command: "delete-group", summary: "Delete a number group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.DeleteGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.DeleteGroup(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "listBindings", command: "list-bindings", summary: "List the account's bindings",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.ListBindingsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.ListBindings(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "listGroups", command: "list-groups", summary: "List the account's number groups",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.ListGroupsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.ListGroups(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "queryBinding", command: "query-binding", summary: "Find where a call from a number to a virtual number goes",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.QueryBindingParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.QueryBinding(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "unbind", command: "unbind", summary: "Remove a binding",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.UnbindParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.Unbind(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "updateGroup", command: "update-group", summary: "Add, remove or replace the numbers of a group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.UpdateGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.UpdateGroup(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "batchCreateCustomers", command: "batch-create-customers", summary: "Create or update up to 100 customers of a tenant",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.BatchCreateCustomersParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SaaS.BatchCreateCustomers(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "listCustomerFields", command: "list-customer-fields", summary: "List the fields a tenant's customers have",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.ListCustomerFieldsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SaaS.ListCustomerFields(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "sendWhatsApp", command: "send-whats-app", summary: "Send a WhatsApp template message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.SendWhatsAppParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SaaS.SendWhatsApp(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "short-link", spec: "nxcloud/shortlink", id: "generate", command: "generate", summary: "Make a short link for a long address", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p shortlink.GenerateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.ShortLink.Generate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "short-link", spec: "nxcloud/shortlink", id: "list", command: "list", summary: "List the short links made for a long address", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p shortlink.ListParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.ShortLink.List(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-cdr", spec: "nxcloud/sipcdr", id: "listByOrderId", command: "list-by-order-id", summary: "Read the SIP call records of given orders", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipcdr.ListByOrderIDParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPCDR.ListByOrderID(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-cdr", spec: "nxcloud/sipcdr", id: "listRecords", command: "list-records", summary: "List the SIP call records of a period, a page at a time", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipcdr.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPCDR.ListRecords(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",
@@ -371,6 +580,24 @@ var operations = []operation{
 			res, err := c.nxcloud.SMSv2.Send(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "viber", spec: "nxcloud/viber", id: "send", command: "send", summary: "Send a Viber message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p viber.SendParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Viber.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listFiles", command: "list-files", summary: "List the uploaded audio files, a page at a time", credentials: "platform",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.ListFilesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.ListFiles(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listRecords", command: "list-records", summary: "List call records, a page at a time", credentials: "voice",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p voice.ListRecordsParams
@@ -396,6 +623,33 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.Voice.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "sendBroadcast", command: "send-broadcast", summary: "Play a recording to one or more numbers (a group call)", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendBroadcastParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.SendBroadcast(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "sendNotification", command: "send-notification", summary: "Call one or more numbers and read out a text", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendNotificationParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.SendNotification(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "uploadFile", command: "upload-file", summary: "Upload an audio file for group calls", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.UploadFileParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.UploadFile(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "wa", spec: "nxcloud/wa-integrator", id: "checkCode", command: "check-code", summary: "Confirm a phone number with the code WhatsApp sent to it",
