@@ -178,9 +178,11 @@ type CreateTemplateParams struct {
 	SignPosition SignPosition `json:"sign_position,omitempty,omitzero"`
 
 	// TemplateContent The message text, with `{{name}}` variables where the send's
-	// `template.params` go. It must not contain the characters 【, 】, 、,
-	// [ or ], nor the words "测试" or "test" (as written, so also inside
-	// "latest").
+	// `template.params` go (the docs' template examples write `{name}`
+	// with single braces; their send section, which says how values are
+	// filled in, uses double braces). It must not contain the characters
+	// 【, 】, 、, [ or ], nor the words "测试" or "test" (as written, so
+	// also inside "latest").
 	//
 	//
 	// Example: Your order {{order_no}} has shipped and should arrive by {{delivery_time}}.
@@ -540,9 +542,11 @@ type Template struct {
 }
 
 // TemplateContent The message text, with `{{name}}` variables where the send's
-// `template.params` go. It must not contain the characters 【, 】, 、,
-// [ or ], nor the words "测试" or "test" (as written, so also inside
-// "latest").
+// `template.params` go (the docs' template examples write `{name}`
+// with single braces; their send section, which says how values are
+// filled in, uses double braces). It must not contain the characters
+// 【, 】, 、, [ or ], nor the words "测试" or "test" (as written, so
+// also inside "latest").
 //
 // Example: Your order {{order_no}} has shipped and should arrive by {{delivery_time}}.
 type TemplateContent = string
@@ -598,9 +602,11 @@ type UpdateTemplateParams struct {
 	SignPosition SignPosition `json:"sign_position,omitempty,omitzero"`
 
 	// TemplateContent The message text, with `{{name}}` variables where the send's
-	// `template.params` go. It must not contain the characters 【, 】, 、,
-	// [ or ], nor the words "测试" or "test" (as written, so also inside
-	// "latest").
+	// `template.params` go (the docs' template examples write `{name}`
+	// with single braces; their send section, which says how values are
+	// filled in, uses double braces). It must not contain the characters
+	// 【, 】, 、, [ or ], nor the words "测试" or "test" (as written, so
+	// also inside "latest").
 	//
 	//
 	// Example: Your order {{order_no}} has shipped and should arrive by {{delivery_time}}.
