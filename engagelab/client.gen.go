@@ -4,6 +4,8 @@ package engagelab
 
 import (
 	"github.com/verikit/verikit/gen/engagelab/elemail"
+	"github.com/verikit/verikit/gen/engagelab/elsms"
+	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
@@ -16,6 +18,10 @@ type Client struct {
 	Email *elemail.Client
 	// OTP is EngageLab OTP (specs/engagelab/otp.yaml).
 	OTP *otp.Client
+	// SMS is EngageLab SMS (specs/engagelab/sms.yaml).
+	SMS *elsms.Client
+	// WhatsApp is EngageLab WhatsApp Business (specs/engagelab/whatsapp.yaml).
+	WhatsApp *elwhatsapp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
@@ -24,7 +30,9 @@ var appCredentialSets = []string{"email"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		Email: elemail.New(apiclient.NewService(cfg, "engagelab/email", auth)),
-		OTP:   otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		Email:    elemail.New(apiclient.NewService(cfg, "engagelab/email", auth)),
+		OTP:      otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		SMS:      elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),
+		WhatsApp: elwhatsapp.New(apiclient.NewService(cfg, "engagelab/whatsapp", auth)),
 	}
 }

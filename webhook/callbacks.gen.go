@@ -5,6 +5,7 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -19,6 +20,13 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/sign"
 )
+
+// WhatsAppEventsHandler receives the EventsCallback callbacks of EngageLab WhatsApp Business
+// (specs/engagelab/whatsapp.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func WhatsAppEventsHandler(fn func(context.Context, elwhatsapp.EventsCallback) error) *Callback[elwhatsapp.EventsCallback] {
+	return &Callback[elwhatsapp.EventsCallback]{Spec: "engagelab/whatsapp", Schema: "EventsCallback", Handle: fn}
+}
 
 // DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
 // (specs/nxcloud/did.yaml), their fields in the form: fn gets each one

@@ -6,6 +6,8 @@ import (
 	"context"
 
 	"github.com/verikit/verikit/gen/engagelab/elemail"
+	"github.com/verikit/verikit/gen/engagelab/elsms"
+	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
@@ -45,6 +47,8 @@ var appCredentialVars = []credentialVars{
 var products = []product{
 	{vendor: "engagelab", command: "email", spec: "engagelab/email", title: "EngageLab e-mail"},
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
+	{vendor: "engagelab", command: "sms", spec: "engagelab/sms", title: "EngageLab SMS"},
+	{vendor: "engagelab", command: "whatsapp", spec: "engagelab/whatsapp", title: "EngageLab WhatsApp Business"},
 	{vendor: "nxcloud", command: "agent", spec: "nxcloud/agent", title: "NXCloud agent calls"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
 	{vendor: "nxcloud", command: "did", spec: "nxcloud/did", title: "NXCloud DID numbers"},
@@ -136,6 +140,121 @@ var operations = []operation{
 			}
 			res, err := c.engagelab.OTP.Verify(ctx, p)
 			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "createSignature", command: "create-signature", summary: "Create a signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.CreateSignatureParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.SMS.CreateSignature(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "createTemplate", command: "create-template", summary: "Create a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.CreateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.SMS.CreateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "deleteSignature", command: "delete-signature", summary: "Delete a signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.SMS.DeleteSignature(ctx, in.path["signId"])
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "deleteTemplate", command: "delete-template", summary: "Delete a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.SMS.DeleteTemplate(ctx, in.path["templateId"])
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "getSignature", command: "get-signature", summary: "Get one signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.GetSignature(ctx, in.path["signId"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "getTemplate", command: "get-template", summary: "Get one template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.GetTemplate(ctx, in.path["templateId"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "listSignatures", command: "list-signatures", summary: "List every signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.ListSignatures(ctx)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "listTemplates", command: "list-templates", summary: "List every template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.SMS.ListTemplates(ctx)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "sendMessage", command: "send-message", summary: "Send a template message now or at a set time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.SMS.SendMessage(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "updateSignature", command: "update-signature", summary: "Rename a signature",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.UpdateSignatureParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.SMS.UpdateSignature(ctx, in.path["signId"], p)
+		}},
+	{vendor: "engagelab", product: "sms", spec: "engagelab/sms", id: "updateTemplate", command: "update-template", summary: "Replace a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elsms.UpdateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.SMS.UpdateTemplate(ctx, in.path["templateId"], p)
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "createTemplate", command: "create-template", summary: "Create a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.CreateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WhatsApp.CreateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "deleteTemplate", command: "delete-template", summary: "Delete a template, every language of it",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.WhatsApp.DeleteTemplate(ctx, in.path["template"])
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "getTemplate", command: "get-template", summary: "Get one template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.WhatsApp.GetTemplate(ctx, in.path["template"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "listTemplates", command: "list-templates", summary: "List the templates, optionally filtered",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.ListTemplatesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WhatsApp.ListTemplates(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "sendMessage", command: "send-message", summary: "Send a WhatsApp message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WhatsApp.SendMessage(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "updateTemplate", command: "update-template", summary: "Change a template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p elwhatsapp.UpdateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.WhatsApp.UpdateTemplate(ctx, in.path["template"], p)
 		}},
 	{vendor: "nxcloud", product: "agent", spec: "nxcloud/agent", id: "getToken", command: "get-token", summary: "Take a session token for the agent calls", credentials: "sip",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
