@@ -3,6 +3,7 @@
 package engagelab
 
 import (
+	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
@@ -11,16 +12,19 @@ import (
 // and options given to NewClient. A product's spec is parsed when the
 // product is first called, so unused products cost nothing.
 type Client struct {
+	// AppPush is EngageLab App Push (specs/engagelab/apppush.yaml).
+	AppPush *apppush.Client
 	// OTP is EngageLab OTP (specs/engagelab/otp.yaml).
 	OTP *otp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{}
+var appCredentialSets = []string{"apppush", "apppushgroup"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		OTP: otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		AppPush: apppush.New(apiclient.NewService(cfg, "engagelab/apppush", auth)),
+		OTP:     otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
 	}
 }

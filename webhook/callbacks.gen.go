@@ -5,6 +5,7 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -13,6 +14,13 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/sign"
 )
+
+// AppPushMessageStatusHandler receives the MessageStatusCallback callbacks of EngageLab App Push
+// (specs/engagelab/apppush.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func AppPushMessageStatusHandler(fn func(context.Context, apppush.MessageStatusCallback) error) *Callback[apppush.MessageStatusCallback] {
+	return &Callback[apppush.MessageStatusCallback]{Spec: "engagelab/apppush", Schema: "MessageStatusCallback", Handle: fn}
+}
 
 // DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
 // (specs/nxcloud/did.yaml), their fields in the form: fn gets each one
