@@ -112,8 +112,9 @@ type product struct {
 // callbackDef is one x-callback schema, as the webhook template sees it.
 type callbackDef struct {
 	Schema, Type, Handler, In string
-	// Signed callbacks carry NXCloud's signed headers (x-callback signed).
-	Signed bool
+	// Signed callbacks carry NXCloud's signed headers (x-callback signed);
+	// CallbackID ones EngageLab's X-CALLBACK-ID (x-callback callback-id).
+	Signed, CallbackID bool
 }
 
 // operation is one spec operation, as the templates see it.
@@ -177,7 +178,7 @@ func generateProduct(d *specs.Document) (*product, error) {
 		p.Callbacks = append(p.Callbacks, callbackDef{
 			Schema: cb.Name, Type: codegen.SchemaNameToTypeName(cb.Name),
 			Handler: d.SDK.Field + base + "Handler", In: strings.Join(cb.In, ", "),
-			Signed: cb.Signed != nil,
+			Signed: cb.Signed != nil, CallbackID: cb.CallbackID,
 		})
 	}
 	sort.Slice(p.Ops, func(i, j int) bool { return p.Ops[i].Name < p.Ops[j].Name })

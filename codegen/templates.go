@@ -168,6 +168,15 @@ func {{.Handler}}(accessKey, accessSecret string, fn func(context.Context, {{$p.
 	return &Callback[{{$p.Package}}.{{.Type}}]{Spec: {{quote $p.Spec}}, Schema: {{quote .Schema}}, Handle: fn,
 		Verifier: &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{accessKey: accessSecret})}}
 }
+{{else if .CallbackID}}
+// {{.Handler}} receives the {{.Schema}} callbacks of {{$p.Title}}
+// (specs/{{$p.Spec}}.yaml), their fields in the {{.In}}. verify checks the
+// Authorization and X-CALLBACK-ID that EngageLab's console may add (a zero
+// CallbackIDVerifier takes every delivery, unauthenticated). fn gets each
+// one that passed every check.
+func {{.Handler}}(verify CallbackIDVerifier, fn func(context.Context, {{$p.Package}}.{{.Type}}) error) *Callback[{{$p.Package}}.{{.Type}}] {
+	return &Callback[{{$p.Package}}.{{.Type}}]{Spec: {{quote $p.Spec}}, Schema: {{quote .Schema}}, Handle: fn, CallbackID: &verify}
+}
 {{else}}
 // {{.Handler}} receives the {{.Schema}} callbacks of {{$p.Title}}
 // (specs/{{$p.Spec}}.yaml), their fields in the {{.In}}: fn gets each one

@@ -12,8 +12,9 @@
 //  3. answers from a stateful handler where the API has state, or else
 //     with the spec's success example. The stateful operations are OTA
 //     init → verify; WhatsApp registration (getCode → checkCode →
-//     createClient, createApp → phoneList; see whatsapp.go); and EngageLab
-//     OTP sends, verify (once) and templates (see otp.go).
+//     createClient, createApp → phoneList; see whatsapp.go); PNS bindings
+//     and number groups (bind → queryBinding → unbind; see pns.go); and
+//     EngageLab OTP sends, verify (once) and templates (see otp.go).
 //
 // Rejections use the vendor's own shape and codes, read from the spec:
 // NXCloud answers HTTP 200 with a {code, msg|message, data: null} envelope,
@@ -55,6 +56,11 @@ const (
 	DefaultAccessSecret = "mock-access-secret"
 	DefaultDevKey       = "mock-dev-key"
 	DefaultDevSecret    = "mock-dev-secret"
+	// DefaultCallbackSecret and DefaultCallbackUsername sign the
+	// X-CALLBACK-ID of the EngageLab spec callbacks SendCallback delivers
+	// (x-callback callback-id).
+	DefaultCallbackSecret   = "mock-callback-secret"
+	DefaultCallbackUsername = "mock-callback-user"
 	// DefaultWhatsAppCode is the code checkCode accepts unless told otherwise.
 	DefaultWhatsAppCode = "1541"
 	// DefaultMaxBodyBytes bounds a request body.
@@ -637,8 +643,10 @@ func exampleReply(op *specs.Operation) reply {
 			continue // a failure example
 		}
 		switch {
-		case op.Signed() && (rule.Payload != "" || rule.Empty):
+		case op.Signed() && rule.Empty:
 			return ok(env["data"]) // the NXCloud dialect wraps data in its envelope
+		case op.Signed() && rule.Payload != "":
+			return ok(env[rule.Payload]) // and writes it under the same field
 		case rule.Payload != "" && !rule.Empty && isMap:
 			return ok(env[rule.Payload]) // the app dialect wraps it under the same field
 		}

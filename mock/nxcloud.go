@@ -50,7 +50,13 @@ func (nxcloudDialect) authenticate(s *Server, c *call) *reply {
 		return fail("MissingHeader", "missing common header parameters")
 	}
 	if p.BizType != c.op.BizType || p.Action != c.op.Action {
-		return fail("BadHeaderOrBody", "bizType or action does not match this endpoint")
+		// A product with one parameter code for the headers and the body
+		// (PNS's 1002) names it InvalidParameter only.
+		name := "BadHeaderOrBody"
+		if _, found := c.op.Doc.Code(name); !found {
+			name = "InvalidParameter"
+		}
+		return fail(name, "bizType or action does not match this endpoint")
 	}
 	ms, err := strconv.ParseInt(p.TS, 10, 64)
 	if err != nil {
@@ -92,18 +98,25 @@ func (nxcloudDialect) invalid(c *call, _ bool, problems []string) reply {
 // write sends the envelope. The message key (msg or message) differs by
 // product; the spec's 200 schema says which.
 func (nxcloudDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) {
-	if rule := c.op.Success; rule.Payload == "" && !rule.Empty {
+	rule := c.op.Success
+	if rule.Payload == "" && !rule.Empty {
 		// A signed operation whose answer is flat (SMS v2): written by its
 		// x-success, as the unsigned products' are.
 		return appDialect{}.write(w, c, rp)
 	}
-	env := map[string]any{"code": 0, "data": rp.data}
+	// The result sits under the operation's payload field: data, except
+	// where a product puts it beside the code (PNS createGroup's groupId).
+	field := "data"
+	if rule.Payload != "" {
+		field = rule.Payload
+	}
+	env := map[string]any{"code": 0, field: rp.data}
 	msg := "Request successful"
 	if rp.rej != nil {
 		if rp.rej.status != http.StatusOK { // the mock's own fault
 			return http.StatusInternalServerError, writeJSON(w, http.StatusInternalServerError, map[string]any{"code": rp.rej.code, "message": rp.rej.message})
 		}
-		env["code"], env["data"] = rp.rej.code, nil
+		env["code"], env[field] = rp.rej.code, nil
 		msg = rp.rej.message
 	}
 	env[messageKey(c)] = msg

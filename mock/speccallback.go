@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
 )
 
@@ -89,6 +90,10 @@ func (s *Server) SendCallbackAs(ctx context.Context, target, spec, schema, actio
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if cb.CallbackID {
+		id := sign.NewCallbackID(DefaultCallbackSecret, DefaultCallbackUsername, newID()[:12], s.cfg.Now())
+		req.Header.Set(sign.HeaderCallbackID, id.String())
+	}
 	resp, err := callbackClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("mock: delivering the %s callback: %w", schema, err)
@@ -115,6 +120,40 @@ func textFields(fields map[string]any) map[string]string {
 		}
 	}
 	return out
+}
+
+// SendCallbackProbe sends the probe a vendor sends when a callback
+// address is saved (x-callback echo: {"echostr": "<8 characters>"}) and
+// checks that the receiver echoed the value back.
+func (s *Server) SendCallbackProbe(ctx context.Context, target, spec, schema string) error {
+	d, err := specs.Load(spec)
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	cb, err := d.Callback(schema)
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	if cb.Echo == "" {
+		return fmt.Errorf("mock: the %s callback has no address probe (x-callback echo)", schema)
+	}
+	value := newID()[:8]
+	b, _ := json.Marshal(map[string]string{cb.Echo: value})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(string(b)))
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	req.Header.Set("Content-Type", specs.MediaJSON)
+	resp, err := callbackClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("mock: probing the %s callback address: %w", schema, err)
+	}
+	defer resp.Body.Close()
+	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(reply)) != value {
+		return fmt.Errorf("mock: the receiver answered the %s probe with HTTP %d %q, not %q", schema, resp.StatusCode, clipText(string(reply), 64), value)
+	}
+	return nil
 }
 
 // callbackAccount is the access key that signs the mock's signed

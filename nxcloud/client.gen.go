@@ -8,7 +8,10 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -31,8 +34,14 @@ type Client struct {
 	FlashCall *flashcall.Client
 	// NumberCheck is NXCloud number check (specs/nxcloud/numbercheck.yaml).
 	NumberCheck *numbercheck.Client
+	// NXCC is NXCloud NXCC (contact center) (specs/nxcloud/nxcc.yaml).
+	NXCC *nxcc.Client
 	// OTA is NXCloud OTA (one-tap authentication) (specs/nxcloud/ota.yaml).
 	OTA *ota.Client
+	// PNS is NXCloud number privacy (PNS) (specs/nxcloud/pns.yaml).
+	PNS *pns.Client
+	// SaaS is NXCloud SaaS platform (customers and WhatsApp) (specs/nxcloud/saas.yaml).
+	SaaS *saas.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
@@ -56,7 +65,10 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
 		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
 		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		NXCC:        nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
 		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
+		SaaS:        saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
 		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
 		Viber:       viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),

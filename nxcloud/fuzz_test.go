@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
@@ -34,8 +35,11 @@ const (
 // fuzzOp is an NXCloud operation and its typed method on *nxcloud.Client.
 type fuzzOp struct {
 	op      *specs.Operation
-	example any // the spec's request example, decoded; nil without a body
+	example any // the spec's request example, decoded; nil without params
 	ok      []byte
+	// query: the params go in the query string, with no body (a signed
+	// GET); example is then made of the query parameters' examples.
+	query bool
 }
 
 // fuzzNXOps lists every signed operation of every NXCloud spec.
@@ -60,6 +64,15 @@ func fuzzNXOps(f *testing.F) []fuzzOp {
 					f.Fatalf("%s: no request example", op.FullName())
 				}
 				fo.example = mt.Example
+			} else if len(op.Spec.Parameters) > 0 {
+				example := map[string]any{}
+				for _, p := range op.Spec.Parameters {
+					if p.Value == nil || p.Value.In != "query" || p.Value.Example == nil {
+						f.Fatalf("%s: a parameter without a query example", op.FullName())
+					}
+					example[p.Value.Name] = p.Value.Example
+				}
+				fo.example, fo.query = example, true
 			}
 			if _, err := fuzzMethod(&nxcloud.Client{}, op); err != nil {
 				f.Fatal(err)
@@ -154,6 +167,7 @@ type fuzzWire struct {
 	header http.Header
 	method string
 	path   string
+	query  url.Values
 	body   []byte
 	answer []byte
 }
@@ -166,7 +180,7 @@ func (w *fuzzWire) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	w.mu.Lock()
 	w.reqs++
-	w.header, w.method, w.path, w.body = r.Header.Clone(), r.Method, r.URL.EscapedPath(), body
+	w.header, w.method, w.path, w.query, w.body = r.Header.Clone(), r.Method, r.URL.EscapedPath(), r.URL.Query(), body
 	answer := w.answer
 	w.mu.Unlock()
 	return &http.Response{
@@ -282,10 +296,19 @@ func fuzzSignedCall(t *testing.T, o fuzzOp, which uint, value string, sha bool) 
 	if wire.reqs != 1 {
 		t.Fatalf("%s: %d requests", o.op.FullName(), wire.reqs)
 	}
-	if wire.method != o.op.Method || wire.path != o.op.Path {
+	if wire.method != o.op.Method || wire.path != o.op.SendPath {
 		t.Fatalf("%s: sent %s %s", o.op.FullName(), wire.method, wire.path)
 	}
-	if string(wire.body) != string(want) {
+	switch {
+	case o.query:
+		// No body (so no &body= in the signature): the params are the query.
+		if len(wire.body) != 0 {
+			t.Fatalf("%s: sent a body %q with the params in the query", o.op.FullName(), wire.body)
+		}
+		if q := fuzzQuery(t, want); !reflect.DeepEqual(wire.query, q) {
+			t.Fatalf("%s: sent the query %v, the params are %v", o.op.FullName(), wire.query, q)
+		}
+	case string(wire.body) != string(want):
 		t.Fatalf("%s: sent %q, the params encode as %q", o.op.FullName(), wire.body, want)
 	}
 	h := func(name string) string { return sign.HeaderValue(wire.header, name) }
@@ -303,4 +326,29 @@ func fuzzSignedCall(t *testing.T, o fuzzOp, which uint, value string, sha bool) 
 	if !sign.Verify(alg, p, wire.body, fuzzAccessSecret, h(sign.HeaderSign)) {
 		t.Fatalf("%s: the signature %q does not verify over the %d bytes received", o.op.FullName(), h(sign.HeaderSign), len(wire.body))
 	}
+}
+
+// fuzzQuery is the query string that carries the params of JSON p: text as
+// it is, numbers and booleans as JSON writes them.
+func fuzzQuery(t *testing.T, p []byte) url.Values {
+	dec := json.NewDecoder(strings.NewReader(string(p)))
+	dec.UseNumber()
+	var fields map[string]any
+	if err := dec.Decode(&fields); err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{}
+	for k, v := range fields {
+		switch v := v.(type) {
+		case string:
+			q.Set(k, v)
+		case json.Number:
+			q.Set(k, v.String())
+		case bool:
+			q.Set(k, strconv.FormatBool(v))
+		default:
+			t.Fatalf("a query parameter %s of %T", k, v)
+		}
+	}
+	return q
 }

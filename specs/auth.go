@@ -230,7 +230,8 @@ func CredentialsSchema(body *openapi3.Schema, c *AppCredentials) *openapi3.Schem
 }
 
 // ParamsSchema is the schema of what the caller gives for the body: the
-// body schema, less the credentials member of an app-credential body.
+// body schema, less the credentials member of an app-credential body, or
+// the token member of an x-token one.
 func (o *Operation) ParamsSchema() *openapi3.SchemaRef {
 	rb := o.Spec.RequestBody
 	if rb == nil || rb.Value == nil {
@@ -240,9 +241,13 @@ func (o *Operation) ParamsSchema() *openapi3.SchemaRef {
 	if mt == nil || mt.Schema == nil {
 		return nil
 	}
-	if creds := CredentialsSchema(mt.Schema.Value, o.AppCredentials); creds != nil {
+	filled := CredentialsSchema(mt.Schema.Value, o.AppCredentials)
+	if filled == nil {
+		filled = tokenSchema(mt.Schema.Value, o.Token)
+	}
+	if filled != nil {
 		for _, m := range mt.Schema.Value.AllOf {
-			if m != creds {
+			if m != filled {
 				return m
 			}
 		}
@@ -424,6 +429,53 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// CredentialFields are the request and answer fields that carry a
+// credential of the operation's own: its key pair's names, the token it
+// sends (x-token), and the token it issues to another operation.
+func (o *Operation) CredentialFields() []string {
+	var keys []string
+	if c := o.AppCredentials; c != nil {
+		keys = append(keys, c.Key, c.Secret)
+	}
+	if o.Token != nil {
+		keys = append(keys, o.Token.Field)
+	}
+	if o.IssuesToken != "" {
+		keys = append(keys, o.IssuesToken)
+	}
+	return keys
+}
+
+// AnswersSecrets reports whether the operation's answer has fields marked
+// x-secret.
+func (o *Operation) AnswersSecrets() bool {
+	ref := o.PayloadSchema()
+	return ref != nil && hasSecret(ref.Value, 0)
+}
+
+func hasSecret(s *openapi3.Schema, depth int) bool {
+	if s == nil || depth > 32 {
+		return false
+	}
+	if secret, _ := s.Extensions[ExtSecret].(bool); secret {
+		return true
+	}
+	for _, p := range s.Properties {
+		if p != nil && hasSecret(p.Value, depth+1) {
+			return true
+		}
+	}
+	if s.Items != nil && hasSecret(s.Items.Value, depth+1) {
+		return true
+	}
+	for _, m := range append(append(s.AllOf, s.OneOf...), s.AnyOf...) {
+		if m != nil && hasSecret(m.Value, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
 // ExtSecret marks a property whose value is a credential (an application
 // secret key echoed back, a phone's password): nothing the SDK prints or
 // logs shows it unless the user asks.
@@ -433,10 +485,7 @@ const ExtSecret = "x-secret"
 // the properties marked x-secret, and of the operation's key-pair fields,
 // with "***", at any depth. It reports whether it replaced any.
 func (o *Operation) MaskSecrets(v any) bool {
-	var keys []string
-	if c := o.AppCredentials; c != nil {
-		keys = []string{c.Key, c.Secret}
-	}
+	keys := o.CredentialFields()
 	var s *openapi3.Schema
 	if ref := o.PayloadSchema(); ref != nil {
 		s = ref.Value

@@ -15,6 +15,8 @@ import (
 //	  in: [query, form]          # where its fields are: query, form and/or json
 //	  reply: {success: success, failure: error}   # the text NXCloud expects
 //	  signed: {bizType: "4", actions: [dr, mo]}   # optional: NXCloud's signed headers
+//	  callback-id: true          # optional: EngageLab's X-CALLBACK-ID
+//	  echo: echostr              # optional: the address probe's field, echoed back
 //
 // codegen gives each one a typed receiver in package webhook; the mock can
 // send it.
@@ -34,6 +36,14 @@ type Callback struct {
 	// headers (x-callback signed: {bizType, actions}): a receiver verifies
 	// them over the raw body and takes only these constants.
 	Signed *CallbackSignature
+	// CallbackID says the callback may carry EngageLab's X-CALLBACK-ID
+	// (x-callback callback-id: true): a receiver verifies it with the
+	// callback secret and username configured in EngageLab's console.
+	CallbackID bool
+	// Echo names the field of the probe the vendor sends when the address
+	// is saved ({"echostr": "12345678"}): it is answered with that field's
+	// value as plain text, before any other check (x-callback echo).
+	Echo string
 }
 
 // CallbackSignature is the signed-header constants a signed callback
@@ -93,6 +103,7 @@ func parseCallback(d *Document, name string, s *openapi3.Schema, raw any) (*Call
 		return nil, fmt.Errorf("%s must be an object", ExtCallback)
 	}
 	c := &Callback{Doc: d, Name: name, Schema: s}
+	hasReply := false
 	for k, v := range m {
 		switch k {
 		case "in":
@@ -108,12 +119,27 @@ func parseCallback(d *Document, name string, s *openapi3.Schema, raw any) (*Call
 				c.In = append(c.In, where)
 			}
 		case "reply":
+			// Empty texts are empty bodies (EngageLab wants only a status).
 			r, ok := v.(map[string]any)
-			c.Success, _ = r["success"].(string)
-			c.Failure, _ = r["failure"].(string)
-			if !ok || c.Success == "" || c.Failure == "" {
+			var okS, okF bool
+			c.Success, okS = r["success"].(string)
+			c.Failure, okF = r["failure"].(string)
+			if !ok || !okS || !okF {
 				return nil, fmt.Errorf("%s.reply needs success and failure texts", ExtCallback)
 			}
+			hasReply = true
+		case "callback-id":
+			b, ok := v.(bool)
+			if !ok {
+				return nil, fmt.Errorf("%s.callback-id must be true or false", ExtCallback)
+			}
+			c.CallbackID = b
+		case "echo":
+			e, _ := v.(string)
+			if e == "" {
+				return nil, fmt.Errorf("%s.echo must name the probe's field", ExtCallback)
+			}
+			c.Echo = e
 		case "signed":
 			m, _ := v.(map[string]any)
 			sig := &CallbackSignature{}
@@ -132,8 +158,11 @@ func parseCallback(d *Document, name string, s *openapi3.Schema, raw any) (*Call
 			return nil, fmt.Errorf("%s: unknown key %q", ExtCallback, k)
 		}
 	}
-	if len(c.In) == 0 || c.Success == "" {
+	if len(c.In) == 0 || !hasReply {
 		return nil, fmt.Errorf("%s needs in and reply", ExtCallback)
+	}
+	if c.Signed != nil && c.CallbackID {
+		return nil, fmt.Errorf("%s: signed (NXCloud) and callback-id (EngageLab) exclude each other", ExtCallback)
 	}
 	if c.Signed != nil && !slices.Equal(c.In, []string{"json"}) {
 		// The signature covers the raw body; NXCloud signs only JSON ones.

@@ -115,7 +115,13 @@ type Operation struct {
 	// credentials instead of the client's own (x-basic-credentials); nil
 	// for the client's own.
 	BasicCredentials *BasicCredentials
-	Spec             *openapi3.Operation
+	// Token is the token from another operation the request carries
+	// (x-token); nil for none.
+	Token *TokenSource
+	// IssuesToken is the result field of the token this operation issues
+	// to another's x-token; "" for none.
+	IssuesToken string
+	Spec        *openapi3.Operation
 
 	segments []string
 	kinds    map[int]ErrorKind // the operation's own x-error-kinds
@@ -345,6 +351,9 @@ func parse(name string, raw []byte) (*Document, error) {
 	if _, err := d.Callbacks(); err != nil { // x-callback is checked with the rest
 		return nil, err
 	}
+	if err := d.checkTokens(); err != nil {
+		return nil, err
+	}
 	sort.Slice(d.Operations, func(i, j int) bool {
 		a, b := d.Operations[i], d.Operations[j]
 		if a.Path != b.Path {
@@ -398,6 +407,9 @@ func newOperation(d *Document, method, p string, op *openapi3.Operation) (*Opera
 		return nil, err
 	}
 	if o.BasicCredentials, err = parseBasicCredentials(op.Extensions, d.basic); err != nil {
+		return nil, err
+	}
+	if o.Token, err = parseToken(op.Extensions); err != nil {
 		return nil, err
 	}
 	if o.BasicCredentials != nil && o.AppCredentials != nil {

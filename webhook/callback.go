@@ -44,6 +44,10 @@ type Callback[T any] struct {
 	// Verifier checks a signed callback's headers; required for those,
 	// unused for the others.
 	Verifier *sign.CallbackVerifier
+	// CallbackID checks the X-CALLBACK-ID of a callback whose spec says
+	// it may carry one (x-callback callback-id); required for those
+	// (a zero one takes deliveries unauthenticated, as EngageLab allows).
+	CallbackID *CallbackIDVerifier
 }
 
 type signedParamsKey struct{}
@@ -65,6 +69,17 @@ func (h *Callback[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		refuse(w, r, h.OnError, fmt.Errorf("%w: got %s", ErrMethod, clip(r.Method, 16)), cb.Failure)
 		return
+	}
+	if cb.Echo != "" {
+		echo, err := h.echo(w, r, cb.Echo)
+		if err != nil {
+			refuse(w, r, h.OnError, err, cb.Failure)
+			return
+		}
+		if echo != "" { // the address probe: nothing to hand on
+			writeText(w, http.StatusOK, echo)
+			return
+		}
 	}
 	v, params, err := h.parse(w, r, cb)
 	if err == nil {
@@ -101,6 +116,30 @@ func (h *Callback[T]) Parse(r *http.Request) (T, error) {
 	return v, err
 }
 
+// echo reads the body and, when it is the address probe (a JSON object
+// holding only the field, a string), returns that value; otherwise ""
+// with the body left readable again.
+func (h *Callback[T]) echo(w http.ResponseWriter, r *http.Request, field string) (string, error) {
+	b, err := readBody(w, r, h.MaxBodyBytes)
+	if err != nil {
+		return "", err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(b, &probe) != nil || len(probe) != 1 {
+		return "", nil
+	}
+	var v string
+	if json.Unmarshal(probe[field], &v) != nil {
+		return "", nil
+	}
+	// Echoed as text: keep it to what a probe holds.
+	if v == "" || len(v) > 64 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return "", fmt.Errorf("%w: the %s probe holds no short printable value", ErrMalformed, field)
+	}
+	return v, nil
+}
+
 // verify checks a signed callback's headers over its raw body, and leaves
 // the body readable again for the fields.
 func (h *Callback[T]) verify(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (sign.Params, error) {
@@ -126,6 +165,14 @@ func (h *Callback[T]) verify(w http.ResponseWriter, r *http.Request, cb *specs.C
 func (h *Callback[T]) parse(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, sign.Params, error) {
 	var zero T
 	var params sign.Params
+	if cb.CallbackID {
+		if h.CallbackID == nil {
+			return zero, params, fmt.Errorf("%w: %s may carry X-CALLBACK-ID: CallbackID is required", ErrConfig, cb.Name)
+		}
+		if _, err := h.CallbackID.Verify(r); err != nil {
+			return zero, params, err
+		}
+	}
 	if cb.Signed != nil {
 		var err error
 		if params, err = h.verify(w, r, cb); err != nil {

@@ -45,6 +45,17 @@ components:
       properties:
         messageid: {type: string, minLength: 1}
       example: {messageid: m-1}
+    PushStatusCallback:
+      type: object
+      x-callback:
+        in: [json]
+        reply: {success: "", failure: ""}
+        callback-id: true
+        echo: echostr
+      required: [msg_id]
+      properties:
+        msg_id: {type: string, minLength: 1}
+      example: {msg_id: "1"}
 `
 
 type receipt struct {

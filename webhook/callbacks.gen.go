@@ -9,6 +9,9 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
@@ -51,6 +54,34 @@ func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) 
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
+}
+
+// NXCCCallLogHandler receives the CallLogCallback callbacks of NXCloud NXCC (contact center)
+// (specs/nxcloud/nxcc.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func NXCCCallLogHandler(fn func(context.Context, nxcc.CallLogCallback) error) *Callback[nxcc.CallLogCallback] {
+	return &Callback[nxcc.CallLogCallback]{Spec: "nxcloud/nxcc", Schema: "CallLogCallback", Handle: fn}
+}
+
+// PNSCallRecordHandler receives the CallRecordCallback callbacks of NXCloud number privacy (PNS)
+// (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func PNSCallRecordHandler(fn func(context.Context, pns.CallRecordCallback) error) *Callback[pns.CallRecordCallback] {
+	return &Callback[pns.CallRecordCallback]{Spec: "nxcloud/pns", Schema: "CallRecordCallback", Handle: fn}
+}
+
+// PNSUnboundCallHandler receives the UnboundCallCallback callbacks of NXCloud number privacy (PNS)
+// (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func PNSUnboundCallHandler(fn func(context.Context, pns.UnboundCallCallback) error) *Callback[pns.UnboundCallCallback] {
+	return &Callback[pns.UnboundCallCallback]{Spec: "nxcloud/pns", Schema: "UnboundCallCallback", Handle: fn}
+}
+
+// SaaSWhatsAppHandler receives the WhatsAppCallback callbacks of NXCloud SaaS platform (customers and WhatsApp)
+// (specs/nxcloud/saas.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SaaSWhatsAppHandler(fn func(context.Context, saas.WhatsAppCallback) error) *Callback[saas.WhatsAppCallback] {
+	return &Callback[saas.WhatsAppCallback]{Spec: "nxcloud/saas", Schema: "WhatsAppCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS

@@ -173,13 +173,39 @@ func (h *EngageLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authenticate checks the credentials and returns the verified
 // X-CALLBACK-ID (zero without a Secret).
 func (h *EngageLab) authenticate(r *http.Request) (sign.CallbackID, error) {
-	if h.Authorization != "" {
+	v := CallbackIDVerifier{Secret: h.Secret, Username: h.Username, MaxAge: h.MaxAge, Authorization: h.Authorization, Now: h.Now}
+	return v.Verify(r)
+}
+
+// CallbackIDVerifier checks what EngageLab may put on a callback: a fixed
+// Authorization value, and the X-CALLBACK-ID header signed with the
+// callback secret (HMAC-SHA256 over timestamp, nonce and username), both
+// as configured in EngageLab's console. EngageLab makes both optional: a
+// verifier with neither takes every delivery, unauthenticated.
+type CallbackIDVerifier struct {
+	// Secret, when set, requires a valid X-CALLBACK-ID on every delivery.
+	Secret string
+	// Username, if set, must be the header's username (only with Secret).
+	Username string
+	// MaxAge, if positive, bounds the header's age (only with Secret).
+	MaxAge time.Duration
+	// Authorization, if set, is the exact Authorization header required.
+	Authorization string
+	// Now is the clock for MaxAge; nil means time.Now.
+	Now func() time.Time
+}
+
+// Verify checks r's headers and returns the verified X-CALLBACK-ID (zero
+// without a Secret). Its errors wrap ErrUnauthorized or the sign
+// package's header errors, which answer 401.
+func (v *CallbackIDVerifier) Verify(r *http.Request) (sign.CallbackID, error) {
+	if v.Authorization != "" {
 		got := r.Header.Values("Authorization")
-		if len(got) != 1 || !equalSecret(got[0], h.Authorization) {
+		if len(got) != 1 || !equalSecret(got[0], v.Authorization) {
 			return sign.CallbackID{}, fmt.Errorf("%w: the Authorization header is missing or wrong", ErrUnauthorized)
 		}
 	}
-	if h.Secret == "" {
+	if v.Secret == "" {
 		return sign.CallbackID{}, nil
 	}
 	ids := r.Header.Values(sign.HeaderCallbackID)
@@ -191,14 +217,14 @@ func (h *EngageLab) authenticate(r *http.Request) (sign.CallbackID, error) {
 		return sign.CallbackID{}, fmt.Errorf("%w: %s is given %d times", sign.ErrMalformedHeader, sign.HeaderCallbackID, len(ids))
 	}
 	now := time.Now
-	if h.Now != nil {
-		now = h.Now
+	if v.Now != nil {
+		now = v.Now
 	}
-	id, err := sign.VerifyCallbackID(ids[0], h.Secret, h.MaxAge, now())
+	id, err := sign.VerifyCallbackID(ids[0], v.Secret, v.MaxAge, now())
 	if err != nil {
 		return sign.CallbackID{}, err
 	}
-	if h.Username != "" && id.Username != h.Username {
+	if v.Username != "" && id.Username != v.Username {
 		return sign.CallbackID{}, fmt.Errorf("%w: the X-CALLBACK-ID username is not the configured one", ErrUnauthorized)
 	}
 	return id, nil

@@ -40,6 +40,9 @@ func TestEverySpecCallbackRoundTrips(t *testing.T) {
 				if cb.Signed != nil { // the mock signs with its default account
 					h.Verifier = &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{mock.DefaultAccessKey: mock.DefaultAccessSecret})}
 				}
+				if cb.CallbackID {
+					h.CallbackID = &webhook.CallbackIDVerifier{Secret: mock.DefaultCallbackSecret, Username: mock.DefaultCallbackUsername}
+				}
 				srv := httptest.NewServer(h)
 				defer srv.Close()
 				require.NoError(t, m.SendCallback(context.Background(), srv.URL+"/cb", d.Name, cb.Name, example))

@@ -58,6 +58,16 @@ type Config struct {
 	// AppCredentials are the application key pairs by set name
 	// (x-app-credentials), for the operations that send one.
 	AppCredentials map[string]AppPair
+	// Now is the clock tokens expire by (x-token); nil is time.Now. For
+	// tests.
+	Now func() time.Time
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // NewConfig applies options over the defaults.
@@ -97,6 +107,7 @@ type Service struct {
 	spec   string
 	cfg    *Config
 	client *http.Client
+	tokens tokens // issued by the spec's operations (x-token)
 
 	once sync.Once
 	err  error
@@ -166,12 +177,11 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 			return fmt.Errorf("%s: %w", op.FullName(), err)
 		}
 	}
-	req, body, err := s.newRequest(ctx, op, path, params, call.Header)
-	if err != nil {
-		return err
-	}
-	if body.multipart != nil && !body.multipart.rewindable() {
-		call.MaxAttempts = 1 // a file read once cannot be sent again
+	if op.Token != nil {
+		// Bad params are refused before the token is fetched: nothing is sent.
+		if err := checkParams(op, params); err != nil {
+			return err
+		}
 	}
 	if call.Timeout > 0 {
 		if _, has := ctx.Deadline(); !has {
@@ -180,6 +190,35 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 			// Response bodies are read in full before Call returns.
 			defer cancel()
 		}
+	}
+	token, err := s.token(ctx, op, "")
+	if err != nil {
+		return err
+	}
+	err = s.send(ctx, op, path, params, out, call, token)
+	if op.Token != nil && tokenExpired(op, err) {
+		s.dropToken(op, token)
+		// Once more with a new token, for an operation that may be sent
+		// again; an unsafe one gets the new token on its next call.
+		if op.Retry == specs.Safe {
+			if token, err = s.token(ctx, op, token); err != nil {
+				return err
+			}
+			err = s.send(ctx, op, path, params, out, call, token)
+		}
+	}
+	return err
+}
+
+// send builds the request (with token, for an x-token operation) and
+// makes the attempts call allows.
+func (s *Service) send(ctx context.Context, op *specs.Operation, path []string, params, out any, call CallConfig, token string) error {
+	req, body, err := s.newRequest(ctx, op, path, params, call.Header, token)
+	if err != nil {
+		return err
+	}
+	if body.multipart != nil && !body.multipart.rewindable() {
+		call.MaxAttempts = 1 // a file read once cannot be sent again
 	}
 	ctx = specs.WithOperation(ctx, op)
 	for n := 1; ; n++ {
@@ -198,7 +237,7 @@ func (s *Service) Call(ctx context.Context, opID string, path []string, params, 
 
 // newRequest builds the request once: the URL with its escaped path
 // parameters, and the encoded, checked body. Every attempt sends a copy.
-func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header) (*http.Request, sendBody, error) {
+func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []string, params any, header http.Header, token string) (*http.Request, sendBody, error) {
 	p, problems := expandPath(op.SendPath, path)
 	if len(problems) > 0 {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: problems}
@@ -209,7 +248,11 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 				"it authenticates with the %q pair, which this client was not given: use option.WithAppCredentials(%q, user, password)", b.Set, b.Set)}}
 		}
 	}
-	enc, err := encode(op, params, s.cfg.AppCredentials)
+	var extra map[string]any
+	if op.Token != nil {
+		extra = map[string]any{op.Token.Field: token}
+	}
+	enc, err := encode(op, params, s.cfg.AppCredentials, extra)
 	if err != nil {
 		return nil, sendBody{}, &apierror.ValidationError{Operation: op.FullName(), Problems: []string{err.Error()}}
 	}

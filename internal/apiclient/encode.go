@@ -28,7 +28,7 @@ type encoded struct {
 // form body, or (for an operation without a body) the query; with the
 // application's key pair added where the spec says the operation sends
 // one.
-func encode(op *specs.Operation, params any, creds map[string]AppPair) (encoded, error) {
+func encode(op *specs.Operation, params any, creds map[string]AppPair, extra map[string]any) (encoded, error) {
 	var pair *AppPair
 	if c := op.AppCredentials; c != nil {
 		p, ok := creds[c.Set]
@@ -38,7 +38,7 @@ func encode(op *specs.Operation, params any, creds map[string]AppPair) (encoded,
 		pair = &p
 	}
 	hasBody := op.Spec.RequestBody != nil
-	if hasBody && op.BodyMediaType() == specs.MediaJSON && pair == nil {
+	if hasBody && op.BodyMediaType() == specs.MediaJSON && pair == nil && len(extra) == 0 {
 		if params == nil {
 			return encoded{}, nil
 		}
@@ -55,6 +55,9 @@ func encode(op *specs.Operation, params any, creds map[string]AppPair) (encoded,
 	if pair != nil {
 		fields[op.AppCredentials.Key] = pair.Key
 		fields[op.AppCredentials.Secret] = pair.Secret
+	}
+	for k, v := range extra { // a token from another operation (x-token)
+		fields[k] = v
 	}
 	switch {
 	case !hasBody:

@@ -70,31 +70,43 @@ func MaskHeaders(h http.Header) http.Header {
 	return out
 }
 
-// maskCredentials returns body with the values of an application's key
-// pair (x-app-credentials) replaced by "***", in a form or a JSON body; a
-// body it cannot read is not logged at all when the operation sends a pair.
+// maskCredentials returns body with every credential in it replaced by
+// "***": an application's key pair (x-app-credentials) and a token from
+// another operation (x-token), in a form or a JSON body, and in an answer
+// the fields its spec marks x-secret and an issued token (a body it
+// cannot read is not logged at all when the operation sends a pair).
 func maskCredentials(op *specs.Operation, body []byte) []byte {
-	c := op.AppCredentials
-	if c == nil || len(body) == 0 {
+	keys := op.CredentialFields()
+	if len(body) == 0 || (len(keys) == 0 && !op.AnswersSecrets()) {
 		return body
 	}
 	if op.BodyMediaType() == specs.MediaForm {
-		v, err := url.ParseQuery(string(body))
-		if err != nil {
-			return []byte("(unreadable form, not logged)")
-		}
-		for _, k := range []string{c.Key, c.Secret} {
-			if v.Has(k) {
-				v.Set(k, "***")
+		if v, err := url.ParseQuery(string(body)); err == nil && len(v) > 0 && !json.Valid(body) {
+			for _, k := range keys {
+				if v.Has(k) {
+					v.Set(k, "***")
+				}
 			}
+			return []byte(v.Encode())
 		}
-		return []byte(v.Encode())
 	}
 	var v any
 	if json.Unmarshal(body, &v) != nil {
-		return body // not JSON: it carries no pair of ours
+		if len(keys) == 0 {
+			return body // not JSON: nothing of ours to find in it
+		}
+		return []byte("(unreadable body, not logged)")
 	}
-	if !maskKeys(v, c.Key, c.Secret) {
+	masked := maskKeys(v, keys...)
+	// An answer: its payload's x-secret fields.
+	if m, ok := v.(map[string]any); ok && op.Success.Payload != "" {
+		if p, ok := m[op.Success.Payload]; ok {
+			masked = op.MaskSecrets(p) || masked
+		}
+	} else {
+		masked = op.MaskSecrets(v) || masked
+	}
+	if !masked {
 		return body
 	}
 	b, _ := json.Marshal(v)

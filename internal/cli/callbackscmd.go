@@ -167,7 +167,11 @@ Credentials come from the environment:
 					}
 					v = &sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window}
 				}
-				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name), v))
+				var id *webhook.CallbackIDVerifier
+				if r.cb.CallbackID { // EngageLab's console settings, as for OTP's
+					id = &webhook.CallbackIDVerifier{Secret: el.Secret, Username: el.Username, Authorization: el.Authorization, MaxAge: maxAge}
+				}
+				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name), v, id))
 			}
 
 			l, err := net.Listen("tcp", addr)

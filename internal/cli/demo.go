@@ -554,6 +554,9 @@ func startDemoHooks(ctx context.Context) (*demoHooks, error) {
 		if r.cb.Signed != nil { // the mock signs with its default account
 			cb.Verifier = &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{mock.DefaultAccessKey: mock.DefaultAccessSecret})}
 		}
+		if r.cb.CallbackID { // and its default callback secret
+			cb.CallbackID = &webhook.CallbackIDVerifier{Secret: mock.DefaultCallbackSecret, Username: mock.DefaultCallbackUsername}
+		}
 		mux.Handle(r.path, cb)
 	}
 	h.routes = routes

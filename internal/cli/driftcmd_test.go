@@ -94,7 +94,8 @@ func paramRow(lines []string, name string) int {
 		low := strings.ToLower(l)
 		if strings.Contains(low, "body parameters") || strings.Contains(low, "**parameters") ||
 			strings.Contains(low, "request body") || strings.Contains(low, "request parameters") ||
-			strings.Contains(low, "requestparameters") {
+			strings.Contains(low, "requestparameters") ||
+			strings.HasSuffix(strings.TrimSpace(low), "# parameters") { // a "## Parameters" heading (nxcc-api-webhook)
 			after = true
 		}
 		if !after {

@@ -12,7 +12,10 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/ota"
+	"github.com/verikit/verikit/gen/nxcloud/pns"
+	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -40,7 +43,10 @@ var products = []product{
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
 	{vendor: "nxcloud", command: "flash-call", spec: "nxcloud/flashcall", title: "NXCloud flash call"},
 	{vendor: "nxcloud", command: "number-check", spec: "nxcloud/numbercheck", title: "NXCloud number check"},
+	{vendor: "nxcloud", command: "nxcc", spec: "nxcloud/nxcc", title: "NXCloud NXCC (contact center)"},
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
+	{vendor: "nxcloud", command: "pns", spec: "nxcloud/pns", title: "NXCloud number privacy (PNS)"},
+	{vendor: "nxcloud", command: "saas", spec: "nxcloud/saas", title: "NXCloud SaaS platform (customers and WhatsApp)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
 	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
@@ -386,6 +392,23 @@ var operations = []operation{
 			res, err := c.nxcloud.NumberCheck.ListRecords(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "nxcc", spec: "nxcloud/nxcc", id: "createCallTask", command: "create-call-task", summary: "Create an AI outbound task with the numbers to call",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p nxcc.CreateCallTaskParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.NXCC.CreateCallTask(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "nxcc", spec: "nxcloud/nxcc", id: "listRecords", command: "list-records", summary: "Read call records, a page at a time",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p nxcc.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.NXCC.ListRecords(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "ota", spec: "nxcloud/ota", id: "init", command: "init", summary: "Start a one-tap login for a phone number",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p ota.InitParams
@@ -402,6 +425,119 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.OTA.Verify(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bind", command: "bind", summary: "Bind numbers A and B to a virtual number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.Bind(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bindExtension", command: "bind-extension", summary: "Bind numbers A and B to a virtual number and an extension",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindExtensionParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.BindExtension(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "bindGroup", command: "bind-group", summary: "Bind number A to a group of numbers (AXG)",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.BindGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.BindGroup(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "createGroup", command: "create-group", summary: "Create a number group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.CreateGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.CreateGroup(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "deleteGroup", command: "delete-group", summary: "Delete a number group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.DeleteGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.DeleteGroup(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "listBindings", command: "list-bindings", summary: "List the account's bindings",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.ListBindingsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.ListBindings(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "listGroups", command: "list-groups", summary: "List the account's number groups",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.ListGroupsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.ListGroups(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "queryBinding", command: "query-binding", summary: "Find where a call from a number to a virtual number goes",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.QueryBindingParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.PNS.QueryBinding(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "unbind", command: "unbind", summary: "Remove a binding",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.UnbindParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.Unbind(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "pns", spec: "nxcloud/pns", id: "updateGroup", command: "update-group", summary: "Add, remove or replace the numbers of a group",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p pns.UpdateGroupParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.PNS.UpdateGroup(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "batchCreateCustomers", command: "batch-create-customers", summary: "Create or update up to 100 customers of a tenant",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.BatchCreateCustomersParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SaaS.BatchCreateCustomers(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "listCustomerFields", command: "list-customer-fields", summary: "List the fields a tenant's customers have",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.ListCustomerFieldsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SaaS.ListCustomerFields(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "saas", spec: "nxcloud/saas", id: "sendWhatsApp", command: "send-whats-app", summary: "Send a WhatsApp template message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p saas.SendWhatsAppParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SaaS.SendWhatsApp(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",

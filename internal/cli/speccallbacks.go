@@ -50,8 +50,9 @@ func specCallbackRoutes() ([]specCallback, error) {
 
 // handler receives the callback, checked against its schema, and prints
 // it as one line.
-// A signed callback is verified with v first (nil for the others).
-func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error), v *sign.CallbackVerifier) http.Handler {
+// A signed callback is verified with v first, one that may carry
+// X-CALLBACK-ID with id (nil for the others).
+func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error), v *sign.CallbackVerifier, id *webhook.CallbackIDVerifier) http.Handler {
 	return &webhook.Callback[map[string]any]{
 		Spec: s.cb.Doc.Name, Schema: s.cb.Name,
 		Handle: func(ctx context.Context, fields map[string]any) error {
@@ -62,8 +63,9 @@ func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error
 			l.setRaw(fieldsJSON(fields))
 			return out.print(l)
 		},
-		OnError:  onError,
-		Verifier: v,
+		OnError:    onError,
+		Verifier:   v,
+		CallbackID: id,
 	}
 }
 

@@ -21,10 +21,10 @@ servers: [{url: https://shared.invalid}]
 x-success: {status: 200, code: {field: code, values: [0]}, payload: data}
 security: [{nxcloudSignature: []}]
 paths:
-  /api/pns/bindAXB:
+  /api/shared/bindAXB:
     post:
       operationId: bind
-      x-path: /api/pns/
+      x-path: /api/shared/
       x-nxcloud: {bizType: "5", action: bindAXB}
       x-retry-class: unsafe
       requestBody:
@@ -40,10 +40,10 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/Envelope"}
               example: {code: 0, msg: ok, data: {which: bind}}
-  /api/pns/unbindAXB:
+  /api/shared/unbindAXB:
     post:
       operationId: unbind
-      x-path: /api/pns/
+      x-path: /api/shared/
       x-nxcloud: {bizType: "5", action: unbindAXB}
       x-retry-class: unsafe
       requestBody:
@@ -90,18 +90,18 @@ func TestSharedPathOperationsAreSentToTheirXPathAndRoutedByAction(t *testing.T) 
 	for _, opID := range []string{"bind", "unbind"} {
 		t.Run(opID, func(t *testing.T) {
 			op := d.op(t, opID)
-			assert.Equal(t, "/api/pns/", op.SendPath)
+			assert.Equal(t, "/api/shared/", op.SendPath)
 			env := nxchStart(t, d, "", false)
 			var out struct{ Which string }
 			require.NoError(t, env.svc.Call(context.Background(), opID, nil, map[string]any{"phoneA": "1"}, &out, nil))
 			assert.Equal(t, opID, out.Which, "the mock answered the operation the action header names")
 			req, _ := env.wire.last(t)
-			assert.Equal(t, "/api/pns/", req.URL.Path, "sent to x-path, not to the key under paths")
+			assert.Equal(t, "/api/shared/", req.URL.Path, "sent to x-path, not to the key under paths")
 		})
 	}
 	doc := d.register(t)
-	assert.Len(t, doc.MatchAll("POST", "/api/pns/"), 2)
-	_, ok := doc.Match("POST", "/api/pns/bindAXB")
+	assert.Len(t, doc.MatchAll("POST", "/api/shared/"), 2)
+	_, ok := doc.Match("POST", "/api/shared/bindAXB")
 	assert.False(t, ok, "the key under paths is only a name")
 }
 
