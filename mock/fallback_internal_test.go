@@ -86,6 +86,10 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 				pair := m.Server.appPair(c.Set)
 				opts = append(opts, option.WithAppCredentials(c.Set, pair[0], pair[1]))
 			}
+			if b := op.BasicCredentials; b != nil { // a product's own Basic pair
+				pair := m.Server.appPair(b.Set)
+				opts = append(opts, option.WithAppCredentials(b.Set, pair[0], pair[1]))
+			}
 		}
 	}
 	cfg, err := apiclient.NewConfig(opts)
@@ -104,7 +108,17 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 		})
 	}
 	elAuth := func(base http.RoundTripper) http.RoundTripper {
-		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret}
+		// As engagelab.NewClient: an operation with its own Basic pair
+		// (x-basic-credentials) sends it, with its user prefix.
+		own := func(r *http.Request) (string, string, bool) {
+			op, ok := specs.OperationFrom(r.Context())
+			if !ok || op.BasicCredentials == nil {
+				return "", "", false
+			}
+			pair := m.Server.appPair(op.BasicCredentials.Set)
+			return op.BasicCredentials.UserPrefix + pair[0], pair[1], true
+		}
+		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret, For: own}
 	}
 	for _, d := range docs {
 		require.NotEmpty(t, d.Operations, d.Name)

@@ -26,13 +26,18 @@ import (
 func TestEveryOperationGetsADocumentedFailure(t *testing.T) {
 	m := mock.Start(t)
 	nxOpts := []option.Option{option.WithBaseURL(m.URL), option.WithoutRetries()}
-	for _, v := range appCredentialVars {
+	elOpts := []option.Option{option.WithBaseURL(m.URL), option.WithoutRetries()}
+	for _, v := range appCredentialVars { // each vendor's client takes its own sets
 		key, secret := m.AppCredentials(v.set)
-		nxOpts = append(nxOpts, option.WithAppCredentials(v.set, key, secret))
+		if v.vendor == "engagelab" {
+			elOpts = append(elOpts, option.WithAppCredentials(v.set, key, secret))
+		} else {
+			nxOpts = append(nxOpts, option.WithAppCredentials(v.set, key, secret))
+		}
 	}
 	nx, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, nxOpts...)
 	require.NoError(t, err)
-	el, err := engagelab.NewClient(m.DevKey, m.DevSecret, option.WithBaseURL(m.URL), option.WithoutRetries())
+	el, err := engagelab.NewClient(m.DevKey, m.DevSecret, elOpts...)
 	require.NoError(t, err)
 	c := &clients{nxcloud: nx, engagelab: el}
 

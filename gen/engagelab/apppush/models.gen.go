@@ -4,8 +4,6 @@ package apppush
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/verikit/verikit/upload"
 )
 
 // Defines values for AllPlatforms.
@@ -511,7 +509,7 @@ type BatchPushRequest struct {
 	// to do with it; the system shows nothing.
 	//
 	//
-	// Example: {"content_type":"application/json","msg_content":"{\"type\":\"refresh\"}"}
+	// Example: {"content_type":"text","msg_content":"inbox-refresh"}
 	Message CustomMessage `json:"message,omitempty,omitzero"`
 
 	// Notification A notification shown by the system. `alert` is the text for every
@@ -580,15 +578,13 @@ type BatchTargetResult struct {
 type Broadcast string
 
 // CallbackProbe The check EngageLab makes when the callback address is configured:
-// a POST whose JSON body holds `echostr`, a random 8-character text.
-// The address is accepted only if the answer's body is that text,
-// as plain text (`12345678` for the example). It comes to the same
-// address as the status reports.
+// a POST of a JSON body holding only `echostr`, a random 8-character
+// text, to the address the status reports will come to. The address
+// is accepted only if the answer's body is that text, as plain text
+// (`12345678` for the example).
 //
-// This schema has no x-callback, so no generated receiver: a receiver
-// answers with a fixed text, and this check needs the request's own
-// value echoed back. Answer it before handing a request to the
-// `MessageStatusCallback` receiver.
+// No receiver of its own: the `MessageStatusCallback` receiver answers
+// it (its x-callback echo names this field) before any other check.
 //
 // Example: {"echostr":"12345678"}
 type CallbackProbe struct {
@@ -724,11 +720,11 @@ type CreateScheduleParams struct {
 // CustomMessage A custom (in-app) message: delivered to the app, which decides what
 // to do with it; the system shows nothing.
 //
-// Example: {"content_type":"application/json","msg_content":"{\"type\":\"refresh\"}"}
+// Example: {"content_type":"text","msg_content":"inbox-refresh"}
 type CustomMessage struct {
 	// ContentType What kind of content `msg_content` holds, for the app.
 	//
-	// Example: application/json
+	// Example: text
 	ContentType string `json:"content_type,omitempty,omitzero"`
 
 	// Extras Your own key-value data handed to the app with the message.
@@ -738,7 +734,7 @@ type CustomMessage struct {
 
 	// MsgContent The message's content.
 	//
-	// Example: {"type":"refresh"}
+	// Example: inbox-refresh
 	MsgContent string `json:"msg_content"`
 
 	// Title The message's title.
@@ -932,7 +928,7 @@ type HmosNotification struct {
 
 	// ExtraData Extra data for the app, as text.
 	//
-	// Example: {"order":"A-1001"}
+	// Example: order=A-1001
 	ExtraData string `json:"extra_data,omitempty,omitzero"`
 
 	// Extras Your own key-value data handed to the app with the notification.
@@ -1214,27 +1210,82 @@ type MessageStatsByContent struct {
 	Notification ContentStats `json:"notification,omitempty,omitzero"`
 }
 
-// MessageStatusCallback A message status report: EngageLab POSTs it as JSON to the callback
-// address when a push's status changes (sent, delivered, clicked and
-// so on), for your statistics. Answer HTTP 200 or 204 within three
-// seconds (the body does not matter); a 4xx or 5xx answer, or none in
-// time, may make EngageLab deliver it again, so handle a repeat.
+// MessageStatusCallback A batch of message status reports: EngageLab POSTs it as JSON to the
+// callback address when pushes change status (sent, delivered,
+// clicked and so on), for your statistics. Answer HTTP 200 or 204
+// within three seconds (the body does not matter); a 4xx or 5xx
+// answer, or none in time, may make EngageLab deliver it again, so
+// handle a repeat.
 //
-// The docs given for App Push name the report's contents (msg_id,
-// the event and the delivery or click status) but not its fields, so
-// the receiver hands on the decoded object as it came, without
-// checking any field.
+// The receiver answers the address check (`CallbackProbe`) that comes
+// to the same address first. A delivery can be authenticated: with a
+// callback user name and secret configured in the console, each one
+// carries the header `X-CALLBACK-ID:
+// timestamp=…;nonce=…;username=…;signature=…`, whose signature is the
+// lower-case hex HMAC-SHA256, keyed with the secret, of timestamp,
+// nonce and username concatenated. It does not cover the body.
 //
-// How a receiver trusts a delivery: with a callback user name and
-// secret configured in the console, each delivery carries the header
-// `X-CALLBACK-ID: timestamp=…;nonce=…;username=…;signature=…`, whose
-// signature is the lower-case hex HMAC-SHA256, keyed with the secret,
-// of timestamp, nonce and username concatenated. It does not cover
-// the body. The address check (`CallbackProbe`) comes to the same
-// address first.
+// Parse leniently: the rows' fields are named but not specified, and
+// new ones may come.
 //
-// Example: {"msg_id":"1828256757"}
-type MessageStatusCallback map[string]interface{}
+// Example: {"rows":[{"channel":"fcm","custom_args":{"order":"A-1001"},"itime":1712458844,"message_id":"1828256757","server":"AppPush","status":{"message_status":"delivered"},"to":"1104a89793af2cfc030"}],"total":1}
+type MessageStatusCallback struct {
+	// Rows The reports, one per row.
+	Rows []MessageStatusRow `json:"rows"`
+
+	// Total How many rows the delivery holds.
+	//
+	// Example: 1
+	Total                int32                  `json:"total,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// MessageStatusRow One report: the push, the device it concerns, and what happened.
+// Every field may be missing; keep what you do not know.
+//
+// Example: {"message_id":"1828256757","status":{"message_status":"delivered"},"to":"1104a89793af2cfc030"}
+type MessageStatusRow struct {
+	// Channel The delivery channel (EngageLab's own, or a vendor's).
+	//
+	// Example: fcm
+	Channel string `json:"channel,omitempty,omitzero"`
+
+	// CustomArgs The push's custom_args, passed back unchanged.
+	//
+	// Example: {"order":"A-1001"}
+	CustomArgs map[string]interface{} `json:"custom_args,omitempty,omitzero"`
+
+	// From The sender of the push, as given in its `from`.
+	//
+	// Example: push
+	From string `json:"from,omitempty,omitzero"`
+
+	// Itime When the event happened, in Unix seconds.
+	//
+	// Example: 1712458844
+	Itime int64 `json:"itime,omitempty,omitzero"`
+
+	// MessageID The push's msg_id.
+	//
+	// Example: 1828256757
+	MessageID string `json:"message_id,omitempty,omitzero"`
+
+	// Server The EngageLab service that sent it.
+	//
+	// Example: AppPush
+	Server string `json:"server,omitempty,omitzero"`
+
+	// Status What happened, as EngageLab reports it (for example a message_status of delivered or click).
+	//
+	// Example: {"message_status":"delivered"}
+	Status map[string]interface{} `json:"status,omitempty,omitzero"`
+
+	// To The device the report is about, by registration ID.
+	//
+	// Example: 1104a89793af2cfc030
+	To                   string                 `json:"to,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // Notification A notification shown by the system. `alert` is the text for every
 // platform; a platform's own object overrides it there and adds its
@@ -1393,7 +1444,7 @@ type PushBody struct {
 	// to do with it; the system shows nothing.
 	//
 	//
-	// Example: {"content_type":"application/json","msg_content":"{\"type\":\"refresh\"}"}
+	// Example: {"content_type":"text","msg_content":"inbox-refresh"}
 	Message CustomMessage `json:"message,omitempty,omitzero"`
 
 	// Notification A notification shown by the system. `alert` is the text for every
@@ -1785,25 +1836,6 @@ type UploadOppoImageParams struct {
 	SmallPictureURL string `json:"small_picture_url,omitempty,omitzero"`
 }
 
-// UploadVoiceParams The voice file of one language.
-//
-// Example: {"file":"voices-en.zip","language":"en"}
-type UploadVoiceParams struct {
-	// File A zip of the mp3 recordings.
-	//
-	// Example: voices-en.zip
-	File upload.File `json:"file"`
-
-	// Language A push-to-speech language.
-	//   * en — English
-	//   * zh-Hans — Chinese, simplified script
-	//   * zh-Hant — Chinese, traditional script
-	//
-	//
-	// Example: en
-	Language VoiceLanguage `json:"language"`
-}
-
 // ValidatePushParams A push to check without sending it; the same fields as `PushParams`.
 type ValidatePushParams = PushParams
 
@@ -2075,9 +2107,6 @@ type CreateScheduleJSONRequestBody = CreateScheduleParams
 // UpdateScheduleJSONRequestBody defines body for UpdateSchedule for application/json ContentType.
 type UpdateScheduleJSONRequestBody = UpdateScheduleParams
 
-// UploadVoiceMultipartRequestBody defines body for UploadVoice for multipart/form-data ContentType.
-type UploadVoiceMultipartRequestBody = UploadVoiceParams
-
 // Getter for additional properties for GroupPushResult. Returns the specified
 // element and whether it was found
 func (a GroupPushResult) Get(fieldName string) (value GroupAppResult, found bool) {
@@ -2133,6 +2162,248 @@ func (a GroupPushResult) MarshalJSON() ([]byte, error) {
 	object["group_msgid"], err = json.Marshal(a.GroupMsgid)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'group_msgid': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for MessageStatusCallback. Returns the specified
+// element and whether it was found
+func (a MessageStatusCallback) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for MessageStatusCallback
+func (a *MessageStatusCallback) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for MessageStatusCallback to handle AdditionalProperties
+func (a *MessageStatusCallback) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["rows"]; found {
+		err = json.Unmarshal(raw, &a.Rows)
+		if err != nil {
+			return fmt.Errorf("error reading 'rows': %w", err)
+		}
+		delete(object, "rows")
+	}
+
+	if raw, found := object["total"]; found {
+		err = json.Unmarshal(raw, &a.Total)
+		if err != nil {
+			return fmt.Errorf("error reading 'total': %w", err)
+		}
+		delete(object, "total")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for MessageStatusCallback to handle AdditionalProperties
+func (a MessageStatusCallback) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Rows != nil {
+		object["rows"], err = json.Marshal(a.Rows)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'rows': %w", err)
+		}
+	}
+
+	object["total"], err = json.Marshal(a.Total)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'total': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for MessageStatusRow. Returns the specified
+// element and whether it was found
+func (a MessageStatusRow) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for MessageStatusRow
+func (a *MessageStatusRow) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for MessageStatusRow to handle AdditionalProperties
+func (a *MessageStatusRow) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["channel"]; found {
+		err = json.Unmarshal(raw, &a.Channel)
+		if err != nil {
+			return fmt.Errorf("error reading 'channel': %w", err)
+		}
+		delete(object, "channel")
+	}
+
+	if raw, found := object["custom_args"]; found {
+		err = json.Unmarshal(raw, &a.CustomArgs)
+		if err != nil {
+			return fmt.Errorf("error reading 'custom_args': %w", err)
+		}
+		delete(object, "custom_args")
+	}
+
+	if raw, found := object["from"]; found {
+		err = json.Unmarshal(raw, &a.From)
+		if err != nil {
+			return fmt.Errorf("error reading 'from': %w", err)
+		}
+		delete(object, "from")
+	}
+
+	if raw, found := object["itime"]; found {
+		err = json.Unmarshal(raw, &a.Itime)
+		if err != nil {
+			return fmt.Errorf("error reading 'itime': %w", err)
+		}
+		delete(object, "itime")
+	}
+
+	if raw, found := object["message_id"]; found {
+		err = json.Unmarshal(raw, &a.MessageID)
+		if err != nil {
+			return fmt.Errorf("error reading 'message_id': %w", err)
+		}
+		delete(object, "message_id")
+	}
+
+	if raw, found := object["server"]; found {
+		err = json.Unmarshal(raw, &a.Server)
+		if err != nil {
+			return fmt.Errorf("error reading 'server': %w", err)
+		}
+		delete(object, "server")
+	}
+
+	if raw, found := object["status"]; found {
+		err = json.Unmarshal(raw, &a.Status)
+		if err != nil {
+			return fmt.Errorf("error reading 'status': %w", err)
+		}
+		delete(object, "status")
+	}
+
+	if raw, found := object["to"]; found {
+		err = json.Unmarshal(raw, &a.To)
+		if err != nil {
+			return fmt.Errorf("error reading 'to': %w", err)
+		}
+		delete(object, "to")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for MessageStatusRow to handle AdditionalProperties
+func (a MessageStatusRow) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["channel"], err = json.Marshal(a.Channel)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'channel': %w", err)
+	}
+
+	if a.CustomArgs != nil {
+		object["custom_args"], err = json.Marshal(a.CustomArgs)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'custom_args': %w", err)
+		}
+	}
+
+	object["from"], err = json.Marshal(a.From)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'from': %w", err)
+	}
+
+	object["itime"], err = json.Marshal(a.Itime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'itime': %w", err)
+	}
+
+	object["message_id"], err = json.Marshal(a.MessageID)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'message_id': %w", err)
+	}
+
+	object["server"], err = json.Marshal(a.Server)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'server': %w", err)
+	}
+
+	if a.Status != nil {
+		object["status"], err = json.Marshal(a.Status)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'status': %w", err)
+		}
+	}
+
+	object["to"], err = json.Marshal(a.To)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'to': %w", err)
 	}
 
 	for fieldName, field := range a.AdditionalProperties {
