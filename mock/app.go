@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/verikit/verikit/specs"
@@ -40,10 +41,53 @@ func (appDialect) authenticate(s *Server, c *call) *reply {
 		if own := c.op.OwnKindCodes(specs.KindAuth); len(own) > 0 {
 			return &reply{rej: &rejection{status: http.StatusOK, code: own[0], message: msg}}
 		}
+		// Where the catalogue's BadAppCredentials is no failure for this
+		// operation (a query with inverted codes, where it means success)
+		// or the catalogue has none, the documented failure stands in.
+		if code, found := c.op.Doc.Code("BadAppCredentials"); !found || isSuccessCode(c.op, code) {
+			if code, found := failureExampleCode(c.op); found {
+				return &reply{rej: &rejection{status: http.StatusOK, code: code, message: msg}}
+			}
+		}
 		rp := reject(c.op, http.StatusOK, "BadAppCredentials", msg)
 		return &rp
 	}
 	return nil
+}
+
+// isSuccessCode reports whether a catalogue code is one of the
+// operation's success values, as a number or as text.
+func isSuccessCode(op *specs.Operation, code int) bool {
+	return op.Success.CodeMatches(float64(code)) || op.Success.CodeMatches(fmt.Sprint(code))
+}
+
+// failureExampleCode is the numeric code (a number or a number as text) of
+// the operation's failure example.
+func failureExampleCode(op *specs.Operation) (int, bool) {
+	resp := op.Spec.Responses.Status(op.Success.Status)
+	if resp == nil || resp.Value == nil {
+		return 0, false
+	}
+	mt := resp.Value.Content.Get(specs.MediaJSON)
+	if mt == nil {
+		return 0, false
+	}
+	for _, name := range []string{"failure", "failed", "refused"} {
+		ex := mt.Examples[name]
+		if ex == nil || ex.Value == nil {
+			continue
+		}
+		m, _ := ex.Value.Value.(map[string]any)
+		switch v := m[op.Success.CodeField].(type) {
+		case float64:
+			return int(v), true
+		case string:
+			if n, err := strconv.Atoi(v); err == nil {
+				return n, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // requestFields reads the request's fields as text: a form or JSON body,

@@ -331,6 +331,9 @@ type rejection struct {
 	status  int
 	code    int
 	message string
+	// data is what an NXCloud failure carries in its envelope's data
+	// (Meta's error for WhatsApp's 9099); nil for the usual null.
+	data any
 }
 
 func ok(data any) reply { return reply{data: data} }
@@ -392,7 +395,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
 		return
 	}
-	op := pick(ops, r, raw)
+	op := specs.Pick(ops, r.Header.Get(sign.HeaderAction), raw)
 	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.EscapedPath())}
 	d := dialectFor(op)
 	rp := s.handle(d, c)
@@ -413,32 +416,6 @@ func (s *Server) route(r *http.Request) []*specs.Operation {
 		ops = append(ops, d.MatchAll(r.Method, p)...)
 	}
 	return ops
-}
-
-// pick chooses among operations that share a URL (x-path): the one the
-// signed action header names, else the first whose body validates, else
-// the first, whose validation then explains the refusal.
-func pick(ops []*specs.Operation, r *http.Request, raw []byte) *specs.Operation {
-	if len(ops) == 1 {
-		return ops[0]
-	}
-	if action := r.Header.Get(sign.HeaderAction); action != "" {
-		var named []*specs.Operation
-		for _, o := range ops {
-			if o.Action == action {
-				named = append(named, o)
-			}
-		}
-		if len(named) > 0 {
-			ops = named
-		}
-	}
-	for _, o := range ops {
-		if len(o.ValidateBody(raw)) == 0 {
-			return o
-		}
-	}
-	return ops[0]
 }
 
 // methods lists, sorted, the methods the specs define for the request's

@@ -12,11 +12,14 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
 
@@ -42,37 +45,46 @@ type Client struct {
 	PNS *pns.Client
 	// SaaS is NXCloud SaaS platform (customers and WhatsApp) (specs/nxcloud/saas.yaml).
 	SaaS *saas.Client
+	// ShortLink is NXCloud short links (specs/nxcloud/shortlink.yaml).
+	ShortLink *shortlink.Client
+	// SIPCDR is NXCloud SIP call records (NXPhone CDRs) (specs/nxcloud/sipcdr.yaml).
+	SIPCDR *sipcdr.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
 	SMSv2 *smsv2.Client
 	// Viber is NXCloud Viber messages (specs/nxcloud/viber.yaml).
 	Viber *viber.Client
-	// Voice is NXCloud voice verification codes (specs/nxcloud/voice.yaml).
+	// Voice is NXCloud voice (specs/nxcloud/voice.yaml).
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
+	// WhatsAppMessaging is NXCloud WhatsApp messaging (specs/nxcloud/whatsapp.yaml).
+	WhatsAppMessaging *whatsapp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"email", "flashcall", "sms", "voice"}
+var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms", "voice"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
-		DID:         did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
-		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
-		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
-		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
-		NXCC:        nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
-		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
-		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
-		SaaS:        saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
-		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
-		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
-		Viber:       viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
-		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
-		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		Balance:           balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		DID:               did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
+		Email:             email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
+		FlashCall:         flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
+		NumberCheck:       numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		NXCC:              nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
+		OTA:               ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:               pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
+		SaaS:              saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
+		ShortLink:         shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
+		SIPCDR:            sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
+		SMS:               sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
+		SMSv2:             smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Viber:             viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
+		Voice:             voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
+		WhatsApp:          waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		WhatsAppMessaging: whatsapp.New(apiclient.NewService(cfg, "nxcloud/whatsapp", auth)),
 	}
 }

@@ -568,6 +568,32 @@ func (d *Document) MatchAll(method, p string) []*Operation {
 	return out
 }
 
+// Pick chooses among operations that share a URL (MatchAll, x-path): the
+// one the signed action header names, else the first whose body
+// validates, else the first, whose validation then explains a refusal.
+func Pick(ops []*Operation, action string, body []byte) *Operation {
+	if len(ops) == 1 {
+		return ops[0]
+	}
+	if action != "" {
+		var named []*Operation
+		for _, o := range ops {
+			if o.Action == action {
+				named = append(named, o)
+			}
+		}
+		if len(named) > 0 {
+			ops = named
+		}
+	}
+	for _, o := range ops {
+		if len(o.ValidateBody(body)) == 0 {
+			return o
+		}
+	}
+	return ops[0]
+}
+
 // splitEscaped splits an escaped path into its unescaped segments; it
 // reports false for a path with an invalid escape.
 func splitEscaped(p string) ([]string, bool) {

@@ -12,9 +12,11 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/nxcc"
 	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/sign"
 )
 
@@ -84,6 +86,13 @@ func SaaSWhatsAppHandler(fn func(context.Context, saas.WhatsAppCallback) error) 
 	return &Callback[saas.WhatsAppCallback]{Spec: "nxcloud/saas", Schema: "WhatsAppCallback", Handle: fn}
 }
 
+// SIPCDRRecordHandler receives the RecordCallback callbacks of NXCloud SIP call records (NXPhone CDRs)
+// (specs/nxcloud/sipcdr.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SIPCDRRecordHandler(fn func(context.Context, sipcdr.RecordCallback) error) *Callback[sipcdr.RecordCallback] {
+	return &Callback[sipcdr.RecordCallback]{Spec: "nxcloud/sipcdr", Schema: "RecordCallback", Handle: fn}
+}
+
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS
 // (specs/nxcloud/sms.yaml), their fields in the query, form: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
@@ -105,9 +114,16 @@ func ViberReplyHandler(fn func(context.Context, viber.ReplyCallback) error) *Cal
 	return &Callback[viber.ReplyCallback]{Spec: "nxcloud/viber", Schema: "ReplyCallback", Handle: fn}
 }
 
-// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice verification codes
+// VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice
 // (specs/nxcloud/voice.yaml), their fields in the query, form: fn gets each one
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func VoiceReceiptHandler(fn func(context.Context, voice.ReceiptCallback) error) *Callback[voice.ReceiptCallback] {
 	return &Callback[voice.ReceiptCallback]{Spec: "nxcloud/voice", Schema: "ReceiptCallback", Handle: fn}
+}
+
+// WhatsAppMessagingWebhookHandler receives the WebhookCallback callbacks of NXCloud WhatsApp messaging
+// (specs/nxcloud/whatsapp.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func WhatsAppMessagingWebhookHandler(fn func(context.Context, whatsapp.WebhookCallback) error) *Callback[whatsapp.WebhookCallback] {
+	return &Callback[whatsapp.WebhookCallback]{Spec: "nxcloud/whatsapp", Schema: "WebhookCallback", Handle: fn}
 }

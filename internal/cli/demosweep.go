@@ -1,15 +1,20 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/verikit/verikit/mock"
+	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
+	"github.com/verikit/verikit/upload"
 )
 
 // servedOps records which operations a handler was asked for, so that the
@@ -22,13 +27,21 @@ type servedOps struct {
 
 func (s *servedOps) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if docs, err := specs.All(); err == nil {
+		var ops []*specs.Operation
 		for _, d := range docs {
-			if o, found := d.Match(r.Method, r.URL.EscapedPath()); found {
-				s.mu.Lock()
-				s.seen[o.FullName()] = true
-				s.mu.Unlock()
-				break
+			ops = append(ops, d.MatchAll(r.Method, r.URL.EscapedPath())...)
+		}
+		if len(ops) > 0 {
+			// Operations sharing a URL are told apart as the mock does.
+			var body []byte
+			if len(ops) > 1 && r.Body != nil {
+				body, _ = io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
 			}
+			o := specs.Pick(ops, sign.HeaderValue(r.Header, sign.HeaderAction), body)
+			s.mu.Lock()
+			s.seen[o.FullName()] = true
+			s.mu.Unlock()
 		}
 	}
 	s.next.ServeHTTP(w, r)
@@ -60,6 +73,7 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 		}
 		in := input{path: map[string]string{}}
 		if ex := o.RequestExample(); ex != nil {
+			in.files = exampleFiles(o, ex)
 			if in.body, err = json.Marshal(ex); err != nil {
 				return nil, err
 			}
@@ -90,6 +104,21 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 		})
 	}
 	return steps, nil
+}
+
+// exampleFiles takes a multipart operation's files out of its request
+// example (a copy, which RequestExample makes): a file field's example
+// text becomes the content of the file sent, apart from the JSON body, as
+// a file flag's does.
+func exampleFiles(o *specs.Operation, ex map[string]any) map[string]upload.File {
+	files := map[string]upload.File{}
+	for _, name := range o.FileFields() {
+		if text, ok := ex[name].(string); ok {
+			files[name] = upload.File{Name: name, Body: strings.NewReader(text), Size: int64(len(text))}
+			delete(ex, name)
+		}
+	}
+	return files
 }
 
 // excerpt is the start of a result, for one line of the demo.

@@ -93,8 +93,8 @@ func paramRow(lines []string, name string) int {
 	for i, l := range lines {
 		low := strings.ToLower(l)
 		if strings.Contains(low, "body parameters") || strings.Contains(low, "**parameters") ||
-			strings.Contains(low, "request body") || strings.Contains(low, "request parameters") ||
-			strings.Contains(low, "requestparameters") ||
+			strings.Contains(low, "request body") || strings.Contains(low, "request parameter") ||
+			strings.Contains(low, "requestparameters") || strings.Contains(low, "push parameters") ||
 			strings.HasSuffix(strings.TrimSpace(low), "# parameters") { // a "## Parameters" heading (nxcc-api-webhook)
 			after = true
 		}

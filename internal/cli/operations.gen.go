@@ -16,11 +16,14 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/ota"
 	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/saas"
+	"github.com/verikit/verikit/gen/nxcloud/shortlink"
+	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 )
 
 // appCredentialVars are the environment variables each application key
@@ -30,6 +33,8 @@ var appCredentialVars = []credentialVars{
 	{vendor: "engagelab", set: "apppush", keyVar: "ENGAGELAB_APPPUSH_APPKEY", secretVar: "ENGAGELAB_APPPUSH_SECRET"},
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
+	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
+	{vendor: "nxcloud", set: "sip", keyVar: "NXCLOUD_SIP_APPKEY", secretVar: "NXCLOUD_SIP_SECRET"},
 	{vendor: "nxcloud", set: "sms", keyVar: "NXCLOUD_SMS_APPKEY", secretVar: "NXCLOUD_SMS_SECRET"},
 	{vendor: "nxcloud", set: "voice", keyVar: "NXCLOUD_VOICE_APPKEY", secretVar: "NXCLOUD_VOICE_SECRET"},
 }
@@ -47,11 +52,14 @@ var products = []product{
 	{vendor: "nxcloud", command: "ota", spec: "nxcloud/ota", title: "NXCloud OTA (one-tap authentication)"},
 	{vendor: "nxcloud", command: "pns", spec: "nxcloud/pns", title: "NXCloud number privacy (PNS)"},
 	{vendor: "nxcloud", command: "saas", spec: "nxcloud/saas", title: "NXCloud SaaS platform (customers and WhatsApp)"},
+	{vendor: "nxcloud", command: "short-link", spec: "nxcloud/shortlink", title: "NXCloud short links"},
+	{vendor: "nxcloud", command: "sip-cdr", spec: "nxcloud/sipcdr", title: "NXCloud SIP call records (NXPhone CDRs)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
 	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
-	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice verification codes"},
+	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
+	{vendor: "nxcloud", command: "wa-msg", spec: "nxcloud/whatsapp", title: "NXCloud WhatsApp messaging"},
 }
 
 // operations binds every spec operation to its command and to the typed
@@ -531,6 +539,42 @@ var operations = []operation{
 			res, err := c.nxcloud.SaaS.SendWhatsApp(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "short-link", spec: "nxcloud/shortlink", id: "generate", command: "generate", summary: "Make a short link for a long address", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p shortlink.GenerateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.ShortLink.Generate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "short-link", spec: "nxcloud/shortlink", id: "list", command: "list", summary: "List the short links made for a long address", credentials: "sms",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p shortlink.ListParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.ShortLink.List(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-cdr", spec: "nxcloud/sipcdr", id: "listByOrderId", command: "list-by-order-id", summary: "Read the SIP call records of given orders", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipcdr.ListByOrderIDParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPCDR.ListByOrderID(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-cdr", spec: "nxcloud/sipcdr", id: "listRecords", command: "list-records", summary: "List the SIP call records of a period, a page at a time", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipcdr.ListRecordsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPCDR.ListRecords(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p sms.GetRecordParams
@@ -593,6 +637,15 @@ var operations = []operation{
 			res, err := c.nxcloud.Viber.Send(ctx, p)
 			return res, err
 		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listFiles", command: "list-files", summary: "List the uploaded audio files, a page at a time", credentials: "platform",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.ListFilesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.ListFiles(ctx, p)
+			return res, err
+		}},
 	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "listRecords", command: "list-records", summary: "List call records, a page at a time", credentials: "voice",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p voice.ListRecordsParams
@@ -618,6 +671,33 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.Voice.Send(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "sendBroadcast", command: "send-broadcast", summary: "Play a recording to one or more numbers (a group call)", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendBroadcastParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.SendBroadcast(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "sendNotification", command: "send-notification", summary: "Call one or more numbers and read out a text", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.SendNotificationParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.SendNotification(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "voice", spec: "nxcloud/voice", id: "uploadFile", command: "upload-file", summary: "Upload an audio file for group calls", credentials: "voice",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p voice.UploadFileParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Voice.UploadFile(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "wa", spec: "nxcloud/wa-integrator", id: "checkCode", command: "check-code", summary: "Confirm a phone number with the code WhatsApp sent to it",
@@ -665,6 +745,96 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.WhatsApp.PhoneList(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "createTemplate", command: "create-template", summary: "Create a message template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.CreateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.CreateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "deleteMedia", command: "delete-media", summary: "Delete an uploaded media file",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.DeleteMediaParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.DeleteMedia(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "deleteTemplate", command: "delete-template", summary: "Delete a message template, in every language",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.DeleteTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.DeleteTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "getMedia", command: "get-media", summary: "Read an uploaded or received media file",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.GetMediaParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.GetMedia(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "listPhones", command: "list-phones", summary: "Read the state of an application's business numbers",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.ListPhonesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.ListPhones(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "listTemplates", command: "list-templates", summary: "List the message templates of a business number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.ListTemplatesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.ListTemplates(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "sendMessage", command: "send-message", summary: "Send a WhatsApp message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.SendMessage(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "updateTemplate", command: "update-template", summary: "Edit a message template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.UpdateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.UpdateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "uploadMedia", command: "upload-media", summary: "Upload a media file to send in messages",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.UploadMediaParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.UploadMedia(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "uploadTemplateFile", command: "upload-template-file", summary: "Upload the example file of a template's media header",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.UploadTemplateFileParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.UploadTemplateFile(ctx, p)
 			return res, err
 		}},
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/verikit/verikit/option"
 )
 
-// Client calls the operations of NXCloud voice verification codes. Get one from
+// Client calls the operations of NXCloud voice. Get one from
 // nxcloud.NewClient, which adds the credentials. It is safe for
 // concurrent use.
 type Client struct{ s *apiclient.Service }
@@ -18,6 +18,33 @@ type Client struct{ s *apiclient.Service }
 // An *apiclient.Service cannot be made outside this module, so neither can
 // a Client without credentials.
 func New(s *apiclient.Service) *Client { return &Client{s: s} }
+
+// ListFiles: list the uploaded audio files, a page at a time (POST /api/voiceSms/getUserFileUrl).
+//
+// Returns one page of the audio files stored for the account (by
+// `uploadFile` or in the console), newest first in the page's
+// example, optionally only those uploaded between `startTime` and
+// `endTime` or named like `queryName`. Reading changes nothing, so
+// the call is safe to repeat.
+//
+// Unlike the rest of the voice product it authenticates with the
+// platform login, the console's `account` and `password` (the
+// `platform` credentials set: option.WithAppCredentials("platform",
+// account, password); in the CLI NXCLOUD_PLATFORM_APPKEY and
+// NXCLOUD_PLATFORM_SECRET), not a voice application's key pair.
+//
+// The answer's `code` is the word `success` or `failed`. On success
+// `info` holds the page; on failure it holds the reason as text
+// (missing parameters, bad paging, a wrong account or password).
+//
+// Retry class: safe. It only reads, so a failed attempt may be sent again.
+func (c *Client) ListFiles(ctx context.Context, params ListFilesParams, opts ...option.RequestOption) (*ListFilesResult, error) {
+	var out ListFilesResult
+	if err := c.s.Call(ctx, "listFiles", nil, &params, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
 
 // ListRecords: list call records, a page at a time (POST /api/voiceSms/getVoiceCdr).
 //
@@ -41,7 +68,7 @@ func New(s *apiclient.Service) *Client { return &Client{s: s} }
 // ResultCodeInvalidShowPhone (21), ResultCodeRouteUnavailable (22),
 // ResultCodeInvalidCountryCode (23), ResultCodeHourlyLimit (27),
 // ResultCodeTPSLimit (28), ResultCodeRequestFailed (88),
-// ResultCodeSystemError (99).
+// ResultCodeSystemError (99), ResultCodeAccountDisabled (102).
 func (c *Client) ListRecords(ctx context.Context, params ListRecordsParams, opts ...option.RequestOption) (*ListRecordsResult, error) {
 	var out ListRecordsResult
 	if err := c.s.Call(ctx, "listRecords", nil, &params, &out, opts); err != nil {
@@ -85,10 +112,106 @@ func (c *Client) ReportConversion(ctx context.Context, params ReportConversionPa
 // ResultCodeInvalidShowPhone (21), ResultCodeRouteUnavailable (22),
 // ResultCodeInvalidCountryCode (23), ResultCodeHourlyLimit (27),
 // ResultCodeTPSLimit (28), ResultCodeRequestFailed (88),
-// ResultCodeSystemError (99).
+// ResultCodeSystemError (99), ResultCodeAccountDisabled (102).
 func (c *Client) Send(ctx context.Context, params SendParams, opts ...option.RequestOption) (*SendResult, error) {
 	var out SendResult
 	if err := c.s.Call(ctx, "send", nil, &params, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SendBroadcast: play a recording to one or more numbers (a group call) (POST /api/voiceSms/gpsend).
+//
+// Calls every number of `phone` (comma-separated) and plays the audio
+// file at `url`, an address the console or `uploadFile` gave. The
+// call can be scheduled (`task_time` with its `time_zone`), cut off
+// after `sched_hangup` seconds, and followed by a text message sent
+// through an SMS application (`sms_appkey`, `msg_content`). Each
+// call places new phone calls and is billed, so it is not repeated
+// after an uncertain failure.
+//
+// Once a call ends, its receipt arrives as a `ReceiptCallback` with
+// `voice_type` "0" (a group call), and `listRecords` lists it with
+// `voiceType` "0".
+//
+// `task_time` without `time_zone` is ignored by NXCloud (the call is
+// placed at once); the schema cannot require one field only when the
+// other is there, so give both or neither.
+//
+// Retry class: unsafe. It is never sent again once the request may have
+// reached the server; such a failure is apierror.ErrOutcomeUnknown.
+//
+// A failure the vendor reports is an *apierror.Error whose Code may be
+// ResultCodeBadAppCredentials (1), ResultCodeInvalidParameter (2),
+// ResultCodeInsufficientBalance (3), ResultCodeIllegalContent (4),
+// ResultCodeContentTooLong (5), ResultCodeInvalidNumber (6),
+// ResultCodeIPNotAllowed (9), ResultCodeURLNotFound (20),
+// ResultCodeInvalidShowPhone (21), ResultCodeRouteUnavailable (22),
+// ResultCodeInvalidCountryCode (23), ResultCodeHourlyLimit (27),
+// ResultCodeTPSLimit (28), ResultCodeRequestFailed (88),
+// ResultCodeSystemError (99), ResultCodeAccountDisabled (102).
+func (c *Client) SendBroadcast(ctx context.Context, params SendBroadcastParams, opts ...option.RequestOption) (*SendResult, error) {
+	var out SendResult
+	if err := c.s.Call(ctx, "sendBroadcast", nil, &params, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SendNotification: call one or more numbers and read out a text (POST /api/voiceSms/notsend).
+//
+// Calls every number of `phone` (comma-separated, unlike `send`) and
+// reads `content` out in the language `lang`, showing `show_phone`
+// as the caller where the route allows. It can carry a verification
+// code (digits joined by `-`). Each call places new phone calls and
+// is billed, so it is not repeated after an uncertain failure.
+//
+// `lang` is required by the page's table, though its curl example
+// leaves it out; the spec follows the table, so a call without it is
+// refused before it is sent.
+//
+// The receipt arrives as a `ReceiptCallback` with `voice_type` "1"
+// (verification or notification), and `listRecords` lists the call
+// with `voiceType` "1".
+//
+// Retry class: unsafe. It is never sent again once the request may have
+// reached the server; such a failure is apierror.ErrOutcomeUnknown.
+//
+// A failure the vendor reports is an *apierror.Error whose Code may be
+// ResultCodeBadAppCredentials (1), ResultCodeInvalidParameter (2),
+// ResultCodeInsufficientBalance (3), ResultCodeIllegalContent (4),
+// ResultCodeContentTooLong (5), ResultCodeInvalidNumber (6),
+// ResultCodeIPNotAllowed (9), ResultCodeURLNotFound (20),
+// ResultCodeInvalidShowPhone (21), ResultCodeRouteUnavailable (22),
+// ResultCodeInvalidCountryCode (23), ResultCodeHourlyLimit (27),
+// ResultCodeTPSLimit (28), ResultCodeRequestFailed (88),
+// ResultCodeSystemError (99), ResultCodeAccountDisabled (102).
+func (c *Client) SendNotification(ctx context.Context, params SendNotificationParams, opts ...option.RequestOption) (*SendResult, error) {
+	var out SendResult
+	if err := c.s.Call(ctx, "sendNotification", nil, &params, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UploadFile: upload an audio file for group calls (POST /api/voiceSms/uploadVoiceFile).
+//
+// Stores an audio file under `filename` and returns its address, the
+// `url` a `sendBroadcast` plays. The file goes as Base64 text in the
+// form field `content` (encode it first: base64.StdEncoding in Go).
+// Each call stores a new file, so it is not repeated after an
+// uncertain failure.
+//
+// The answer's `code` is the word `success` on success; a failure
+// carries another value, such as "102" for a disabled account, with
+// its reason in `result` (still HTTP 200).
+//
+// Retry class: unsafe. It is never sent again once the request may have
+// reached the server; such a failure is apierror.ErrOutcomeUnknown.
+func (c *Client) UploadFile(ctx context.Context, params UploadFileParams, opts ...option.RequestOption) (*UploadFileResult, error) {
+	var out UploadFileResult
+	if err := c.s.Call(ctx, "uploadFile", nil, &params, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

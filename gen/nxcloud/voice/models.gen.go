@@ -190,6 +190,24 @@ func (e Language) Valid() bool {
 	}
 }
 
+// Defines values for ListFilesResultCode.
+const (
+	ListFilesResultCodeFailed  ListFilesResultCode = "failed"
+	ListFilesResultCodeSuccess ListFilesResultCode = "success"
+)
+
+// Valid indicates whether the value is a known member of the ListFilesResultCode enum.
+func (e ListFilesResultCode) Valid() bool {
+	switch e {
+	case ListFilesResultCodeFailed:
+		return true
+	case ListFilesResultCodeSuccess:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListRecordsParamsVoiceType.
 const (
 	ListRecordsParamsVoiceTypeGroupCall                  ListRecordsParamsVoiceType = "0"
@@ -309,6 +327,7 @@ func (e ReportConversionResultCode) Valid() bool {
 
 // Defines values for ResultCode.
 const (
+	ResultCodeAccountDisabled     ResultCode = 102
 	ResultCodeBadAppCredentials   ResultCode = 1
 	ResultCodeContentTooLong      ResultCode = 5
 	ResultCodeHourlyLimit         ResultCode = 27
@@ -330,6 +349,8 @@ const (
 // Valid indicates whether the value is a known member of the ResultCode enum.
 func (e ResultCode) Valid() bool {
 	switch e {
+	case ResultCodeAccountDisabled:
+		return true
 	case ResultCodeBadAppCredentials:
 		return true
 	case ResultCodeContentTooLong:
@@ -408,6 +429,50 @@ func (e ListRecordsFormdataBodyVoiceType) Valid() bool {
 // Example: en
 type Language string
 
+// ListFilesParams defines model for ListFilesParams.
+type ListFilesParams struct {
+	// EndTime Only files stored on or before this day, as `yyyy-MM-dd`.
+	//
+	// Example: 2019-05-31
+	EndTime string `json:"endTime,omitempty,omitzero"`
+
+	// Page The page to read, from 1.
+	//
+	// Example: 1
+	Page int32 `json:"page"`
+
+	// PageSize Files per page.
+	//
+	// Example: 10
+	PageSize int32 `json:"page_size"`
+
+	// QueryName Only the files with this name.
+	//
+	// Example: welcome.mp3
+	QueryName string `json:"queryName,omitempty,omitzero"`
+
+	// StartTime Only files stored on or after this day, as `yyyy-MM-dd`.
+	//
+	// Example: 2019-05-01
+	StartTime string `json:"startTime,omitempty,omitzero"`
+}
+
+// ListFilesResult defines model for ListFilesResult.
+type ListFilesResult struct {
+	// Code `success` when `info` holds the page, `failed` when it holds the reason.
+	//
+	// Example: success
+	Code ListFilesResultCode `json:"code"`
+
+	// Info The page of files on success; the reason, as text, on failure.
+	Info VoiceFilePage `json:"info"`
+}
+
+// ListFilesResultCode `success` when `info` holds the page, `failed` when it holds the reason.
+//
+// Example: success
+type ListFilesResultCode string
+
 // ListRecordsParams defines model for ListRecordsParams.
 type ListRecordsParams struct {
 	// EndTime The end of the period, as `yyyy-MM-dd HH:mm:ss`.
@@ -455,11 +520,21 @@ type ListRecordsResult struct {
 	Info VoiceRecordPage `json:"info,omitempty,omitzero"`
 }
 
+// PlatformLogin The NXCloud console login (the platform account), which `listFiles` authenticates with. The client sends the pair it was given (option.WithAppCredentials("platform", account, password)).
+type PlatformLogin struct {
+	// Account The console login name.
+	Account string `json:"account"`
+
+	// Password The console password.
+	Password string `json:"password"`
+}
+
 // ReceiptCallback The receipt of one voice call, POSTed by NXCloud to the receipt
 // address of the voice application, its values as form parameters in
 // the URL's query string (the page: "no body"). One schema covers the
-// page's two tables: group calls (broadcast, `voice_type` 0) and
-// verification or notification calls (`voice_type` 1). Both tables
+// page's two tables: group calls (`sendBroadcast`, `voice_type` 0) and
+// verification or notification calls (`send`, `sendNotification`,
+// `voice_type` 1). Both tables
 // require the fields of `required`; `basic_price` and `ivr_result`
 // are in the group-call table only (required there), `record_url` in
 // the verification table only (optional). The receiver answers with
@@ -555,7 +630,7 @@ type ReceiptCallback struct {
 	// Example: 2024-03-18 09:30:00
 	StartTime string `json:"start_time,omitempty,omitzero"`
 
-	// VoiceType 0 for a group call (broadcast), 1 for a verification or notification call.
+	// VoiceType 0 for a group call (`sendBroadcast`), 1 for a verification or notification call (`send`, `sendNotification`; the constant's name says Verification for both).
 	//
 	// Example: 1
 	VoiceType ReceiptCallbackVoiceType `json:"voice_type"`
@@ -573,7 +648,7 @@ type ReceiptCallbackHangupDisposition string
 // Example: Successful connection
 type ReceiptCallbackResult string
 
-// ReceiptCallbackVoiceType 0 for a group call (broadcast), 1 for a verification or notification call.
+// ReceiptCallbackVoiceType 0 for a group call (`sendBroadcast`), 1 for a verification or notification call (`send`, `sendNotification`; the constant's name says Verification for both).
 //
 // Example: 1
 type ReceiptCallbackVoiceType string
@@ -614,10 +689,13 @@ type ReportConversionResult struct {
 // Example: success
 type ReportConversionResultCode string
 
-// ResultCode Result codes `send` documents, written as text in the answer. The
-// list is not closed: keep an unlisted code as it is.
-// (`reportConversion` answers the words `success` and `failed`
-// instead, which are not codes of this list.)
+// ResultCode Result codes the sends document (`send`, `sendNotification`,
+// `sendBroadcast`; the last two list the same codes as `send` except
+// 27 and 28), written as text in the answer, and 102, the disabled account
+// of `uploadFile`'s failure example. The list is not closed: keep an
+// unlisted code as it is. (`reportConversion` and `listFiles` answer
+// the words `success` and `failed` instead, and `listRecords` inverts
+// 0 and 1: see each.)
 //   - 0 — success
 //   - 1 — the application is unavailable or its key pair is wrong
 //   - 2 — a parameter is missing or wrong
@@ -634,9 +712,95 @@ type ReportConversionResultCode string
 //   - 28 — the application's TPS limit was reached
 //   - 88 — the request failed
 //   - 99 — system error
+//   - 102 — the account, or its agent's, is disabled (uploadFile)
 //
 // Example: 0
 type ResultCode int32
+
+// SendBroadcastParams defines model for SendBroadcastParams.
+type SendBroadcastParams struct {
+	// CountryCode The numbers' country calling code, digits only, without a plus sign.
+	//
+	// Example: 62
+	CountryCode string `json:"country_code"`
+
+	// MsgContent The text message to send through `sms_appkey`'s application.
+	//
+	// Example: Press 1 on the call to confirm your appointment
+	MsgContent string `json:"msg_content,omitempty,omitzero"`
+
+	// Phone The numbers to call, digits only, several joined by commas
+	// (no spaces). The page's example writes each with the country
+	// code in front, as the spec's does.
+	//
+	//
+	// Example: 6281234567890,6281234567891
+	Phone string `json:"phone"`
+
+	// SchedHangup Hang each call up this many seconds after it connects; "0" sets no limit.
+	//
+	// Example: 60
+	SchedHangup string `json:"sched_hangup,omitempty,omitzero"`
+
+	// ShowPhone The number to show as the caller, any count of digits; the route may replace it.
+	//
+	// Example: 6221500123
+	ShowPhone string `json:"show_phone"`
+
+	// SmsAppkey The appkey of an SMS application that sends `msg_content` as a text message alongside the call.
+	//
+	// Example: mock-sms-appkey
+	SmsAppkey string `json:"sms_appkey,omitempty,omitzero"`
+
+	// TaskTime When to place the calls, as `yyyy-MM-dd HH:mm:ss` in `time_zone`; NXCloud ignores it without `time_zone`. Left out, the calls go at once.
+	//
+	// Example: 2024-03-18 09:30:00
+	TaskTime string `json:"task_time,omitempty,omitzero"`
+
+	// TimeZone The time zone of `task_time`, as its offset from UTC in hours (8 for UTC+8); needed whenever `task_time` is given.
+	//
+	// Example: 8
+	TimeZone string `json:"time_zone,omitempty,omitzero"`
+
+	// URL The address of the audio file to play, as the console or `uploadFile` gave it.
+	//
+	// Example: https://nxcloud.com/1963370420.m4a
+	URL string `json:"url"`
+}
+
+// SendNotificationParams defines model for SendNotificationParams.
+type SendNotificationParams struct {
+	// Content The text to speak. Write a code's digits apart, joined by `-`
+	// (`1-2-3-4-5-6`), so that each is read out on its own. The form
+	// encoding does the UTF-8 URL encoding the page asks for: give the
+	// text as it is.
+	//
+	//
+	// Example: Your parcel arrives today between 2 and 4 pm
+	Content string `json:"content"`
+
+	// CountryCode The numbers' country calling code, digits only, without a plus sign.
+	//
+	// Example: 62
+	CountryCode string `json:"country_code"`
+
+	// Lang The language the text is spoken in, as the short code of the page's table (zh, en, zh-yue, …).
+	//
+	// Example: en
+	Lang Language `json:"lang"`
+
+	// Phone The numbers to call, digits only, several joined by commas (no
+	// spaces); unlike `send`, a batch is allowed.
+	//
+	//
+	// Example: 6281234567890
+	Phone string `json:"phone"`
+
+	// ShowPhone The number to show as the caller, any count of digits; the route may replace it.
+	//
+	// Example: 6221500123
+	ShowPhone string `json:"show_phone"`
+}
 
 // SendParams defines model for SendParams.
 type SendParams struct {
@@ -691,6 +855,40 @@ type SendResult struct {
 	Result string `json:"result"`
 }
 
+// UploadFileParams defines model for UploadFileParams.
+type UploadFileParams struct {
+	// Content The file's bytes as Base64 text (the standard alphabet, padded;
+	// in Go, base64.StdEncoding.EncodeToString). The page's own
+	// example value (`qwertyuiopasdfghjkl`) is not valid Base64.
+	//
+	//
+	// Example: SUQzBAAAAAAAI1RTU0UAAAAPAAADTGF2ZjU4Ljc2LjEwMAAAAAAAAAAAAAAA
+	Content string `json:"content"`
+
+	// Filename The name to store the file under, with its extension (such as `welcome.mp3`).
+	//
+	// Example: welcome.mp3
+	Filename string `json:"filename"`
+}
+
+// UploadFileResult defines model for UploadFileResult.
+type UploadFileResult struct {
+	// Code The word `success`, or a failure code as text (such as "102", a disabled account).
+	//
+	// Example: success
+	Code string `json:"code"`
+
+	// Info On success, the address of the stored file, to pass to `sendBroadcast` as `url`.
+	//
+	// Example: https://nxcloudhk.oss-cn-hongkong.aliyuncs.com/voice_group/1559045130474.mp3
+	Info string `json:"info,omitempty,omitzero"`
+
+	// Result On failure, what went wrong.
+	//
+	// Example: The current account or the account of the agent has been disabled.
+	Result string `json:"result,omitempty,omitzero"`
+}
+
 // VoiceAppCredentials A voice application's key pair, from the NXCloud console. The client sends the pair it was given (option.WithAppCredentials("voice", …)).
 type VoiceAppCredentials struct {
 	// Appkey The voice application's appkey.
@@ -698,6 +896,45 @@ type VoiceAppCredentials struct {
 
 	// Secretkey The voice application's secretkey.
 	Secretkey string `json:"secretkey"`
+}
+
+// VoiceFile defines model for VoiceFile.
+type VoiceFile struct {
+	// FileName The file's name.
+	//
+	// Example: welcome.mp3
+	FileName string `json:"file_name"`
+
+	// GmtCreate When the file was stored, as `yyyy-MM-dd HH:mm:ss`.
+	//
+	// Example: 2019-05-28 20:05:32
+	GmtCreate string `json:"gmt_create,omitempty,omitzero"`
+
+	// URL The file's address, to pass to `sendBroadcast` as `url`.
+	//
+	// Example: https://nxcloudhk.oss-cn-hongkong.aliyuncs.com/voice_group/1559045130474.mp3
+	URL string `json:"url"`
+}
+
+// VoiceFilePage defines model for VoiceFilePage.
+type VoiceFilePage struct {
+	// Page This page's number, from 1.
+	//
+	// Example: 1
+	Page int32 `json:"page"`
+
+	// PageSize Files per page.
+	//
+	// Example: 2
+	PageSize int32 `json:"pageSize"`
+
+	// Rows The files on this page.
+	Rows []VoiceFile `json:"rows"`
+
+	// Total How many files the query matches, over all pages.
+	//
+	// Example: 3
+	Total int64 `json:"total"`
 }
 
 // VoiceRecord defines model for VoiceRecord.
@@ -809,6 +1046,40 @@ type VoiceRecordPage struct {
 	Total int64 `json:"total"`
 }
 
+// ListFilesFormdataBody defines parameters for ListFiles.
+type ListFilesFormdataBody struct {
+	// Account The console login name.
+	Account string `form:"account" json:"account"`
+
+	// EndTime Only files stored on or before this day, as `yyyy-MM-dd`.
+	//
+	// Example: 2019-05-31
+	EndTime string `form:"endTime,omitempty" json:"endTime,omitempty,omitzero"`
+
+	// Page The page to read, from 1.
+	//
+	// Example: 1
+	Page int32 `form:"page" json:"page"`
+
+	// PageSize Files per page.
+	//
+	// Example: 10
+	PageSize int32 `form:"page_size" json:"page_size"`
+
+	// Password The console password.
+	Password string `form:"password" json:"password"`
+
+	// QueryName Only the files with this name.
+	//
+	// Example: welcome.mp3
+	QueryName string `form:"queryName,omitempty" json:"queryName,omitempty,omitzero"`
+
+	// StartTime Only files stored on or after this day, as `yyyy-MM-dd`.
+	//
+	// Example: 2019-05-01
+	StartTime string `form:"startTime,omitempty" json:"startTime,omitempty,omitzero"`
+}
+
 // ListRecordsFormdataBody defines parameters for ListRecords.
 type ListRecordsFormdataBody struct {
 	// Appkey The voice application's appkey.
@@ -850,6 +1121,125 @@ type ListRecordsFormdataBody struct {
 
 // ListRecordsFormdataBodyVoiceType defines parameters for ListRecords.
 type ListRecordsFormdataBodyVoiceType string
+
+// SendBroadcastFormdataBody defines parameters for SendBroadcast.
+type SendBroadcastFormdataBody struct {
+	// Appkey The voice application's appkey.
+	Appkey string `form:"appkey" json:"appkey"`
+
+	// CountryCode The numbers' country calling code, digits only, without a plus sign.
+	//
+	// Example: 62
+	CountryCode string `form:"country_code" json:"country_code"`
+
+	// MsgContent The text message to send through `sms_appkey`'s application.
+	//
+	// Example: Press 1 on the call to confirm your appointment
+	MsgContent string `form:"msg_content,omitempty" json:"msg_content,omitempty,omitzero"`
+
+	// Phone The numbers to call, digits only, several joined by commas
+	// (no spaces). The page's example writes each with the country
+	// code in front, as the spec's does.
+	//
+	//
+	// Example: 6281234567890,6281234567891
+	Phone string `form:"phone" json:"phone"`
+
+	// SchedHangup Hang each call up this many seconds after it connects; "0" sets no limit.
+	//
+	// Example: 60
+	SchedHangup string `form:"sched_hangup,omitempty" json:"sched_hangup,omitempty,omitzero"`
+
+	// Secretkey The voice application's secretkey.
+	Secretkey string `form:"secretkey" json:"secretkey"`
+
+	// ShowPhone The number to show as the caller, any count of digits; the route may replace it.
+	//
+	// Example: 6221500123
+	ShowPhone string `form:"show_phone" json:"show_phone"`
+
+	// SmsAppkey The appkey of an SMS application that sends `msg_content` as a text message alongside the call.
+	//
+	// Example: mock-sms-appkey
+	SmsAppkey string `form:"sms_appkey,omitempty" json:"sms_appkey,omitempty,omitzero"`
+
+	// TaskTime When to place the calls, as `yyyy-MM-dd HH:mm:ss` in `time_zone`; NXCloud ignores it without `time_zone`. Left out, the calls go at once.
+	//
+	// Example: 2024-03-18 09:30:00
+	TaskTime string `form:"task_time,omitempty" json:"task_time,omitempty,omitzero"`
+
+	// TimeZone The time zone of `task_time`, as its offset from UTC in hours (8 for UTC+8); needed whenever `task_time` is given.
+	//
+	// Example: 8
+	TimeZone string `form:"time_zone,omitempty" json:"time_zone,omitempty,omitzero"`
+
+	// URL The address of the audio file to play, as the console or `uploadFile` gave it.
+	//
+	// Example: https://nxcloud.com/1963370420.m4a
+	URL string `form:"url" json:"url"`
+}
+
+// SendNotificationFormdataBody defines parameters for SendNotification.
+type SendNotificationFormdataBody struct {
+	// Appkey The voice application's appkey.
+	Appkey string `form:"appkey" json:"appkey"`
+
+	// Content The text to speak. Write a code's digits apart, joined by `-`
+	// (`1-2-3-4-5-6`), so that each is read out on its own. The form
+	// encoding does the UTF-8 URL encoding the page asks for: give the
+	// text as it is.
+	//
+	//
+	// Example: Your parcel arrives today between 2 and 4 pm
+	Content string `form:"content" json:"content"`
+
+	// CountryCode The numbers' country calling code, digits only, without a plus sign.
+	//
+	// Example: 62
+	CountryCode string `form:"country_code" json:"country_code"`
+
+	// Lang The language the text is spoken in, as the short code of the page's table (zh, en, zh-yue, …).
+	//
+	// Example: en
+	Lang Language `form:"lang" json:"lang"`
+
+	// Phone The numbers to call, digits only, several joined by commas (no
+	// spaces); unlike `send`, a batch is allowed.
+	//
+	//
+	// Example: 6281234567890
+	Phone string `form:"phone" json:"phone"`
+
+	// Secretkey The voice application's secretkey.
+	Secretkey string `form:"secretkey" json:"secretkey"`
+
+	// ShowPhone The number to show as the caller, any count of digits; the route may replace it.
+	//
+	// Example: 6221500123
+	ShowPhone string `form:"show_phone" json:"show_phone"`
+}
+
+// UploadFileFormdataBody defines parameters for UploadFile.
+type UploadFileFormdataBody struct {
+	// Appkey The voice application's appkey.
+	Appkey string `form:"appkey" json:"appkey"`
+
+	// Content The file's bytes as Base64 text (the standard alphabet, padded;
+	// in Go, base64.StdEncoding.EncodeToString). The page's own
+	// example value (`qwertyuiopasdfghjkl`) is not valid Base64.
+	//
+	//
+	// Example: SUQzBAAAAAAAI1RTU0UAAAAPAAADTGF2ZjU4Ljc2LjEwMAAAAAAAAAAAAAAA
+	Content string `form:"content" json:"content"`
+
+	// Filename The name to store the file under, with its extension (such as `welcome.mp3`).
+	//
+	// Example: welcome.mp3
+	Filename string `form:"filename" json:"filename"`
+
+	// Secretkey The voice application's secretkey.
+	Secretkey string `form:"secretkey" json:"secretkey"`
+}
 
 // SendFormdataBody defines parameters for Send.
 type SendFormdataBody struct {
@@ -895,8 +1285,20 @@ type SendFormdataBody struct {
 // ReportConversionJSONRequestBody defines body for ReportConversion for application/json ContentType.
 type ReportConversionJSONRequestBody = ReportConversionParams
 
+// ListFilesFormdataRequestBody defines body for ListFiles for application/x-www-form-urlencoded ContentType.
+type ListFilesFormdataRequestBody ListFilesFormdataBody
+
 // ListRecordsFormdataRequestBody defines body for ListRecords for application/x-www-form-urlencoded ContentType.
 type ListRecordsFormdataRequestBody ListRecordsFormdataBody
+
+// SendBroadcastFormdataRequestBody defines body for SendBroadcast for application/x-www-form-urlencoded ContentType.
+type SendBroadcastFormdataRequestBody SendBroadcastFormdataBody
+
+// SendNotificationFormdataRequestBody defines body for SendNotification for application/x-www-form-urlencoded ContentType.
+type SendNotificationFormdataRequestBody SendNotificationFormdataBody
+
+// UploadFileFormdataRequestBody defines body for UploadFile for application/x-www-form-urlencoded ContentType.
+type UploadFileFormdataRequestBody UploadFileFormdataBody
 
 // SendFormdataRequestBody defines body for Send for application/x-www-form-urlencoded ContentType.
 type SendFormdataRequestBody SendFormdataBody
