@@ -1,8 +1,12 @@
 package engagelab_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -20,6 +24,7 @@ import (
 	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/upload"
 	"github.com/verikit/verikit/webhook"
 )
 
@@ -39,6 +44,9 @@ type appPushMock struct {
 
 	mu    sync.Mutex
 	users []string // the Basic user of each request, in order
+	body  []byte   // the last request's body, content type and query
+	ctype string
+	query string
 }
 
 func (m *appPushMock) hits() []string {
@@ -54,8 +62,10 @@ func startAppPush(t *testing.T, opts ...option.Option) (*appPushMock, *engagelab
 	m := &appPushMock{Running: mock.Start(t)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, _, _ := r.BasicAuth()
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
 		m.mu.Lock()
-		m.users = append(m.users, user)
+		m.users, m.body, m.ctype, m.query = append(m.users, user), b, r.Header.Get("Content-Type"), r.URL.RawQuery
 		m.mu.Unlock()
 		m.Server.ServeHTTP(w, r)
 	}))
@@ -99,7 +109,7 @@ func TestAppPushEachKindOfPush(t *testing.T) {
 		{"push to registration IDs", func(c *engagelab.Client) (string, error) {
 			res, err := c.AppPush.Push(ctx, apppush.PushParams{
 				From: "push", RequestID: "req-1",
-				To:   apppush.Audience{RegistrationID: []string{regAndroid}},
+				To: apppush.Audience{RegistrationID: []string{regAndroid}},
 				Body: apppush.PushBody{
 					Platform:     apppush.PlatformList{apppush.PlatformAndroid, apppush.PlatformIOS},
 					Notification: apppush.Notification{Android: apppush.AndroidNotification{Alert: "Hi", Title: "Verikit"}, Ios: apppush.IOSNotification{Alert: "Hi", Badge: "+1"}},
@@ -601,4 +611,64 @@ func TestAppPushMessageStatusCallback(t *testing.T) {
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a report without rows")
+}
+
+// The voice upload goes as a multipart form: the language as a field, the
+// zip as a file part, whole; a bad one is refused before sending.
+func TestAppPushVoiceUpload(t *testing.T) {
+	ctx := context.Background()
+	zip := bytes.Repeat([]byte("PK\x03\x04mp3"), 512)
+	m, c := startAppPush(t)
+	got, err := c.AppPush.UploadVoice(ctx, apppush.UploadVoiceParams{Language: apppush.VoiceLanguageZhHans,
+		File: upload.File{Name: "voices-zh.zip", ContentType: "application/zip", Body: bytes.NewReader(zip)}})
+	require.NoError(t, err)
+	assert.NotEmpty(t, got.FileURL)
+
+	m.mu.Lock()
+	body, ctype := m.body, m.ctype
+	m.mu.Unlock()
+	mt, mp, err := mime.ParseMediaType(ctype)
+	require.NoError(t, err)
+	assert.Equal(t, "multipart/form-data", mt)
+	mr := multipart.NewReader(bytes.NewReader(body), mp["boundary"])
+	parts, names := map[string][]byte{}, map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		b, _ := io.ReadAll(part)
+		parts[part.FormName()], names[part.FormName()] = b, part.FileName()
+	}
+	assert.Equal(t, "zh-Hans", string(parts["language"]))
+	assert.Equal(t, zip, parts["file"], "the file went whole")
+	assert.Equal(t, "voices-zh.zip", names["file"])
+
+	for name, params := range map[string]apppush.UploadVoiceParams{
+		"no file":               {Language: apppush.VoiceLanguageEn},
+		"a language not listed": {Language: "fr", File: upload.File{Name: "v.zip", Body: strings.NewReader("zip")}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, c := startAppPush(t)
+			_, err := c.AppPush.UploadVoice(ctx, params)
+			var ve *apierror.ValidationError
+			require.ErrorAs(t, err, &ve, "%v", err)
+			assert.Empty(t, m.hits(), "nothing was sent")
+		})
+	}
+
+	list, err := c.AppPush.ListVoices(ctx)
+	require.NoError(t, err)
+	assert.NotEmpty(t, list)
+	require.NoError(t, c.AppPush.DeleteVoice(ctx, apppush.DeleteVoiceParams{Language: apppush.VoiceLanguageEn}))
+	assert.Equal(t, "language=en", lastQuery(t, m))
+}
+
+// lastQuery is the query of the last request the recorder saw.
+func lastQuery(t *testing.T, m *appPushMock) string {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.query
 }

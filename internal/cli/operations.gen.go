@@ -212,6 +212,15 @@ var operations = []operation{
 			res, err := c.engagelab.AppPush.UploadOppoImage(ctx, p)
 			return res, err
 		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "uploadVoice", command: "upload-voice", summary: "Upload the voice file of a language", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.UploadVoiceParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.UploadVoice(ctx, p)
+			return res, err
+		}},
 	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "validatePush", command: "validate-push", summary: "Check a push without sending it", credentials: "apppush",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p apppush.ValidatePushParams

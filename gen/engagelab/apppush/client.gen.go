@@ -917,6 +917,56 @@ func (c *Client) UploadOppoImage(ctx context.Context, params UploadOppoImagePara
 	return &out, nil
 }
 
+// UploadVoice: upload the voice file of a language (POST /v4/voices).
+//
+// Uploads, as a multipart form, the recordings a device plays for
+// push-to-speech in one language (a zip of mp3 files), replacing any
+// earlier upload for that language. A push picks them with
+// `options.voice_value`. The answer carries the file's URL.
+//
+// The call replaces a file and is not repeated after an uncertain
+// failure.
+//
+// Retry class: unsafe. It is never sent again once the request may have
+// reached the server; such a failure is apierror.ErrOutcomeUnknown.
+//
+// A failure the vendor reports is an *apierror.Error whose Code may be
+// ErrorCodeReportInvalidParameter (1003), ErrorCodeInvalidRegistrationID
+// (20101), ErrorCodePostOnly (21001), ErrorCodeMissingParameter (21002),
+// ErrorCodeInvalidParameter (21003), ErrorCodeAuthFailed (21004),
+// ErrorCodeContentTooLarge (21005), ErrorCodeInvalidAppKey (21008),
+// ErrorCodeSystemError (21009), ErrorCodeNoTarget (21011),
+// ErrorCodeUnexpectedParameter (21015), ErrorCodeInvalidJSON (21016),
+// ErrorCodeServiceTimeout (21030), ErrorCodeNoPushPermission (21038),
+// ErrorCodeLiveActivityBadEvent (21050), ErrorCodeLiveActivityBadAudience
+// (21051), ErrorCodeLiveActivityNoAttributesType (21052),
+// ErrorCodeLiveActivityNoContentState (21053), ErrorCodeContentCombined
+// (21054), ErrorCodeLiveActivityNotP8 (21055), ErrorCodeLiveActivityNotIOS
+// (21056), ErrorCodeVoIPCombined (21057), ErrorCodeVoIPNotIOS (21058),
+// ErrorCodeBigPushDurationNotAllowed (21059),
+// ErrorCodeNotificationAndMessage (21306), ErrorCodeOutOfRange (23006),
+// ErrorCodeTooFrequent (23008), ErrorCodeIPNotWhitelisted (23009),
+// ErrorCodeInternalError (27000), ErrorCodeNoCredentials (27001),
+// ErrorCodeUnknownError (27002), ErrorCodeChannelNeedsAlert (27008),
+// ErrorCodeBadChannelDistribution (27009), ErrorCodeEmptyPlanID (27303).
+//
+// Failures by HTTP status:
+//
+//   - HTTP 400: The request was refused (21002 a field missing, 21003 a bad value, 21016 a wrong type or length).
+//   - HTTP 401: Authentication failed (21004 wrong AppKey or Master Secret, 27001 no credentials, 21038 push permission missing).
+//   - HTTP 403: The request was understood but not accepted; the body says why.
+//   - HTTP 404: The resource does not exist, or the format asked for is not supported.
+//   - HTTP 429: Too many requests (23008, over 500 a second for this AppKey).
+//   - HTTP 500: Internal error at EngageLab (27000, 21009).
+//   - HTTP 503: EngageLab could not answer in time (21030); try again later.
+func (c *Client) UploadVoice(ctx context.Context, params UploadVoiceParams, opts ...option.RequestOption) (*Voice, error) {
+	var out Voice
+	if err := c.s.Call(ctx, "uploadVoice", nil, &params, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // ValidatePush: check a push without sending it (POST /v4/push/validate).
 //
 // Runs every check `push` runs on the same body, audience included,

@@ -7,10 +7,7 @@
 // (MTPush) to Android, iOS and HarmonyOS devices, with the calls that go
 // with them: batch and group pushes, a dry run, push plans, scheduled
 // pushes, device tags and aliases, withdrawal, delivery statistics, OPPO
-// image registration and the voice files of push-to-speech (listing and
-// deleting them; their multipart upload waits as a draft in
-// specs/testdata/engagelab/apppush-voice.yaml until the pipeline takes an
-// embedded multipart spec).
+// image registration and the voice files of push-to-speech.
 //
 // Authentication is HTTP Basic with the application's AppKey as user name
 // and its Master Secret as password, not EngageLab's developer key

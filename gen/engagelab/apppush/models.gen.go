@@ -4,6 +4,8 @@ package apppush
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/verikit/verikit/upload"
 )
 
 // Defines values for AllPlatforms.
@@ -1836,6 +1838,21 @@ type UploadOppoImageParams struct {
 	SmallPictureURL string `json:"small_picture_url,omitempty,omitzero"`
 }
 
+// UploadVoiceParams The voice file of one language.
+type UploadVoiceParams struct {
+	// File A zip of the mp3 recordings.
+	File upload.File `json:"file"`
+
+	// Language A push-to-speech language.
+	//   * en — English
+	//   * zh-Hans — Chinese, simplified script
+	//   * zh-Hant — Chinese, traditional script
+	//
+	//
+	// Example: en
+	Language VoiceLanguage `json:"language"`
+}
+
 // ValidatePushParams A push to check without sending it; the same fields as `PushParams`.
 type ValidatePushParams = PushParams
 
@@ -2106,6 +2123,9 @@ type CreateScheduleJSONRequestBody = CreateScheduleParams
 
 // UpdateScheduleJSONRequestBody defines body for UpdateSchedule for application/json ContentType.
 type UpdateScheduleJSONRequestBody = UpdateScheduleParams
+
+// UploadVoiceMultipartRequestBody defines body for UploadVoice for multipart/form-data ContentType.
+type UploadVoiceMultipartRequestBody = UploadVoiceParams
 
 // Getter for additional properties for GroupPushResult. Returns the specified
 // element and whether it was found
