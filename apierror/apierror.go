@@ -131,6 +131,13 @@ func fromResponse(operation string, resp *http.Response, body []byte, textCodes 
 	// off one as the other.
 	var reply map[string]json.RawMessage
 	if json.Unmarshal(body, &reply) == nil {
+		// EngageLab's push APIs wrap theirs: {"error": {"code", "message"}}.
+		if _, flat := reply["code"]; !flat {
+			var nested map[string]json.RawMessage
+			if json.Unmarshal(reply["error"], &nested) == nil && nested != nil {
+				reply = nested
+			}
+		}
 		// A code is a JSON integer, or, for products that write their
 		// codes as text ("1"), an integer written as text.
 		code := reply["code"]

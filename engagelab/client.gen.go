@@ -3,6 +3,7 @@
 package engagelab
 
 import (
+	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/gen/engagelab/elemail"
 	"github.com/verikit/verikit/gen/engagelab/elsms"
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
@@ -14,6 +15,8 @@ import (
 // and options given to NewClient. A product's spec is parsed when the
 // product is first called, so unused products cost nothing.
 type Client struct {
+	// AppPush is EngageLab App Push (specs/engagelab/apppush.yaml).
+	AppPush *apppush.Client
 	// Email is EngageLab e-mail (specs/engagelab/email.yaml).
 	Email *elemail.Client
 	// OTP is EngageLab OTP (specs/engagelab/otp.yaml).
@@ -26,10 +29,11 @@ type Client struct {
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"email"}
+var appCredentialSets = []string{"apppush", "apppushgroup", "email"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
+		AppPush:  apppush.New(apiclient.NewService(cfg, "engagelab/apppush", auth)),
 		Email:    elemail.New(apiclient.NewService(cfg, "engagelab/email", auth)),
 		OTP:      otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
 		SMS:      elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),

@@ -87,6 +87,10 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 				pair := m.Server.appPair(set)
 				opts = append(opts, option.WithAppCredentials(set, pair[0], pair[1]))
 			}
+			if b := op.BasicCredentials; b != nil { // a product's own Basic pair
+				pair := m.Server.appPair(b.Set)
+				opts = append(opts, option.WithAppCredentials(b.Set, pair[0], pair[1]))
+			}
 		}
 	}
 	cfg, err := apiclient.NewConfig(opts)

@@ -5,6 +5,7 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
@@ -20,6 +21,13 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/sign"
 )
+
+// AppPushMessageStatusHandler receives the MessageStatusCallback callbacks of EngageLab App Push
+// (specs/engagelab/apppush.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func AppPushMessageStatusHandler(fn func(context.Context, apppush.MessageStatusCallback) error) *Callback[apppush.MessageStatusCallback] {
+	return &Callback[apppush.MessageStatusCallback]{Spec: "engagelab/apppush", Schema: "MessageStatusCallback", Handle: fn}
+}
 
 // WhatsAppEventsHandler receives the EventsCallback callbacks of EngageLab WhatsApp Business
 // (specs/engagelab/whatsapp.yaml), their fields in the json: fn gets each one

@@ -174,15 +174,23 @@ func appCredentials(t testing.TB) []option.Option {
 	return appCredentialsFor()
 }
 
-// appCredentialsFor is appCredentials for code without a testing.TB; the
-// specs are valid (TestSpecs*), so All does not fail.
-func appCredentialsFor() []option.Option {
+// appCredentialsFor is appCredentials for code without a testing.TB: a
+// pair for every set the specs of vendor send (every vendor's for ""),
+// in the request (x-app-credentials) or as Basic credentials
+// (x-basic-credentials). The specs are valid (TestSpecs*), so All does
+// not fail.
+func appCredentialsFor(vendor ...string) []option.Option {
 	docs, _ := specs.All()
 	var opts []option.Option
+	seen := map[string]bool{}
 	for _, d := range docs {
+		if len(vendor) > 0 && d.SDK.Vendor != vendor[0] {
+			continue
+		}
 		for _, op := range d.Operations {
-			if c := op.AppCredentials; c != nil {
-				opts = append(opts, option.WithAppCredentials(c.Set, "test-"+c.Set+"-appkey", "test-"+c.Set+"-secret"))
+			if set := op.CredentialSet(); set != "" && !seen[set] {
+				seen[set] = true
+				opts = append(opts, option.WithAppCredentials(set, "test-"+set+"-appkey", "test-"+set+"-secret"))
 			}
 		}
 	}

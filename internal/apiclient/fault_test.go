@@ -200,7 +200,8 @@ func newFaultEnv(t *testing.T, h faultHandler, baseURL string) *faultEnv {
 // options are the client options of a fault case: its own HTTP client,
 // MaxAttempts 3 and a backoff of a millisecond or two.
 func (e *faultEnv) options(extra ...option.Option) []option.Option {
-	return append(append(appCredentialsFor(), []option.Option{
+	// The vendor's pairs come from newVendorClient.
+	return append(append([]option.Option{}, []option.Option{
 		option.WithBaseURL(e.baseURL),
 		option.WithHTTPClient(e.hc),
 		option.WithMaxAttempts(faultMaxAttempts),

@@ -349,6 +349,9 @@ func codeOf(t *testing.T, body []byte) (int, bool) {
 	t.Helper()
 	var doc map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(body, &doc))
+	if _, flat := doc["code"]; !flat && doc["error"] != nil { // {"error": {"code", "message"}}
+		require.NoError(t, json.Unmarshal(doc["error"], &doc))
+	}
 	raw := doc["code"]
 	require.NotEmpty(t, raw, "a documented failure carries a code")
 	var text string
@@ -364,6 +367,9 @@ func codeOf(t *testing.T, body []byte) (int, bool) {
 func hasMessage(body []byte) bool {
 	var doc map[string]any
 	_ = json.Unmarshal(body, &doc)
+	if nested, ok := doc["error"].(map[string]any); ok && doc["code"] == nil {
+		doc = nested
+	}
 	for _, k := range []string{"msg", "message", "result", "info"} {
 		if s, ok := doc[k].(string); ok && s != "" {
 			return true

@@ -36,7 +36,7 @@ const (
 // newVendorClient returns the vendor client (*nxcloud.Client,
 // *engagelab.Client) for a spec's vendor directory.
 func newVendorClient(vendor string, opts ...option.Option) (any, error) {
-	opts = append(appCredentialsFor(), opts...)
+	opts = append(appCredentialsFor(vendor), opts...)
 	switch vendor {
 	case "nxcloud":
 		return nxcloud.NewClient(testAccessKey, testAccessSecret, opts...)

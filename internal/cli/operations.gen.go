@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/gen/engagelab/elemail"
 	"github.com/verikit/verikit/gen/engagelab/elsms"
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
@@ -34,6 +35,8 @@ import (
 // appCredentialVars are the environment variables each application key
 // pair (x-app-credentials) comes from.
 var appCredentialVars = []credentialVars{
+	{vendor: "engagelab", set: "apppushgroup", keyVar: "ENGAGELAB_APPPUSHGROUP_APPKEY", secretVar: "ENGAGELAB_APPPUSHGROUP_SECRET"},
+	{vendor: "engagelab", set: "apppush", keyVar: "ENGAGELAB_APPPUSH_APPKEY", secretVar: "ENGAGELAB_APPPUSH_SECRET"},
 	{vendor: "engagelab", set: "email", keyVar: "ENGAGELAB_EMAIL_APPKEY", secretVar: "ENGAGELAB_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
@@ -45,6 +48,7 @@ var appCredentialVars = []credentialVars{
 
 // products lists every spec's command, below its vendor's.
 var products = []product{
+	{vendor: "engagelab", command: "app-push", spec: "engagelab/apppush", title: "EngageLab App Push"},
 	{vendor: "engagelab", command: "email", spec: "engagelab/email", title: "EngageLab e-mail"},
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "engagelab", command: "sms", spec: "engagelab/sms", title: "EngageLab SMS"},
@@ -74,6 +78,176 @@ var products = []product{
 // operations binds every spec operation to its command and to the typed
 // method users call.
 var operations = []operation{
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "batchPushByAlias", command: "batch-push-by-alias", summary: "Push different content to each of many aliases", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.BatchPushByAliasParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.BatchPushByAlias(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "batchPushByRegistrationId", command: "batch-push-by-registration-id", summary: "Push different content to each of many registration IDs", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.BatchPushByRegistrationIDParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.BatchPushByRegistrationID(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "countTags", command: "count-tags", summary: "Count the devices of a tag on one platform", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.CountTagsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.CountTags(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "createPushPlan", command: "create-push-plan", summary: "Create or rename a push plan", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.CreatePushPlanParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.CreatePushPlan(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "createSchedule", command: "create-schedule", summary: "Schedule a push", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.CreateScheduleParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.CreateSchedule(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "deleteDevice", command: "delete-device", summary: "Delete a device and all its data", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.AppPush.DeleteDevice(ctx, in.path["registration_id"])
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "deleteSchedule", command: "delete-schedule", summary: "Delete a schedule", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.AppPush.DeleteSchedule(ctx, in.path["schedule_id"])
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "deleteVoice", command: "delete-voice", summary: "Delete the voice file of a language", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.DeleteVoiceParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.AppPush.DeleteVoice(ctx, p)
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "getDevice", command: "get-device", summary: "Read a device's tags and alias", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.AppPush.GetDevice(ctx, in.path["registration_id"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "getMessageDetail", command: "get-message-detail", summary: "Read the delivery statistics of pushes", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.GetMessageDetailParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.GetMessageDetail(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "getSchedule", command: "get-schedule", summary: "Read a schedule", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.AppPush.GetSchedule(ctx, in.path["schedule_id"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "groupPush", command: "group-push", summary: "Push to every application of an app group", credentials: "apppushgroup",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.GroupPushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.GroupPush(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "listPlanMessages", command: "list-plan-messages", summary: "List the pushes of push plans", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.ListPlanMessagesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.ListPlanMessages(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "listPushPlans", command: "list-push-plans", summary: "List push plans a page at a time", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.ListPushPlansParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.ListPushPlans(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "listVoices", command: "list-voices", summary: "List the voice files", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.AppPush.ListVoices(ctx)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "push", command: "push", summary: "Push a notification or message", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.PushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.Push(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "setDevice", command: "set-device", summary: "Change a device's tags and alias", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.SetDeviceParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.AppPush.SetDevice(ctx, in.path["registration_id"], p)
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "updateSchedule", command: "update-schedule", summary: "Change a schedule", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.UpdateScheduleParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.UpdateSchedule(ctx, in.path["schedule_id"], p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "uploadOppoImage", command: "upload-oppo-image", summary: "Register an image for OPPO notifications", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.UploadOppoImageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.UploadOppoImage(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "uploadVoice", command: "upload-voice", summary: "Upload the voice file of a language", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.UploadVoiceParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.UploadVoice(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "validatePush", command: "validate-push", summary: "Check a push without sending it", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p apppush.ValidatePushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.AppPush.ValidatePush(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "app-push", spec: "engagelab/apppush", id: "withdrawMessage", command: "withdraw-message", summary: "Withdraw a push", credentials: "apppush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.AppPush.WithdrawMessage(ctx, in.path["msg_id"])
+			return res, err
+		}},
 	{vendor: "engagelab", product: "email", spec: "engagelab/email", id: "send", command: "send", summary: "Send an e-mail", credentials: "email",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p elemail.SendParams
