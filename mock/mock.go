@@ -103,6 +103,11 @@ type Config struct {
 	OnInvalidResponse func(operation string, err error)
 }
 
+// HeaderOperation is the response header naming the operation the mock
+// took a request for ("nxcloud/pns bind"): where several share a URL, a
+// test or the demo learns which one answered.
+const HeaderOperation = "Verikit-Mock-Operation"
+
 // Server is the mock. It is an http.Handler, safe for concurrent use.
 type Server struct {
 	cfg  Config
@@ -395,7 +400,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "cannot read request body"})
 		return
 	}
+	if len(ops) > 1 { // a URL several products share: the one whose credentials came
+		var authed []*specs.Operation
+		for _, o := range ops {
+			if dialectFor(o).authenticate(s, &call{op: o, r: r, raw: raw}) == nil {
+				authed = append(authed, o)
+			}
+		}
+		if len(authed) > 0 {
+			ops = authed
+		}
+	}
 	op := specs.Pick(ops, r.Header.Get(sign.HeaderAction), raw)
+	w.Header().Set(HeaderOperation, op.FullName())
 	c := &call{op: op, r: r, raw: raw, params: op.PathParams(r.URL.EscapedPath())}
 	d := dialectFor(op)
 	rp := s.handle(d, c)
