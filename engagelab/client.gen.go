@@ -4,6 +4,7 @@ package engagelab
 
 import (
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/internal/apiclient"
 )
 
@@ -13,14 +14,17 @@ import (
 type Client struct {
 	// OTP is EngageLab OTP (specs/engagelab/otp.yaml).
 	OTP *otp.Client
+	// WebPush is EngageLab Web Push (specs/engagelab/webpush.yaml).
+	WebPush *webpush.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{}
+var appCredentialSets = []string{"webpush", "webpushgroup"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		OTP: otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		OTP:     otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
+		WebPush: webpush.New(apiclient.NewService(cfg, "engagelab/webpush", auth)),
 	}
 }

@@ -82,9 +82,9 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 	opts := []option.Option{option.WithBaseURL(m.URL), option.WithoutRetries()}
 	for _, d := range docs {
 		for _, op := range d.Operations {
-			if c := op.AppCredentials; c != nil {
-				pair := m.Server.appPair(c.Set)
-				opts = append(opts, option.WithAppCredentials(c.Set, pair[0], pair[1]))
+			if set := op.CredentialSet(); set != "" {
+				pair := m.Server.appPair(set)
+				opts = append(opts, option.WithAppCredentials(set, pair[0], pair[1]))
 			}
 		}
 	}
@@ -104,7 +104,16 @@ func TestExampleFallbackThroughThePipeline(t *testing.T) {
 		})
 	}
 	elAuth := func(base http.RoundTripper) http.RoundTripper {
-		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret}
+		// A product with its own Basic pair (x-basic-credentials) sends it.
+		product := func(r *http.Request) (string, string, bool) {
+			op, ok := specs.OperationFrom(r.Context())
+			if !ok || op.BasicCredentials == nil {
+				return "", "", false
+			}
+			p := m.Server.appPair(op.BasicCredentials.Set)
+			return op.BasicCredentials.UserPrefix + p[0], p[1], true
+		}
+		return &sign.BasicAuthTransport{Base: base, DevKey: m.DevKey, DevSecret: m.DevSecret, For: product}
 	}
 	for _, d := range docs {
 		require.NotEmpty(t, d.Operations, d.Name)

@@ -5,6 +5,7 @@ package webhook
 import (
 	"context"
 
+	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -17,6 +18,15 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/sign"
 )
+
+// WebPushMessageStatusHandler receives the MessageStatusCallback callbacks of EngageLab Web Push
+// (specs/engagelab/webpush.yaml), their fields in the json. verify checks the
+// Authorization and X-CALLBACK-ID that EngageLab's console may add (a zero
+// CallbackIDVerifier takes every delivery, unauthenticated). fn gets each
+// one that passed every check.
+func WebPushMessageStatusHandler(verify CallbackIDVerifier, fn func(context.Context, webpush.MessageStatusCallback) error) *Callback[webpush.MessageStatusCallback] {
+	return &Callback[webpush.MessageStatusCallback]{Spec: "engagelab/webpush", Schema: "MessageStatusCallback", Handle: fn, CallbackID: &verify}
+}
 
 // DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
 // (specs/nxcloud/did.yaml), their fields in the form: fn gets each one

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
@@ -27,6 +28,8 @@ import (
 // appCredentialVars are the environment variables each application key
 // pair (x-app-credentials) comes from.
 var appCredentialVars = []credentialVars{
+	{vendor: "engagelab", set: "webpushgroup", keyVar: "ENGAGELAB_WEBPUSHGROUP_APPKEY", secretVar: "ENGAGELAB_WEBPUSHGROUP_SECRET"},
+	{vendor: "engagelab", set: "webpush", keyVar: "ENGAGELAB_WEBPUSH_APPKEY", secretVar: "ENGAGELAB_WEBPUSH_SECRET"},
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
 	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
@@ -38,6 +41,7 @@ var appCredentialVars = []credentialVars{
 // products lists every spec's command, below its vendor's.
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
+	{vendor: "engagelab", command: "web-push", spec: "engagelab/webpush", title: "EngageLab Web Push"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
 	{vendor: "nxcloud", command: "did", spec: "nxcloud/did", title: "NXCloud DID numbers"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
@@ -115,6 +119,104 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.engagelab.OTP.Verify(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "batchPushByAlias", command: "batch-push-by-alias", summary: "Push a personal notification to each of up to 500 aliases", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.BatchPushByAliasParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.BatchPushByAlias(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "batchPushByRegistrationID", command: "batch-push-by-registration-i-d", summary: "Push a personal notification to each of up to 500 browsers", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.BatchPushByRegistrationIDParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.BatchPushByRegistrationID(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "countTags", command: "count-tags", summary: "Count the browsers carrying a tag", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.CountTagsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.CountTags(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "createSchedule", command: "create-schedule", summary: "Schedule a push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.CreateScheduleParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.CreateSchedule(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "deleteDevice", command: "delete-device", summary: "Delete a browser and everything known about it", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.WebPush.DeleteDevice(ctx, in.path["registration_id"])
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "deleteSchedule", command: "delete-schedule", summary: "Delete a scheduled push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.WebPush.DeleteSchedule(ctx, in.path["schedule_id"])
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "getDevice", command: "get-device", summary: "Get a browser's tags and alias", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.WebPush.GetDevice(ctx, in.path["registration_id"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "getMessageDetails", command: "get-message-details", summary: "Get the delivery statistics of pushes", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.GetMessageDetailsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.GetMessageDetails(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "getSchedule", command: "get-schedule", summary: "Get a scheduled push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.WebPush.GetSchedule(ctx, in.path["schedule_id"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "groupPush", command: "group-push", summary: "Push to the browsers of every application in a group", credentials: "webpushgroup",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.GroupPushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.GroupPush(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "push", command: "push", summary: "Push a notification or a message to browsers", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.PushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.Push(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "setDevice", command: "set-device", summary: "Change a browser's tags and alias", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.SetDeviceParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.WebPush.SetDevice(ctx, in.path["registration_id"], p)
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "updateSchedule", command: "update-schedule", summary: "Change a scheduled push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.UpdateScheduleParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.UpdateSchedule(ctx, in.path["schedule_id"], p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "balance", spec: "nxcloud/balance", id: "get", command: "get", summary: "Read the account's balance", credentials: "sms",
