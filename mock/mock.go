@@ -331,6 +331,9 @@ type rejection struct {
 	status  int
 	code    int
 	message string
+	// data is what an NXCloud failure carries in its envelope's data
+	// (Meta's error for WhatsApp's 9099); nil for the usual null.
+	data any
 }
 
 func ok(data any) reply { return reply{data: data} }

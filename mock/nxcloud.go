@@ -116,7 +116,7 @@ func (nxcloudDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []by
 		if rp.rej.status != http.StatusOK { // the mock's own fault
 			return http.StatusInternalServerError, writeJSON(w, http.StatusInternalServerError, map[string]any{"code": rp.rej.code, "message": rp.rej.message})
 		}
-		env["code"], env[field] = rp.rej.code, nil
+		env["code"], env[field] = rp.rej.code, rp.rej.data
 		msg = rp.rej.message
 	}
 	env[messageKey(c)] = msg

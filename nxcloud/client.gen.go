@@ -19,6 +19,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/internal/apiclient"
 )
 
@@ -58,6 +59,8 @@ type Client struct {
 	Voice *voice.Client
 	// WhatsApp is NXCloud WhatsApp integrator (embedded registration) (specs/nxcloud/wa-integrator.yaml).
 	WhatsApp *waintegrator.Client
+	// WhatsAppMessaging is NXCloud WhatsApp messaging (specs/nxcloud/whatsapp.yaml).
+	WhatsAppMessaging *whatsapp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
@@ -66,21 +69,22 @@ var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms",
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
-		Balance:     balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
-		DID:         did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
-		Email:       email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
-		FlashCall:   flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
-		NumberCheck: numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
-		NXCC:        nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
-		OTA:         ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
-		PNS:         pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
-		SaaS:        saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
-		ShortLink:   shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
-		SIPCDR:      sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
-		SMS:         sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
-		SMSv2:       smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
-		Viber:       viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
-		Voice:       voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
-		WhatsApp:    waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		Balance:           balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
+		DID:               did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
+		Email:             email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
+		FlashCall:         flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
+		NumberCheck:       numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
+		NXCC:              nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
+		OTA:               ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
+		PNS:               pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
+		SaaS:              saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
+		ShortLink:         shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
+		SIPCDR:            sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
+		SMS:               sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
+		SMSv2:             smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
+		Viber:             viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
+		Voice:             voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
+		WhatsApp:          waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
+		WhatsAppMessaging: whatsapp.New(apiclient.NewService(cfg, "nxcloud/whatsapp", auth)),
 	}
 }

@@ -57,6 +57,9 @@ func fuzzNXOps(f *testing.F) []fuzzOp {
 			if !op.Signed() {
 				continue // this target is about the signature
 			}
+			if op.BodyMediaType() == specs.MediaMultipart {
+				continue // signed over the headers alone: see whatsappupload_test.go
+			}
 			fo := fuzzOp{op: op, ok: fuzzSuccessExample(f, op)}
 			if rb := op.Spec.RequestBody; rb != nil && rb.Value != nil {
 				mt := rb.Value.Content.Get("application/json")

@@ -16,6 +16,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 	"github.com/verikit/verikit/sign"
 )
 
@@ -120,4 +121,11 @@ func ViberReplyHandler(fn func(context.Context, viber.ReplyCallback) error) *Cal
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func VoiceReceiptHandler(fn func(context.Context, voice.ReceiptCallback) error) *Callback[voice.ReceiptCallback] {
 	return &Callback[voice.ReceiptCallback]{Spec: "nxcloud/voice", Schema: "ReceiptCallback", Handle: fn}
+}
+
+// WhatsAppMessagingWebhookHandler receives the WebhookCallback callbacks of NXCloud WhatsApp messaging
+// (specs/nxcloud/whatsapp.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func WhatsAppMessagingWebhookHandler(fn func(context.Context, whatsapp.WebhookCallback) error) *Callback[whatsapp.WebhookCallback] {
+	return &Callback[whatsapp.WebhookCallback]{Spec: "nxcloud/whatsapp", Schema: "WebhookCallback", Handle: fn}
 }

@@ -168,6 +168,9 @@ func specFlags(o *specs.Operation) map[string]bool {
 	for _, f := range o.ParamFields() {
 		want[kebab(f.Name)] = f.Required
 	}
+	if _, own := want[paramsFlag]; len(want) > 0 && !own {
+		want[paramsFlag] = false // every field at once (--params @file.json)
+	}
 	params := o.Spec.Parameters
 	if item := o.Doc.OpenAPI.Paths.Value(o.Path); item != nil {
 		params = append(append(openapi3.Parameters{}, params...), item.Parameters...)
@@ -306,7 +309,7 @@ func TestBuildBody(t *testing.T) {
 				values[f.name] = cmd.Flags().String(f.flag, "", "")
 			}
 			require.NoError(t, cmd.Flags().Parse(tt.args))
-			fieldsSet, err := buildBody(cmd, fields, values)
+			fieldsSet, err := buildBody(cmd, fields, values, nil, nil)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Equal(t, tt.wantErr, err.Error())

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/sign"
 	"github.com/verikit/verikit/specs"
+	"github.com/verikit/verikit/upload"
 )
 
 // servedOps records which operations a handler was asked for, so that the
@@ -71,6 +73,7 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 		}
 		in := input{path: map[string]string{}}
 		if ex := o.RequestExample(); ex != nil {
+			in.files = exampleFiles(o, ex)
 			if in.body, err = json.Marshal(ex); err != nil {
 				return nil, err
 			}
@@ -101,6 +104,21 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 		})
 	}
 	return steps, nil
+}
+
+// exampleFiles takes a multipart operation's files out of its request
+// example (a copy, which RequestExample makes): a file field's example
+// text becomes the content of the file sent, apart from the JSON body, as
+// a file flag's does.
+func exampleFiles(o *specs.Operation, ex map[string]any) map[string]upload.File {
+	files := map[string]upload.File{}
+	for _, name := range o.FileFields() {
+		if text, ok := ex[name].(string); ok {
+			files[name] = upload.File{Name: name, Body: strings.NewReader(text), Size: int64(len(text))}
+			delete(ex, name)
+		}
+	}
+	return files
 }
 
 // excerpt is the start of a result, for one line of the demo.

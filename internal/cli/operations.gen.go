@@ -23,6 +23,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/gen/nxcloud/waintegrator"
+	"github.com/verikit/verikit/gen/nxcloud/whatsapp"
 )
 
 // appCredentialVars are the environment variables each application key
@@ -58,6 +59,7 @@ var products = []product{
 	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
 	{vendor: "nxcloud", command: "voice", spec: "nxcloud/voice", title: "NXCloud voice"},
 	{vendor: "nxcloud", command: "wa", spec: "nxcloud/wa-integrator", title: "NXCloud WhatsApp integrator (embedded registration)"},
+	{vendor: "nxcloud", command: "wa-msg", spec: "nxcloud/whatsapp", title: "NXCloud WhatsApp messaging"},
 }
 
 // operations binds every spec operation to its command and to the typed
@@ -680,6 +682,96 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.WhatsApp.PhoneList(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "createTemplate", command: "create-template", summary: "Create a message template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.CreateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.CreateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "deleteMedia", command: "delete-media", summary: "Delete an uploaded media file",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.DeleteMediaParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.DeleteMedia(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "deleteTemplate", command: "delete-template", summary: "Delete a message template, in every language",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.DeleteTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.DeleteTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "getMedia", command: "get-media", summary: "Read an uploaded or received media file",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.GetMediaParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.GetMedia(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "listPhones", command: "list-phones", summary: "Read the state of an application's business numbers",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.ListPhonesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.ListPhones(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "listTemplates", command: "list-templates", summary: "List the message templates of a business number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.ListTemplatesParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.ListTemplates(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "sendMessage", command: "send-message", summary: "Send a WhatsApp message",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.SendMessageParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.SendMessage(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "updateTemplate", command: "update-template", summary: "Edit a message template",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.UpdateTemplateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.UpdateTemplate(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "uploadMedia", command: "upload-media", summary: "Upload a media file to send in messages",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.UploadMediaParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.UploadMedia(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "wa-msg", spec: "nxcloud/whatsapp", id: "uploadTemplateFile", command: "upload-template-file", summary: "Upload the example file of a template's media header",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p whatsapp.UploadTemplateFileParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.WhatsAppMessaging.UploadTemplateFile(ctx, p)
 			return res, err
 		}},
 }

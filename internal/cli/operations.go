@@ -194,6 +194,10 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 		o              *specs.Operation
 		params, fields []field
 		values         = map[string]*string{}
+		// whole is --params: every body field at once, from JSON, a file
+		// (@file.json) or standard input (@-); the other flags override it.
+		whole     *string
+		wholeBody map[string]any
 	)
 	lazy[cmd] = func() {
 		spec := specs.MustLoad(op.spec)
@@ -216,7 +220,35 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 				_ = cmd.MarkFlagRequired(f.flag)
 			}
 		}
+		if len(fields) > 0 && cmd.Flags().Lookup(paramsFlag) == nil {
+			whole = cmd.Flags().String(paramsFlag, "", "every body field at once, as a JSON object, @file.json or @- (standard input); the other flags override its fields [JSON]")
+		}
 		markRequired(cmd)
+	}
+	// Before cobra checks required flags: a field --params gives needs no
+	// flag of its own.
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if err := noArgs(cmd, args); err != nil {
+			return err
+		}
+		if whole == nil || !cmd.Flags().Changed(paramsFlag) {
+			return nil
+		}
+		raw, err := jsonArg(*whole, env.Stdin)
+		if err != nil {
+			return usagef("--%s: %v", paramsFlag, err)
+		}
+		if wholeBody, err = decodeObject(raw); err != nil {
+			return usagef("--%s: %v", paramsFlag, err)
+		}
+		for _, f := range fields {
+			if _, given := wholeBody[f.name]; given {
+				if fl := cmd.Flags().Lookup(f.flag); fl != nil {
+					delete(fl.Annotations, cobra.BashCompOneRequiredFlag)
+				}
+			}
+		}
+		return nil
 	}
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		in := input{path: map[string]string{}}
@@ -226,7 +258,7 @@ func operationCommand(env Env, g *globals, lazy lazyFlags, op operation) *cobra.
 			}
 		}
 		if len(fields) > 0 || o.BodySchema() != nil {
-			body, err := buildBody(cmd, fields, values)
+			body, err := buildBody(cmd, fields, values, wholeBody, env.Stdin)
 			if err != nil {
 				return usageError{err}
 			}
@@ -352,6 +384,10 @@ func bodyFields(o *specs.Operation) []field {
 			f.example, f.inExample = v, true
 		}
 		f.help = flagHelp(o.Doc, pf.Schema.Description)
+		if pf.Schema.Format == "binary" { // a file part, streamed from the path
+			f.example = "./" + pf.Name
+			f.help += " [file: a path, or - for standard input]"
+		}
 		if f.example != nil {
 			f.help += " (e.g. " + shellQuote(flagValue(f.schema, f.example)) + ")"
 		}
@@ -446,10 +482,14 @@ func flagHelp(d *specs.Document, description string) string {
 }
 
 // buildBody turns the flags that were set into the JSON body, converting
-// each value to its schema type. Unset flags are left out, so the spec's
-// required fields are enforced by the client's own check.
-func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) (map[string]any, error) {
+// each value to its schema type, over the fields --params gave (whole).
+// Unset flags are left out, so the spec's required fields are enforced by
+// the client's own check. A JSON flag also takes @file.json or @-.
+func buildBody(cmd *cobra.Command, fields []field, values map[string]*string, whole map[string]any, stdin io.Reader) (map[string]any, error) {
 	body := map[string]any{}
+	for k, v := range whole {
+		body[k] = v
+	}
 	for _, f := range fields {
 		if !cmd.Flags().Changed(f.flag) {
 			continue
@@ -466,7 +506,11 @@ func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) (m
 		case f.schema.Type.Is(openapi3.TypeBoolean):
 			v, err = strconv.ParseBool(raw)
 		default:
-			err = json.Unmarshal([]byte(raw), &v)
+			var b []byte
+			if b, err = jsonArg(raw, stdin); err != nil {
+				return nil, fmt.Errorf("--%s: %v", f.flag, err)
+			}
+			v, err = decodeJSON(b)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("--%s: %s is not a valid %s", f.flag, quoteExcerpt(raw), typeName(f.schema))
@@ -474,6 +518,71 @@ func buildBody(cmd *cobra.Command, fields []field, values map[string]*string) (m
 		body[f.name] = v
 	}
 	return body, nil
+}
+
+// paramsFlag is the flag that gives every body field at once.
+const paramsFlag = "params"
+
+// maxJSONArg bounds a JSON value read from a file or standard input.
+const maxJSONArg = 8 << 20
+
+// jsonArg is a JSON flag's value: the text itself, or, for @path, the
+// file's content (@- is standard input).
+func jsonArg(raw string, stdin io.Reader) ([]byte, error) {
+	path, isFile := strings.CutPrefix(raw, "@")
+	if !isFile {
+		return []byte(raw), nil
+	}
+	var r io.Reader
+	if path == "-" {
+		if stdin == nil {
+			return nil, fmt.Errorf("no standard input")
+		}
+		r = stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxJSONArg+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxJSONArg {
+		return nil, fmt.Errorf("%s holds more than %d bytes", path, maxJSONArg)
+	}
+	return b, nil
+}
+
+// decodeJSON decodes one JSON value, numbers kept as written (a big
+// integer stays exact).
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	return v, nil
+}
+
+// decodeObject decodes a JSON object.
+func decodeObject(b []byte) (map[string]any, error) {
+	v, err := decodeJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("not valid JSON: %v", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	return m, nil
 }
 
 func typeName(s *openapi3.Schema) string {

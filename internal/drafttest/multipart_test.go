@@ -32,7 +32,7 @@ servers: [{url: https://multipart.invalid}]
 x-success: {status: 200, code: {field: code, values: [0]}, payload: data}
 security: [{nxcloudSignature: []}]
 paths:
-  /api/wa/uploadMedia:
+  /api/test/upload:
     post:
       operationId: uploadMedia
       x-nxcloud: {bizType: "2", action: uploadMedia}
