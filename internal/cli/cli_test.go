@@ -341,9 +341,9 @@ func TestEveryOperationHasACommand(t *testing.T) {
 				vendor: d.SDK.Vendor, product: d.SDK.Command, spec: d.Name, id: o.ID,
 				command: kebab(o.ID), summary: o.Spec.Summary,
 			}
-			if c := o.AppCredentials; c != nil {
+			if set := o.CredentialSet(); set != "" {
 				w := want[o.FullName()]
-				w.credentials = c.Set
+				w.credentials = set
 				want[o.FullName()] = w
 			}
 		}
