@@ -132,7 +132,7 @@ var operations = []operation{
 			res, err := c.engagelab.WebPush.BatchPushByAlias(ctx, p)
 			return res, err
 		}},
-	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "batchPushByRegistrationID", command: "batch-push-by-registration-i-d", summary: "Push a personal notification to each of up to 500 browsers", credentials: "webpush",
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "batchPushByRegistrationId", command: "batch-push-by-registration-id", summary: "Push a personal notification to each of up to 500 browsers", credentials: "webpush",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
 			var p webpush.BatchPushByRegistrationIDParams
 			if err := in.decode(&p); err != nil {

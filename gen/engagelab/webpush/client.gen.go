@@ -21,7 +21,7 @@ func New(s *apiclient.Service) *Client { return &Client{s: s} }
 
 // BatchPushByAlias: push a personal notification to each of up to 500 aliases (POST /v4/batch/push/alias).
 //
-// Like `batchPushByRegistrationID`, with each `target` an alias: the
+// Like `batchPushByRegistrationId`, with each `target` an alias: the
 // request reaches the browsers that carry that alias. Up to 500
 // requests, each target once; each counts as one request against the
 // 500 a second.
@@ -91,7 +91,7 @@ func (c *Client) BatchPushByAlias(ctx context.Context, params BatchPushByAliasPa
 //   - HTTP 503: An internal service timed out (21030); try again later.
 func (c *Client) BatchPushByRegistrationID(ctx context.Context, params BatchPushByRegistrationIDParams, opts ...option.RequestOption) (*BatchPushResult, error) {
 	var out BatchPushResult
-	if err := c.s.Call(ctx, "batchPushByRegistrationID", nil, &params, &out, opts); err != nil {
+	if err := c.s.Call(ctx, "batchPushByRegistrationId", nil, &params, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -809,7 +809,7 @@ type Options struct {
 	//
 	//
 	// Example: 86400
-	TimeToLive int32 `json:"time_to_live,omitempty,omitzero"`
+	TimeToLive *int32 `json:"time_to_live,omitempty"`
 
 	// WebButtons Up to two buttons shown under the notification (Chrome 48 and later).
 	WebButtons []WebButton `json:"web_buttons,omitempty,omitzero"`
