@@ -3,6 +3,7 @@
 package nxcloud
 
 import (
+	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
@@ -14,6 +15,8 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/shortlink"
 	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
+	"github.com/verikit/verikit/gen/nxcloud/sipphone"
+	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -27,6 +30,8 @@ import (
 // and options given to NewClient. A product's spec is parsed when the
 // product is first called, so unused products cost nothing.
 type Client struct {
+	// Agent is NXCloud agent calls (specs/nxcloud/agent.yaml).
+	Agent *agent.Client
 	// Balance is NXCloud account balance (specs/nxcloud/balance.yaml).
 	Balance *balance.Client
 	// DID is NXCloud DID numbers (specs/nxcloud/did.yaml).
@@ -49,6 +54,10 @@ type Client struct {
 	ShortLink *shortlink.Client
 	// SIPCDR is NXCloud SIP call records (NXPhone CDRs) (specs/nxcloud/sipcdr.yaml).
 	SIPCDR *sipcdr.Client
+	// SIPPhone is NXCloud SIP phone administration (specs/nxcloud/sipphone.yaml).
+	SIPPhone *sipphone.Client
+	// SIPQueue is NXCloud SIP queues (predictive dialer) (specs/nxcloud/sipqueue.yaml).
+	SIPQueue *sipqueue.Client
 	// SMS is NXCloud SMS (specs/nxcloud/sms.yaml).
 	SMS *sms.Client
 	// SMSv2 is NXCloud SMS (signed, v2) (specs/nxcloud/sms-v2.yaml).
@@ -69,6 +78,7 @@ var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms",
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
+		Agent:             agent.New(apiclient.NewService(cfg, "nxcloud/agent", auth)),
 		Balance:           balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
 		DID:               did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
 		Email:             email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
@@ -80,6 +90,8 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		SaaS:              saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
 		ShortLink:         shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
 		SIPCDR:            sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
+		SIPPhone:          sipphone.New(apiclient.NewService(cfg, "nxcloud/sipphone", auth)),
+		SIPQueue:          sipqueue.New(apiclient.NewService(cfg, "nxcloud/sipqueue", auth)),
 		SMS:               sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
 		SMSv2:             smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
 		Viber:             viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),

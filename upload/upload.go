@@ -5,8 +5,11 @@
 package upload
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
 )
 
 // File is one file part of a multipart request.
@@ -36,4 +39,30 @@ func (f File) MarshalJSON() ([]byte, error) {
 		ContentType string `json:"contentType,omitempty"`
 		Size        int64  `json:"size,omitempty"`
 	}{f.Name, f.ContentType, f.Size})
+}
+
+// UnmarshalJSON reads a File from JSON params: a string is the file's
+// content (a spec's request example gives a file so), an object its name,
+// type and size (a File marshalled before: it has no Body then, and a
+// call refuses it as a missing file).
+func (f *File) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var content string
+		if err := json.Unmarshal(b, &content); err != nil {
+			return err
+		}
+		*f = File{Body: strings.NewReader(content), Size: int64(len(content))}
+		return nil
+	}
+	var meta struct {
+		Name        string `json:"name"`
+		ContentType string `json:"contentType"`
+		Size        int64  `json:"size"`
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return fmt.Errorf("upload: a File is a string (its content) or {name, contentType, size}: %w", err)
+	}
+	*f = File{Name: meta.Name, ContentType: meta.ContentType, Size: meta.Size}
+	return nil
 }

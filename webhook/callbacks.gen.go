@@ -13,6 +13,7 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/pns"
 	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
+	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
@@ -93,6 +94,13 @@ func SaaSWhatsAppHandler(fn func(context.Context, saas.WhatsAppCallback) error) 
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func SIPCDRRecordHandler(fn func(context.Context, sipcdr.RecordCallback) error) *Callback[sipcdr.RecordCallback] {
 	return &Callback[sipcdr.RecordCallback]{Spec: "nxcloud/sipcdr", Schema: "RecordCallback", Handle: fn}
+}
+
+// SIPQueueCallEventHandler receives the CallEventCallback callbacks of NXCloud SIP queues (predictive dialer)
+// (specs/nxcloud/sipqueue.yaml), their fields in the json: fn gets each one
+// that passed the spec's checks, and NXCloud gets the reply it expects.
+func SIPQueueCallEventHandler(fn func(context.Context, sipqueue.CallEventCallback) error) *Callback[sipqueue.CallEventCallback] {
+	return &Callback[sipqueue.CallEventCallback]{Spec: "nxcloud/sipqueue", Schema: "CallEventCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS

@@ -46,11 +46,8 @@ func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*m
 		}
 		if m, ok := params.(map[string]any); ok { // untyped params (the demo, tests)
 			for _, name := range op.FileFields() {
-				switch f := m[name].(type) {
-				case upload.File:
+				if f, ok := m[name].(upload.File); ok {
 					files[name] = f
-				case string: // a spec example: the text is the file
-					files[name] = upload.File{Body: strings.NewReader(f)}
 				}
 			}
 		}
@@ -74,6 +71,11 @@ func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*m
 	// What the schema is checked against: each file as its name.
 	check := map[string]any{}
 	for _, name := range op.FileFields() {
+		if _, typed := files[name]; !typed {
+			if text, ok := fields[name].(string); ok { // untyped params: a spec example's text is the file
+				files[name] = upload.File{Body: strings.NewReader(text), Size: int64(len(text))}
+			}
+		}
 		delete(fields, name)
 		f, ok := files[name]
 		if !ok || f.Body == nil {

@@ -86,8 +86,8 @@ func TestSpecsDriftRealDocsEditedRow(t *testing.T) {
 	assert.GreaterOrEqual(t, edited, 12, "the covered pages have parameter rows")
 }
 
-// paramRow finds the first table row, after the request or parameter
-// heading, whose first cell is name.
+// paramRow finds the first table row, after the request, parameter or
+// (for a callback) push-parameter heading, whose first cell is name.
 func paramRow(lines []string, name string) int {
 	after := false
 	for i, l := range lines {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -380,7 +381,15 @@ func TestHelpExamplesRun(t *testing.T) {
 				for _, v := range appCredentialVars { // the mock's default pair for every set
 					vars[v.keyVar], vars[v.secretVar] = "mock-"+v.set+"-appkey", "mock-"+v.set+"-secret"
 				}
+				files := t.TempDir()
 				run := func(args []string) (int, string, string) {
+					args = slices.Clone(args)
+					for i, a := range args { // a file flag's ./path: a file with a little content
+						if strings.HasPrefix(a, "./") && i > 0 && strings.HasPrefix(args[i-1], "--") {
+							args[i] = filepath.Join(files, filepath.Base(a))
+							require.NoError(t, os.WriteFile(args[i], []byte("example file content"), 0o600))
+						}
+					}
 					f := &fakeEnv{vars: vars}
 					code := Run(context.Background(), withFlag(withFlag(args, "--base-url", m.URL), "--error-format", "json"), f.env(e.stdin))
 					return code, f.stdout.String(), f.stderr.String()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/verikit/verikit/gen/engagelab/otp"
 	"github.com/verikit/verikit/gen/engagelab/webpush"
+	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
@@ -18,6 +19,8 @@ import (
 	"github.com/verikit/verikit/gen/nxcloud/saas"
 	"github.com/verikit/verikit/gen/nxcloud/shortlink"
 	"github.com/verikit/verikit/gen/nxcloud/sipcdr"
+	"github.com/verikit/verikit/gen/nxcloud/sipphone"
+	"github.com/verikit/verikit/gen/nxcloud/sipqueue"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/gen/nxcloud/viber"
@@ -43,6 +46,7 @@ var appCredentialVars = []credentialVars{
 var products = []product{
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "engagelab", command: "web-push", spec: "engagelab/webpush", title: "EngageLab Web Push"},
+	{vendor: "nxcloud", command: "agent", spec: "nxcloud/agent", title: "NXCloud agent calls"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
 	{vendor: "nxcloud", command: "did", spec: "nxcloud/did", title: "NXCloud DID numbers"},
 	{vendor: "nxcloud", command: "email", spec: "nxcloud/email", title: "NXCloud e-mail verification codes"},
@@ -54,6 +58,8 @@ var products = []product{
 	{vendor: "nxcloud", command: "saas", spec: "nxcloud/saas", title: "NXCloud SaaS platform (customers and WhatsApp)"},
 	{vendor: "nxcloud", command: "short-link", spec: "nxcloud/shortlink", title: "NXCloud short links"},
 	{vendor: "nxcloud", command: "sip-cdr", spec: "nxcloud/sipcdr", title: "NXCloud SIP call records (NXPhone CDRs)"},
+	{vendor: "nxcloud", command: "sip-phone", spec: "nxcloud/sipphone", title: "NXCloud SIP phone administration"},
+	{vendor: "nxcloud", command: "sip-queue", spec: "nxcloud/sipqueue", title: "NXCloud SIP queues (predictive dialer)"},
 	{vendor: "nxcloud", command: "sms", spec: "nxcloud/sms", title: "NXCloud SMS"},
 	{vendor: "nxcloud", command: "sms-v2", spec: "nxcloud/sms-v2", title: "NXCloud SMS (signed, v2)"},
 	{vendor: "nxcloud", command: "viber", spec: "nxcloud/viber", title: "NXCloud Viber messages"},
@@ -219,6 +225,24 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.engagelab.WebPush.UpdateSchedule(ctx, in.path["schedule_id"], p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "agent", spec: "nxcloud/agent", id: "getToken", command: "get-token", summary: "Take a session token for the agent calls", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p agent.GetTokenParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Agent.GetToken(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "agent", spec: "nxcloud/agent", id: "makeCall", command: "make-call", summary: "Have a SIP phone call a number",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p agent.MakeCallParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.Agent.MakeCall(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "balance", spec: "nxcloud/balance", id: "get", command: "get", summary: "Read the account's balance", credentials: "sms",
@@ -510,6 +534,84 @@ var operations = []operation{
 				return nil, err
 			}
 			res, err := c.nxcloud.SIPCDR.ListRecords(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-phone", spec: "nxcloud/sipphone", id: "queryApps", command: "query-apps", summary: "List the approval applications and their key pairs", credentials: "platform",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipphone.QueryAppsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPPhone.QueryApps(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-phone", spec: "nxcloud/sipphone", id: "queryMobs", command: "query-mobs", summary: "List the SIP phones, a page at a time", credentials: "platform",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipphone.QueryMobsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPPhone.QueryMobs(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-phone", spec: "nxcloud/sipphone", id: "updatePassword", command: "update-password", summary: "Set or reset the passwords of SIP phones", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipphone.UpdatePasswordParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPPhone.UpdatePassword(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-queue", spec: "nxcloud/sipqueue", id: "add", command: "add", summary: "Create a calling queue", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipqueue.AddParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPQueue.Add(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-queue", spec: "nxcloud/sipqueue", id: "kill", command: "kill", summary: "Hang up a SIP phone, or one of its calls", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipqueue.KillParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SIPQueue.Kill(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "sip-queue", spec: "nxcloud/sipqueue", id: "makeCall", command: "make-call", summary: "Put a SIP phone into a calling queue", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipqueue.MakeCallParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SIPQueue.MakeCall(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "sip-queue", spec: "nxcloud/sipqueue", id: "modify", command: "modify", summary: "Change a queue's name, phones and caller number", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipqueue.ModifyParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.nxcloud.SIPQueue.Modify(ctx, p)
+		}},
+	{vendor: "nxcloud", product: "sip-queue", spec: "nxcloud/sipqueue", id: "modifyState", command: "modify-state", summary: "Start, pause, complete or cancel a queue", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipqueue.ModifyStateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPQueue.ModifyState(ctx, p)
+			return res, err
+		}},
+	{vendor: "nxcloud", product: "sip-queue", spec: "nxcloud/sipqueue", id: "queryState", command: "query-state", summary: "Read a queue's state", credentials: "sip",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p sipqueue.QueryStateParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.nxcloud.SIPQueue.QueryState(ctx, p)
 			return res, err
 		}},
 	{vendor: "nxcloud", product: "sms", spec: "nxcloud/sms", id: "getRecord", command: "get-record", summary: "Read the record of one message", credentials: "sms",

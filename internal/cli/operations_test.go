@@ -5,13 +5,18 @@ package cli
 // examples, against a stub server.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -313,6 +318,11 @@ func exampleArgs(t *testing.T, o *specs.Operation) (args []string, body map[stri
 			require.NoError(t, err)
 			v = string(b)
 		}
+		if slices.Contains(o.FileFields(), name) { // a file flag takes a path
+			file := filepath.Join(t.TempDir(), name)
+			require.NoError(t, os.WriteFile(file, []byte(v), 0o600))
+			v = file
+		}
 		args = append(args, "--"+kebab(name), v)
 	}
 	return args, body, path
@@ -400,6 +410,23 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 			case o.Spec.RequestBody == nil: // the params went in the query
 				assert.Empty(t, reqs[0].body)
 				assert.Equal(t, asText(body), queryFields(reqs[0].query, o), "the query sent is not the example the flags gave")
+			case o.BodyMediaType() == specs.MediaMultipart:
+				mt, params, err := mime.ParseMediaType(reqs[0].contentType)
+				require.NoError(t, err)
+				require.Equal(t, specs.MediaMultipart, mt)
+				mr := multipart.NewReader(bytes.NewReader(reqs[0].body), params["boundary"])
+				sent := map[string]string{}
+				for {
+					part, err := mr.NextPart()
+					if err == io.EOF {
+						break
+					}
+					require.NoError(t, err)
+					b, err := io.ReadAll(part)
+					require.NoError(t, err)
+					sent[part.FormName()] = string(b) // a file part: its content
+				}
+				assert.Equal(t, asText(body), sent, "the parts sent are not the example the flags gave")
 			case o.BodyMediaType() == specs.MediaForm:
 				assert.Equal(t, specs.MediaForm, reqs[0].contentType)
 				form, err := url.ParseQuery(string(reqs[0].body))

@@ -52,6 +52,11 @@ func TestEveryOperationGetsADocumentedFailure(t *testing.T) {
 			codes, status := failureCodes(o)
 			require.NotEmpty(t, codes, "%s lists no failure code", o.Doc.Name)
 			for _, code := range codes { // every failure its spec documents
+				if ex := o.RequestExample(); ex != nil {
+					in.files = exampleFiles(o, ex) // a file is read once per call
+					in.body, err = json.Marshal(ex)
+					require.NoError(t, err)
+				}
 				require.NoError(t, m.RejectNext(o.FullName(), mock.Rejection{Code: code, Status: status}))
 				_, err := b.call(context.Background(), c, in)
 				var ae *apierror.Error
