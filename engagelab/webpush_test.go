@@ -408,8 +408,11 @@ func TestWebPushScheduleFlow(t *testing.T) {
 
 	require.NoError(t, c.WebPush.DeleteSchedule(ctx, created.ScheduleID))
 	for name, call := range map[string]func() error{
-		"get":    func() error { _, err := c.WebPush.GetSchedule(ctx, created.ScheduleID); return err },
-		"update": func() error { _, err := c.WebPush.UpdateSchedule(ctx, created.ScheduleID, webpush.UpdateScheduleParams{Name: "x"}); return err },
+		"get": func() error { _, err := c.WebPush.GetSchedule(ctx, created.ScheduleID); return err },
+		"update": func() error {
+			_, err := c.WebPush.UpdateSchedule(ctx, created.ScheduleID, webpush.UpdateScheduleParams{Name: "x"})
+			return err
+		},
 		"delete": func() error { return c.WebPush.DeleteSchedule(ctx, created.ScheduleID) },
 	} {
 		t.Run(name+" after delete", func(t *testing.T) {
