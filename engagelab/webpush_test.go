@@ -2,6 +2,7 @@ package engagelab_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
+	"github.com/verikit/verikit/specs"
 	"github.com/verikit/verikit/webhook"
 )
 
@@ -607,4 +609,35 @@ func TestWebPushStatusCallback(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a row without message_id")
 		assert.Empty(t, got())
 	})
+}
+
+// Web Push shares its paths with other EngageLab products on other hosts
+// (App Push has the same /v4 API): the mock, which serves every product on
+// one URL, must still answer each Web Push request example with the Web
+// Push operation.
+func TestWebPushExamplesReachWebPush(t *testing.T) {
+	docs, err := specs.All()
+	require.NoError(t, err)
+	d := specs.MustLoad("engagelab/webpush")
+	for _, op := range d.Operations {
+		t.Run(op.ID, func(t *testing.T) {
+			path := op.SendPath
+			for _, p := range op.Spec.Parameters {
+				if p.Value.In == "path" {
+					path = strings.ReplaceAll(path, "{"+p.Value.Name+"}", fmt.Sprint(p.Value.Example))
+				}
+			}
+			var body []byte
+			if ex := op.RequestExample(); ex != nil {
+				body, err = json.Marshal(ex)
+				require.NoError(t, err)
+			}
+			var candidates []*specs.Operation
+			for _, other := range docs {
+				candidates = append(candidates, other.MatchAll(op.Method, path)...)
+			}
+			require.NotEmpty(t, candidates)
+			assert.Equal(t, op.FullName(), specs.Pick(candidates, "", body).FullName(), "%s %s", op.Method, path)
+		})
+	}
 }

@@ -225,7 +225,7 @@ func (c *Client) DeleteDevice(ctx context.Context, registrationID string, opts .
 //
 //   - HTTP 400: The request was refused (21002 a parameter is missing, 21003 or 21016 a value is wrong, 21015 unexpected parameters, 21008 a malformed AppKey).
 //   - HTTP 401: Authentication failed (21004 wrong AppKey or Master Secret, 27001 no credentials).
-//   - HTTP 404: No task has this schedule_id (21003).
+//   - HTTP 404: No task has this schedule_id. The skill names no code for it; 21003 (a wrong value) is the mock's.
 //   - HTTP 500: An internal error at EngageLab (27000); try again later.
 //   - HTTP 503: An internal service timed out (21030); try again later.
 func (c *Client) DeleteSchedule(ctx context.Context, scheduleID string, opts ...option.RequestOption) error {
@@ -324,7 +324,7 @@ func (c *Client) GetMessageDetails(ctx context.Context, params GetMessageDetails
 //
 //   - HTTP 400: The request was refused (21002 a parameter is missing, 21003 or 21016 a value is wrong, 21015 unexpected parameters, 21008 a malformed AppKey).
 //   - HTTP 401: Authentication failed (21004 wrong AppKey or Master Secret, 27001 no credentials).
-//   - HTTP 404: No task has this schedule_id (21003).
+//   - HTTP 404: No task has this schedule_id. The skill names no code for it; 21003 (a wrong value) is the mock's.
 //   - HTTP 500: An internal error at EngageLab (27000); try again later.
 //   - HTTP 503: An internal service timed out (21030); try again later.
 func (c *Client) GetSchedule(ctx context.Context, scheduleID string, opts ...option.RequestOption) ([]Schedule, error) {
@@ -481,7 +481,7 @@ func (c *Client) SetDevice(ctx context.Context, registrationID string, params Se
 //
 //   - HTTP 400: The push was not accepted (21002 a parameter is missing, 21003 or 21016 a value is wrong, 21015 unexpected parameters or a body that is not JSON, 21005 the content is too large, 21011 no browser matches `to`, 20101 a registration ID is unknown, 23006 a value is out of range, 23008 the 500-a-second limit, 1003 a message that can no longer be overridden, 21008 a malformed AppKey, 21009 an internal error).
 //   - HTTP 401: Authentication failed (21004 wrong AppKey or Master Secret, 27001 no credentials).
-//   - HTTP 404: No task has this schedule_id (21003).
+//   - HTTP 404: No task has this schedule_id. The skill names no code for it; 21003 (a wrong value) is the mock's.
 //   - HTTP 500: An internal error at EngageLab (27000); try again later.
 //   - HTTP 503: An internal service timed out (21030); try again later.
 func (c *Client) UpdateSchedule(ctx context.Context, scheduleID string, params UpdateScheduleParams, opts ...option.RequestOption) (*Schedule, error) {
