@@ -1,12 +1,13 @@
 package nxcloud_test
 
-// The agent calls end to end against the mock: getToken with the approval
-// application's key pair, makeCall with the token, which the mock lets
+// The agent calls end to end against the mock: makeCall with the token
+// the client takes from getToken itself (x-token), which the mock lets
 // expire after 1200 seconds by its own clock.
 
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"testing"
@@ -49,89 +50,104 @@ func agentClient(t *testing.T, m *mock.Running, opts ...option.Option) *agent.Cl
 	return c.Agent
 }
 
-func makeCall(ctx context.Context, a *agent.Client, token string) (*agent.MakeCallResult, error) {
-	return a.MakeCall(ctx, agent.MakeCallParams{Token: token, Username: mock.SIPPhones[0], Phone: "6281234567890", Orderid: "order42"})
+// counting counts the requests by path; the agent tests see the token
+// calls the client makes itself.
+type counting struct {
+	mu     sync.Mutex
+	byPath map[string]int
 }
 
-// A token works until 1200 seconds have passed by the mock's clock, then
-// makeCall answers 1201, an auth failure, until a new token is taken.
-func TestAgentTokenLifetime(t *testing.T) {
+func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.byPath[r.URL.Path]++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (c *counting) count(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byPath[path]
+}
+
+func countingAgent(t *testing.T, m *mock.Running, opts ...option.Option) (*agent.Client, *counting) {
+	t.Helper()
+	rt := &counting{byPath: map[string]int{}}
+	return agentClient(t, m, append([]option.Option{option.WithHTTPClient(&http.Client{Transport: rt})}, opts...)...), rt
+}
+
+func makeCall(ctx context.Context, a *agent.Client) (*agent.MakeCallResult, error) {
+	return a.MakeCall(ctx, agent.MakeCallParams{Username: mock.SIPPhones[0], Phone: "6281234567890", Orderid: "order42"})
+}
+
+// The client takes the token itself and shares it; once the mock's clock
+// has run its 1200 seconds out, makeCall (unsafe: not re-sent) answers
+// 1201, an auth failure, and the next call takes a new token.
+func TestAgentTokenIsTheClients(t *testing.T) {
 	clock := &testClock{now: time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC)}
 	m := mock.Start(t, mock.Config{Now: clock.Now})
-	a := agentClient(t, m)
+	a, rt := countingAgent(t, m)
 	ctx := context.Background()
 
-	tok, err := a.GetToken(ctx, agent.GetTokenParams{})
-	require.NoError(t, err)
-	require.NotEmpty(t, tok.Token)
-	assert.EqualValues(t, 1200, tok.Expireinterval, "NXCloud's default lifetime")
-	assert.EqualValues(t, 0, tok.Code)
-
-	call, err := makeCall(ctx, a, tok.Token)
-	require.NoError(t, err)
-	assert.NotEmpty(t, call.Sessionid)
-	assert.Equal(t, "order42", call.Orderid, "the orderid comes back")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call, err := makeCall(ctx, a)
+			if assert.NoError(t, err) {
+				assert.NotEmpty(t, call.Sessionid)
+				assert.Equal(t, "order42", call.Orderid, "the orderid comes back")
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, rt.count("/v1/call/token"), "one token for all the calls")
+	assert.Equal(t, 8, rt.count("/v1/call/makecall"))
 
 	clock.advance(1199 * time.Second)
-	_, err = makeCall(ctx, a, tok.Token)
+	_, err := makeCall(ctx, a)
 	require.NoError(t, err, "one second before it expires")
 
 	clock.advance(time.Second)
-	_, err = makeCall(ctx, a, tok.Token)
+	_, err = makeCall(ctx, a)
 	assert.Equal(t, int(agent.ResultCodeTokenUnavailable), apiCode(t, err), "expired after 1200 seconds")
 	assert.ErrorIs(t, err, apierror.ErrAuth, "an expired token is an auth failure")
+	assert.Equal(t, 10, rt.count("/v1/call/makecall"), "a call is not placed twice")
 
-	fresh, err := a.GetToken(ctx, agent.GetTokenParams{})
-	require.NoError(t, err)
-	assert.NotEqual(t, tok.Token, fresh.Token, "each getToken issues a new token")
-	_, err = makeCall(ctx, a, fresh.Token)
-	require.NoError(t, err, "a new token works")
-	_, err = makeCall(ctx, a, tok.Token)
-	assert.Error(t, err, "the old one stays expired")
+	_, err = makeCall(ctx, a)
+	require.NoError(t, err, "the next call takes a new token")
+	assert.Equal(t, 2, rt.count("/v1/call/token"))
+
+	tok, err := a.GetToken(ctx, agent.GetTokenParams{})
+	require.NoError(t, err, "getToken stays callable")
+	assert.EqualValues(t, 1200, tok.Expireinterval, "NXCloud's default lifetime")
 }
 
-// makeCall refuses what the mock never issued, and a phone it does not
-// have; the token of the spec's example is the mock's from the start.
+// makeCall refuses a phone the account lacks; bad params are refused
+// before any token is taken; a wrong key pair fails the token, as an auth
+// failure, and nothing is called.
 func TestAgentMakeCallRefusals(t *testing.T) {
-	clock := &testClock{now: time.Date(2026, 3, 18, 9, 0, 0, 0, time.UTC)}
-	m := mock.Start(t, mock.Config{Now: clock.Now})
-	a := agentClient(t, m)
+	m := mock.Start(t)
 	ctx := context.Background()
 
-	tests := []struct {
-		name     string
-		params   agent.MakeCallParams
-		wantCode int
-	}{
-		{"the example's token", agent.MakeCallParams{Token: mock.DefaultAgentToken, Username: mock.SIPPhones[1], Phone: "6281234567890"}, 0},
-		{"a token never issued", agent.MakeCallParams{Token: "0000000000000000000000000000000A", Username: mock.SIPPhones[0], Phone: "6281234567890"}, int(agent.ResultCodeTokenUnavailable)},
-		{"a phone the account lacks", agent.MakeCallParams{Token: mock.DefaultAgentToken, Username: "1049999", Phone: "6281234567890"}, int(agent.ResultCodeUnknownUsername)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := a.MakeCall(ctx, tt.params)
-			if tt.wantCode == 0 {
-				require.NoError(t, err)
-				assert.NotEmpty(t, res.Sessionid)
-				assert.Empty(t, res.Orderid, "no orderid given, none returned")
-				return
-			}
-			assert.Equal(t, tt.wantCode, apiCode(t, err))
-		})
-	}
+	a, rt := countingAgent(t, m)
+	_, err := a.MakeCall(ctx, agent.MakeCallParams{Username: "1049999", Phone: "6281234567890"})
+	assert.Equal(t, int(agent.ResultCodeUnknownUsername), apiCode(t, err))
 
-	clock.advance(mock.AgentTokenLifetime)
-	_, err := a.MakeCall(ctx, agent.MakeCallParams{Token: mock.DefaultAgentToken, Username: mock.SIPPhones[0], Phone: "6281234567890"})
-	assert.Equal(t, int(agent.ResultCodeTokenUnavailable), apiCode(t, err), "the example's token expires like any other")
-
-	_, err = a.MakeCall(ctx, agent.MakeCallParams{Token: mock.DefaultAgentToken, Username: mock.SIPPhones[0], Phone: "6281234567890", Orderid: "no spaces!"})
+	b, rt := countingAgent(t, m)
+	_, err = b.MakeCall(ctx, agent.MakeCallParams{Username: mock.SIPPhones[0], Phone: "6281234567890", Orderid: "no spaces!"})
 	var ve *apierror.ValidationError
 	assert.ErrorAs(t, err, &ve, "an orderid of other characters is refused before sending")
+	assert.Zero(t, rt.count("/v1/call/token")+rt.count("/v1/call/makecall"), "nothing is sent, not even for a token")
 
-	wrong := agentClient(t, m, option.WithAppCredentials("sip", "mock-sip-appkey", "wrong-secret"))
+	wrong, rt := countingAgent(t, m, option.WithAppCredentials("sip", "mock-sip-appkey", "wrong-secret"))
 	_, err = wrong.GetToken(ctx, agent.GetTokenParams{})
 	assert.Equal(t, int(agent.ResultCodeBadAppCredentials), apiCode(t, err))
+	_, err = makeCall(ctx, wrong)
 	assert.ErrorIs(t, err, apierror.ErrAuth)
+	assert.NotContains(t, err.Error(), "wrong-secret")
+	assert.Zero(t, rt.count("/v1/call/makecall"))
 }
 
 // Every code of the page's table comes back from makeCall as the typed
@@ -150,7 +166,7 @@ func TestAgentMakeCallCodes(t *testing.T) {
 	for _, code := range codes {
 		t.Run(strconv.Itoa(int(code)), func(t *testing.T) {
 			require.NoError(t, m.RejectNext("nxcloud/agent makeCall", mock.Rejection{Code: int(code)}))
-			_, err := makeCall(ctx, a, mock.DefaultAgentToken)
+			_, err := makeCall(ctx, a)
 			assert.Equal(t, int(code), apiCode(t, err))
 			auth := code == agent.ResultCodeBadAppCredentials || code == agent.ResultCodeTokenUnavailable
 			assert.Equal(t, auth, errors.Is(err, apierror.ErrAuth))

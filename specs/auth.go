@@ -395,9 +395,13 @@ func (o *Operation) RequestExample() map[string]any {
 			return nil
 		}
 		for k, v := range m {
-			if c := o.AppCredentials; c == nil || (k != c.Key && k != c.Secret) {
-				out[k] = v
+			if c := o.AppCredentials; c != nil && (k == c.Key || k == c.Secret) {
+				continue // the client's configured pair
 			}
+			if t := o.Token; t != nil && k == t.Field {
+				continue // the client's own token (x-token)
+			}
+			out[k] = v
 		}
 		return out
 	}

@@ -344,7 +344,7 @@ type stubRequest struct {
 // textAnswer is a plain-text answer for startStub.
 type textAnswer string
 
-func startStub(t *testing.T, answer any) (*stub, string) {
+func startStub(t *testing.T, answer any, others ...stubAnswer) (*stub, string) {
 	t.Helper()
 	out, err := json.Marshal(answer)
 	require.NoError(t, err)
@@ -354,6 +354,13 @@ func startStub(t *testing.T, answer any) (*stub, string) {
 	}
 	s := &stub{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, o := range others { // another operation the call makes first (a token)
+			if r.URL.Path == o.path {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write(o.body)
+				return
+			}
+		}
 		body, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
 		s.reqs = append(s.reqs, stubRequest{r.Method, r.URL.EscapedPath(), body, r.URL.Query(), r.Header.Get("Content-Type")})
@@ -363,6 +370,25 @@ func startStub(t *testing.T, answer any) (*stub, string) {
 	}))
 	t.Cleanup(srv.Close)
 	return s, srv.URL
+}
+
+// stubAnswer is what the stub answers on another path: the success of an
+// operation that issues a token (x-token), which the stub does not record.
+type stubAnswer struct {
+	path string
+	body []byte
+}
+
+// tokenAnswers are the answers an x-token operation's call needs first.
+func tokenAnswers(t *testing.T, o *specs.Operation) []stubAnswer {
+	if o.Token == nil {
+		return nil
+	}
+	from, ok := o.Doc.Operation(o.Token.From)
+	require.True(t, ok)
+	b, err := json.Marshal(successExample(t, from))
+	require.NoError(t, err)
+	return []stubAnswer{{path: from.SendPath, body: b}}
 }
 
 func (s *stub) requests() []stubRequest {
@@ -389,7 +415,7 @@ func TestEveryOperationRunsItsExample(t *testing.T) {
 	for _, o := range specOperations(t) {
 		t.Run(o.FullName(), func(t *testing.T) {
 			answer := successExample(t, o)
-			s, base := startStub(t, answer)
+			s, base := startStub(t, answer, tokenAnswers(t, o)...)
 			flags, body, path := exampleArgs(t, o)
 			args := append(append([]string{"--base-url", base, "--max-attempts", "1"}, commandPath(o)...), flags...)
 
@@ -483,7 +509,7 @@ func asText(body map[string]any) map[string]string {
 func queryFields(v url.Values, o *specs.Operation) map[string]string {
 	out := map[string]string{}
 	for k := range v {
-		if c := o.AppCredentials; c != nil && (k == c.Key || k == c.Secret) {
+		if slices.Contains(o.CredentialFields(), k) { // the client's own: a pair, a token
 			continue
 		}
 		out[k] = v.Get(k)

@@ -13,8 +13,14 @@
 // token that is valid for `expireinterval` seconds, 1200 (20 minutes)
 // by default. `makeCall` sends no key pair: it carries that token as its
 // `token` form field. Once the token has expired, or for a token NXCloud
-// never issued, `makeCall` fails with code 1201 (an auth failure); take
-// a new token and call again.
+// never issued, `makeCall` fails with code 1201 (an auth failure).
+//
+// The caller never handles the token: `makeCall` declares it with
+// `x-token`, so the client calls `getToken` itself before the first
+// call, shares the token between calls, takes a new one shortly before
+// the 1200 s run out, and drops it on a 1201. `makeCall` places a call,
+// so a 1201 is returned rather than retried; the next call gets a new
+// token.
 //
 // Answers are flat objects whose `code` is a JSON number: 0 is success,
 // any other value a failure listed in `ResultCode`, with its description

@@ -61,6 +61,17 @@ func (e ResultCode) Valid() bool {
 	}
 }
 
+// AgentToken The session token makeCall carries, which the client takes from getToken itself (x-token).
+type AgentToken struct {
+	// Token The session token `getToken` returned, valid for its
+	// `expireinterval` seconds (1200 by default); an expired or
+	// unknown token is answered 1201.
+	//
+	//
+	// Example: 05804537D2A6693DC7E6CC5E0ADA09B9
+	Token string `json:"token"`
+}
+
 // GetTokenParams The call takes no parameters besides the key pair.
 type GetTokenParams = struct{}
 
@@ -80,14 +91,6 @@ type MakeCallParams struct {
 	//
 	// Example: 6221500123
 	Showphone string `json:"showphone,omitempty,omitzero"`
-
-	// Token The session token `getToken` returned, valid for its
-	// `expireinterval` seconds (1200 by default); an expired or
-	// unknown token is answered 1201.
-	//
-	//
-	// Example: 05804537D2A6693DC7E6CC5E0ADA09B9
-	Token string `json:"token"`
 
 	// Username The account of the SIP phone that places the call.
 	//
@@ -173,6 +176,37 @@ type TokenResult struct {
 	Token string `json:"token,omitempty,omitzero"`
 }
 
+// MakeCallFormdataBody defines parameters for MakeCall.
+type MakeCallFormdataBody struct {
+	// Orderid Your own ID for the call, 4 to 32 letters or digits, new for each call.
+	//
+	// Example: xxx1234
+	Orderid string `form:"orderid,omitempty" json:"orderid,omitempty,omitzero"`
+
+	// Phone The number to call.
+	//
+	// Example: 6281234567890
+	Phone string `form:"phone" json:"phone"`
+
+	// Showphone The number the person called sees as the caller; left out, `nxcloud`.
+	//
+	// Example: 6221500123
+	Showphone string `form:"showphone,omitempty" json:"showphone,omitempty,omitzero"`
+
+	// Token The session token `getToken` returned, valid for its
+	// `expireinterval` seconds (1200 by default); an expired or
+	// unknown token is answered 1201.
+	//
+	//
+	// Example: 05804537D2A6693DC7E6CC5E0ADA09B9
+	Token string `form:"token" json:"token"`
+
+	// Username The account of the SIP phone that places the call.
+	//
+	// Example: 1049001
+	Username string `form:"username" json:"username"`
+}
+
 // GetTokenFormdataBody defines parameters for GetToken.
 type GetTokenFormdataBody struct {
 	// Appkey The approval application's appkey.
@@ -183,7 +217,7 @@ type GetTokenFormdataBody struct {
 }
 
 // MakeCallFormdataRequestBody defines body for MakeCall for application/x-www-form-urlencoded ContentType.
-type MakeCallFormdataRequestBody = MakeCallParams
+type MakeCallFormdataRequestBody MakeCallFormdataBody
 
 // GetTokenFormdataRequestBody defines body for GetToken for application/x-www-form-urlencoded ContentType.
 type GetTokenFormdataRequestBody GetTokenFormdataBody
