@@ -8,6 +8,7 @@ import (
 	"github.com/verikit/verikit/gen/engagelab/elsms"
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/internal/apiclient"
 )
 
@@ -23,13 +24,15 @@ type Client struct {
 	OTP *otp.Client
 	// SMS is EngageLab SMS (specs/engagelab/sms.yaml).
 	SMS *elsms.Client
+	// WebPush is EngageLab Web Push (specs/engagelab/webpush.yaml).
+	WebPush *webpush.Client
 	// WhatsApp is EngageLab WhatsApp Business (specs/engagelab/whatsapp.yaml).
 	WhatsApp *elwhatsapp.Client
 }
 
 // appCredentialSets are the application key pairs this vendor's
 // operations send (x-app-credentials), for option.WithAppCredentials.
-var appCredentialSets = []string{"apppush", "apppushgroup", "email"}
+var appCredentialSets = []string{"apppush", "apppushgroup", "email", "webpush", "webpushgroup"}
 
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 	return &Client{
@@ -37,6 +40,7 @@ func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
 		Email:    elemail.New(apiclient.NewService(cfg, "engagelab/email", auth)),
 		OTP:      otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
 		SMS:      elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),
+		WebPush:  webpush.New(apiclient.NewService(cfg, "engagelab/webpush", auth)),
 		WhatsApp: elwhatsapp.New(apiclient.NewService(cfg, "engagelab/whatsapp", auth)),
 	}
 }

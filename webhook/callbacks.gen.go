@@ -7,6 +7,7 @@ import (
 
 	"github.com/verikit/verikit/gen/engagelab/apppush"
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
+	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/gen/nxcloud/did"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
@@ -27,6 +28,15 @@ import (
 // that passed the spec's checks, and NXCloud gets the reply it expects.
 func AppPushMessageStatusHandler(fn func(context.Context, apppush.MessageStatusCallback) error) *Callback[apppush.MessageStatusCallback] {
 	return &Callback[apppush.MessageStatusCallback]{Spec: "engagelab/apppush", Schema: "MessageStatusCallback", Handle: fn}
+}
+
+// WebPushMessageStatusHandler receives the MessageStatusCallback callbacks of EngageLab Web Push
+// (specs/engagelab/webpush.yaml), their fields in the json. verify checks the
+// Authorization and X-CALLBACK-ID that EngageLab's console may add (a zero
+// CallbackIDVerifier takes every delivery, unauthenticated). fn gets each
+// one that passed every check.
+func WebPushMessageStatusHandler(verify CallbackIDVerifier, fn func(context.Context, webpush.MessageStatusCallback) error) *Callback[webpush.MessageStatusCallback] {
+	return &Callback[webpush.MessageStatusCallback]{Spec: "engagelab/webpush", Schema: "MessageStatusCallback", Handle: fn, CallbackID: &verify}
 }
 
 // WhatsAppEventsHandler receives the EventsCallback callbacks of EngageLab WhatsApp Business

@@ -10,6 +10,7 @@ import (
 	"github.com/verikit/verikit/gen/engagelab/elsms"
 	"github.com/verikit/verikit/gen/engagelab/elwhatsapp"
 	"github.com/verikit/verikit/gen/engagelab/otp"
+	"github.com/verikit/verikit/gen/engagelab/webpush"
 	"github.com/verikit/verikit/gen/nxcloud/agent"
 	"github.com/verikit/verikit/gen/nxcloud/balance"
 	"github.com/verikit/verikit/gen/nxcloud/did"
@@ -38,6 +39,8 @@ var appCredentialVars = []credentialVars{
 	{vendor: "engagelab", set: "apppushgroup", keyVar: "ENGAGELAB_APPPUSHGROUP_APPKEY", secretVar: "ENGAGELAB_APPPUSHGROUP_SECRET"},
 	{vendor: "engagelab", set: "apppush", keyVar: "ENGAGELAB_APPPUSH_APPKEY", secretVar: "ENGAGELAB_APPPUSH_SECRET"},
 	{vendor: "engagelab", set: "email", keyVar: "ENGAGELAB_EMAIL_APPKEY", secretVar: "ENGAGELAB_EMAIL_SECRET"},
+	{vendor: "engagelab", set: "webpushgroup", keyVar: "ENGAGELAB_WEBPUSHGROUP_APPKEY", secretVar: "ENGAGELAB_WEBPUSHGROUP_SECRET"},
+	{vendor: "engagelab", set: "webpush", keyVar: "ENGAGELAB_WEBPUSH_APPKEY", secretVar: "ENGAGELAB_WEBPUSH_SECRET"},
 	{vendor: "nxcloud", set: "email", keyVar: "NXCLOUD_EMAIL_APPKEY", secretVar: "NXCLOUD_EMAIL_SECRET"},
 	{vendor: "nxcloud", set: "flashcall", keyVar: "NXCLOUD_FLASHCALL_APPKEY", secretVar: "NXCLOUD_FLASHCALL_SECRET"},
 	{vendor: "nxcloud", set: "platform", keyVar: "NXCLOUD_PLATFORM_APPKEY", secretVar: "NXCLOUD_PLATFORM_SECRET"},
@@ -52,6 +55,7 @@ var products = []product{
 	{vendor: "engagelab", command: "email", spec: "engagelab/email", title: "EngageLab e-mail"},
 	{vendor: "engagelab", command: "otp", spec: "engagelab/otp", title: "EngageLab OTP"},
 	{vendor: "engagelab", command: "sms", spec: "engagelab/sms", title: "EngageLab SMS"},
+	{vendor: "engagelab", command: "web-push", spec: "engagelab/webpush", title: "EngageLab Web Push"},
 	{vendor: "engagelab", command: "whatsapp", spec: "engagelab/whatsapp", title: "EngageLab WhatsApp Business"},
 	{vendor: "nxcloud", command: "agent", spec: "nxcloud/agent", title: "NXCloud agent calls"},
 	{vendor: "nxcloud", command: "balance", spec: "nxcloud/balance", title: "NXCloud account balance"},
@@ -385,6 +389,104 @@ var operations = []operation{
 				return nil, err
 			}
 			return done, c.engagelab.SMS.UpdateTemplate(ctx, in.path["templateId"], p)
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "batchPushByAlias", command: "batch-push-by-alias", summary: "Push a personal notification to each of up to 500 aliases", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.BatchPushByAliasParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.BatchPushByAlias(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "batchPushByRegistrationId", command: "batch-push-by-registration-id", summary: "Push a personal notification to each of up to 500 browsers", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.BatchPushByRegistrationIDParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.BatchPushByRegistrationID(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "countTags", command: "count-tags", summary: "Count the browsers carrying a tag", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.CountTagsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.CountTags(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "createSchedule", command: "create-schedule", summary: "Schedule a push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.CreateScheduleParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.CreateSchedule(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "deleteDevice", command: "delete-device", summary: "Delete a browser and everything known about it", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.WebPush.DeleteDevice(ctx, in.path["registration_id"])
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "deleteSchedule", command: "delete-schedule", summary: "Delete a scheduled push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			return done, c.engagelab.WebPush.DeleteSchedule(ctx, in.path["schedule_id"])
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "getDevice", command: "get-device", summary: "Get a browser's tags and alias", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.WebPush.GetDevice(ctx, in.path["registration_id"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "getMessageDetails", command: "get-message-details", summary: "Get the delivery statistics of pushes", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.GetMessageDetailsParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.GetMessageDetails(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "getSchedule", command: "get-schedule", summary: "Get a scheduled push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			res, err := c.engagelab.WebPush.GetSchedule(ctx, in.path["schedule_id"])
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "groupPush", command: "group-push", summary: "Push to the browsers of every application in a group", credentials: "webpushgroup",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.GroupPushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.GroupPush(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "push", command: "push", summary: "Push a notification or a message to browsers", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.PushParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.Push(ctx, p)
+			return res, err
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "setDevice", command: "set-device", summary: "Change a browser's tags and alias", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.SetDeviceParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			return done, c.engagelab.WebPush.SetDevice(ctx, in.path["registration_id"], p)
+		}},
+	{vendor: "engagelab", product: "web-push", spec: "engagelab/webpush", id: "updateSchedule", command: "update-schedule", summary: "Change a scheduled push", credentials: "webpush",
+		call: func(ctx context.Context, c *clients, in input) (any, error) {
+			var p webpush.UpdateScheduleParams
+			if err := in.decode(&p); err != nil {
+				return nil, err
+			}
+			res, err := c.engagelab.WebPush.UpdateSchedule(ctx, in.path["schedule_id"], p)
+			return res, err
 		}},
 	{vendor: "engagelab", product: "whatsapp", spec: "engagelab/whatsapp", id: "createTemplate", command: "create-template", summary: "Create a template",
 		call: func(ctx context.Context, c *clients, in input) (any, error) {
