@@ -450,11 +450,23 @@ func (o *Operation) CredentialFields() []string {
 	return keys
 }
 
+// MaskRequestSecrets replaces in v, a decoded request body, the values
+// of the params marked x-secret (a new password) with "***". It reports
+// whether it replaced any.
+func (o *Operation) MaskRequestSecrets(v any) bool {
+	ref := o.ParamsSchema()
+	if ref == nil {
+		return false
+	}
+	return maskSecrets(ref.Value, v, nil, 0)
+}
+
 // AnswersSecrets reports whether the operation's answer has fields marked
 // x-secret.
 func (o *Operation) AnswersSecrets() bool {
 	ref := o.PayloadSchema()
-	return ref != nil && hasSecret(ref.Value, 0)
+	params := o.ParamsSchema()
+	return (ref != nil && hasSecret(ref.Value, 0)) || (params != nil && hasSecret(params.Value, 0))
 }
 
 func hasSecret(s *openapi3.Schema, depth int) bool {
@@ -489,7 +501,15 @@ const ExtSecret = "x-secret"
 // the properties marked x-secret, and of the operation's key-pair fields,
 // with "***", at any depth. It reports whether it replaced any.
 func (o *Operation) MaskSecrets(v any) bool {
-	keys := o.CredentialFields()
+	// In an answer, an echoed pair's secret: its key is an application's
+	// name (and "username" a phone's, where the pair is a console login).
+	var keys []string
+	if c := o.AppCredentials; c != nil {
+		keys = append(keys, c.Secret)
+	}
+	if o.IssuesToken != "" {
+		keys = append(keys, o.IssuesToken)
+	}
 	var s *openapi3.Schema
 	if ref := o.PayloadSchema(); ref != nil {
 		s = ref.Value

@@ -87,6 +87,18 @@ func maskCredentials(op *specs.Operation, body []byte) []byte {
 					v.Set(k, "***")
 				}
 			}
+			// The params marked x-secret, as the form carries them.
+			fields := map[string]any{}
+			for k := range v {
+				fields[k] = v.Get(k)
+			}
+			if op.MaskRequestSecrets(fields) {
+				for k, x := range fields {
+					if x == "***" {
+						v.Set(k, "***")
+					}
+				}
+			}
 			return []byte(v.Encode())
 		}
 	}
@@ -98,6 +110,7 @@ func maskCredentials(op *specs.Operation, body []byte) []byte {
 		return []byte("(unreadable body, not logged)")
 	}
 	masked := maskKeys(v, keys...)
+	masked = op.MaskRequestSecrets(v) || masked // a request's x-secret params
 	// An answer: its payload's x-secret fields.
 	if m, ok := v.(map[string]any); ok && op.Success.Payload != "" {
 		if p, ok := m[op.Success.Payload]; ok {

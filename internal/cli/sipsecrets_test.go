@@ -98,24 +98,21 @@ func TestSIPSecretsAreMaskedUnlessAsked(t *testing.T) {
 			for _, f := range tt.masked {
 				assert.Regexp(t, `"`+f+`": "\*\*\*"`, stdout, "%s prints as ***", f)
 			}
-
-			// Nor does the debug log, which has the bodies sent and answered:
-			// the answers' secrets are masked, and so are the console login
-			// and the key pair sent. (A password the caller sends as a
-			// param, update-password's --new-password, is logged as given:
-			// only answers honour x-secret; so the answers' lines are
-			// checked for it.)
-			code, _, stderr = runSIP(t, m, append([]string{"--debug-bodies"}, tt.args...)...)
-			require.Equal(t, cli.ExitOK, code, stderr)
-			var answers []string
-			for _, l := range strings.Split(stderr, "\n") {
-				if strings.Contains(l, `msg="verikit response"`) {
-					answers = append(answers, l)
+			if tt.name == "query-mobs" { // a phone's username is no credential, though the login's field has its name
+				for _, r := range page.Info.Rows {
+					assert.Contains(t, stdout, `"username": "`+r.Username+`"`)
 				}
 			}
-			require.NotEmpty(t, answers, stderr)
+
+			// Nor does the debug log, which has the bodies sent and answered:
+			// the answers' secrets are masked, and so are the console login,
+			// the key pair and a password sent as a param (x-secret on
+			// update-password's new_password).
+			code, _, stderr = runSIP(t, m, append([]string{"--debug-bodies"}, tt.args...)...)
+			require.Equal(t, cli.ExitOK, code, stderr)
+			require.Contains(t, stderr, `msg="verikit response"`, stderr)
 			for _, s := range tt.secrets {
-				assert.NotContains(t, strings.Join(answers, "\n"), s, "in the logged answer")
+				assert.NotContains(t, stderr, s, "in the log")
 			}
 			assert.NotContains(t, stderr, platformPassword, "the console password is masked in the log")
 			assert.NotContains(t, stderr, sipSecret, "the key pair is masked in the log, sent or answered")
