@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,9 @@ stderr and exits 1 if anything behaved unexpectedly.`,
 // demoStep is one call of the demo and what it should do.
 type demoStep struct {
 	what string
+	// group is the product a sweep step belongs to ("nxcloud pns"): the
+	// sweep prints its steps under a line per product.
+	group string
 	// run makes the call and describes the outcome; wantErr says the call
 	// is the deliberate failure.
 	run     func(ctx context.Context) (string, error)
@@ -415,9 +419,7 @@ func runDemo(ctx context.Context, env Env) error {
 		return err
 	}
 	sweep = append(sweep, callbackSweep(m, hooks)...)
-	if err != nil {
-		return err
-	}
+	sort.SliceStable(sweep, func(i, j int) bool { return sweep[i].group < sweep[j].group })
 	if len(sweep) > 0 {
 		fmt.Fprintf(env.Stderr, "\n  every other operation, and every spec callback, once, from its spec's example:\n")
 	}
@@ -439,8 +441,12 @@ func runDemo(ctx context.Context, env Env) error {
 // runDemoSteps runs the steps in order, prints a line for each, and
 // returns how many did not behave as expected.
 func runDemoSteps(ctx context.Context, env Env, steps []demoStep) int {
-	failures := 0
+	failures, group := 0, ""
 	for _, s := range steps {
+		if s.group != "" && s.group != group {
+			group = s.group
+			fmt.Fprintf(env.Stderr, "  %s:\n", group)
+		}
 		out, err := s.run(ctx)
 		mark, detail := "ok  ", out
 		switch {

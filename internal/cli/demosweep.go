@@ -70,7 +70,8 @@ func sweepSteps(c *clients, served *servedOps) ([]demoStep, error) {
 		}
 		b, o := b, o
 		steps = append(steps, demoStep{
-			what: fmt.Sprintf("%s %s %s (spec example)", b.vendor, b.product, b.command),
+			group: b.vendor + " " + b.product,
+			what:  fmt.Sprintf("%s %s %s (spec example)", b.vendor, b.product, b.command),
 			run: func(ctx context.Context) (string, error) {
 				res, err := b.call(ctx, c, in)
 				if err != nil {
@@ -125,7 +126,8 @@ func callbackSweep(m *mock.Server, hooks *demoHooks) []demoStep {
 	steps := make([]demoStep, 0, len(hooks.routes))
 	for _, r := range hooks.routes {
 		steps = append(steps, demoStep{
-			what: fmt.Sprintf("%s %s callback (spec example)", r.vendor, r.kind),
+			group: r.vendor + " " + r.cb.Doc.SDK.Command,
+			what:  fmt.Sprintf("%s %s callback (spec example)", r.vendor, r.kind),
 			run: func(ctx context.Context) (string, error) {
 				example, ok := r.cb.Schema.Example.(map[string]any)
 				if !ok {
