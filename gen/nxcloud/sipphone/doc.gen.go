@@ -21,8 +21,8 @@
 // `secretkey`, `updatePassword` the new passwords. Those fields are
 // marked `x-secret: true`: the CLI prints them as `***` unless asked
 // (`--show-secrets`), and the debug log masks them. A password given
-// to `updatePassword` as `new_password` is a param, not an answer, and
-// is logged as given.
+// to `updatePassword` as `new_password` is marked so too: the debug log
+// masks it in the request it logs.
 //
 // Answers are flat objects whose `code` is a word, not a number:
 // `success`, or `failed` with the reason as text in `info`, still with
