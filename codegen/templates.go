@@ -180,7 +180,7 @@ func {{.Handler}}(verify CallbackIDVerifier, fn func(context.Context, {{$p.Packa
 {{else}}
 // {{.Handler}} receives the {{.Schema}} callbacks of {{$p.Title}}
 // (specs/{{$p.Spec}}.yaml), their fields in the {{.In}}: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func {{.Handler}}(fn func(context.Context, {{$p.Package}}.{{.Type}}) error) *Callback[{{$p.Package}}.{{.Type}}] {
 	return &Callback[{{$p.Package}}.{{.Type}}]{Spec: {{quote $p.Spec}}, Schema: {{quote .Schema}}, Handle: fn}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // engagelab reads EngageLab's OpenAPI JSON files and compares each of
-// their operations with the spec operation of the same method and path.
+// their operations with the OTP spec's operation of the same method and
+// path (SMS and WhatsApp send to /v1/messages too, on their own hosts).
 func (c *checker) engagelab() error {
 	files, err := filepath.Glob(filepath.Join(c.opts.EngageLabOpenAPI, "*.json"))
 	if err != nil {
@@ -30,7 +31,7 @@ func (c *checker) engagelab() error {
 			ep := &eps[i]
 			row := Row{Vendor: "engagelab", Source: ep.Source, Kind: KindEndpoint, Product: "EngageLab OTP", Auth: "basic",
 				Method: strings.Join(ep.Methods, ","), URL: ep.URL}
-			o := c.match(ep.Methods, ep.Path())
+			o := c.matchIn(engageLabOpenAPISpec, ep.Methods, ep.Path())
 			if o == nil {
 				row.Status = StatusNone
 				c.add(Finding{Kind: NoOperation, Source: ep.Source, Doc: row.Method + " " + ep.URL, Note: "no spec operation has this method and path"})

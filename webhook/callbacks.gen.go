@@ -25,7 +25,7 @@ import (
 
 // AppPushMessageStatusHandler receives the MessageStatusCallback callbacks of EngageLab App Push
 // (specs/engagelab/apppush.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func AppPushMessageStatusHandler(fn func(context.Context, apppush.MessageStatusCallback) error) *Callback[apppush.MessageStatusCallback] {
 	return &Callback[apppush.MessageStatusCallback]{Spec: "engagelab/apppush", Schema: "MessageStatusCallback", Handle: fn}
 }
@@ -41,14 +41,14 @@ func WebPushMessageStatusHandler(verify CallbackIDVerifier, fn func(context.Cont
 
 // WhatsAppEventsHandler receives the EventsCallback callbacks of EngageLab WhatsApp Business
 // (specs/engagelab/whatsapp.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func WhatsAppEventsHandler(fn func(context.Context, elwhatsapp.EventsCallback) error) *Callback[elwhatsapp.EventsCallback] {
 	return &Callback[elwhatsapp.EventsCallback]{Spec: "engagelab/whatsapp", Schema: "EventsCallback", Handle: fn}
 }
 
 // DIDMessageHandler receives the MessageCallback callbacks of NXCloud DID numbers
 // (specs/nxcloud/did.yaml), their fields in the form: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func DIDMessageHandler(fn func(context.Context, did.MessageCallback) error) *Callback[did.MessageCallback] {
 	return &Callback[did.MessageCallback]{Spec: "nxcloud/did", Schema: "MessageCallback", Handle: fn}
 }
@@ -65,91 +65,91 @@ func DIDSignedMessageHandler(accessKey, accessSecret string, fn func(context.Con
 
 // EmailReceiptHandler receives the ReceiptCallback callbacks of NXCloud e-mail verification codes
 // (specs/nxcloud/email.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func EmailReceiptHandler(fn func(context.Context, email.ReceiptCallback) error) *Callback[email.ReceiptCallback] {
 	return &Callback[email.ReceiptCallback]{Spec: "nxcloud/email", Schema: "ReceiptCallback", Handle: fn}
 }
 
 // NumberCheckHandler receives the NumberCheckCallback callbacks of NXCloud number check
 // (specs/nxcloud/numbercheck.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func NumberCheckHandler(fn func(context.Context, numbercheck.NumberCheckCallback) error) *Callback[numbercheck.NumberCheckCallback] {
 	return &Callback[numbercheck.NumberCheckCallback]{Spec: "nxcloud/numbercheck", Schema: "NumberCheckCallback", Handle: fn}
 }
 
 // NXCCCallLogHandler receives the CallLogCallback callbacks of NXCloud NXCC (contact center)
 // (specs/nxcloud/nxcc.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func NXCCCallLogHandler(fn func(context.Context, nxcc.CallLogCallback) error) *Callback[nxcc.CallLogCallback] {
 	return &Callback[nxcc.CallLogCallback]{Spec: "nxcloud/nxcc", Schema: "CallLogCallback", Handle: fn}
 }
 
 // PNSCallRecordHandler receives the CallRecordCallback callbacks of NXCloud number privacy (PNS)
 // (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func PNSCallRecordHandler(fn func(context.Context, pns.CallRecordCallback) error) *Callback[pns.CallRecordCallback] {
 	return &Callback[pns.CallRecordCallback]{Spec: "nxcloud/pns", Schema: "CallRecordCallback", Handle: fn}
 }
 
 // PNSUnboundCallHandler receives the UnboundCallCallback callbacks of NXCloud number privacy (PNS)
 // (specs/nxcloud/pns.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func PNSUnboundCallHandler(fn func(context.Context, pns.UnboundCallCallback) error) *Callback[pns.UnboundCallCallback] {
 	return &Callback[pns.UnboundCallCallback]{Spec: "nxcloud/pns", Schema: "UnboundCallCallback", Handle: fn}
 }
 
 // SaaSWhatsAppHandler receives the WhatsAppCallback callbacks of NXCloud SaaS platform (customers and WhatsApp)
 // (specs/nxcloud/saas.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func SaaSWhatsAppHandler(fn func(context.Context, saas.WhatsAppCallback) error) *Callback[saas.WhatsAppCallback] {
 	return &Callback[saas.WhatsAppCallback]{Spec: "nxcloud/saas", Schema: "WhatsAppCallback", Handle: fn}
 }
 
 // SIPCDRRecordHandler receives the RecordCallback callbacks of NXCloud SIP call records (NXPhone CDRs)
 // (specs/nxcloud/sipcdr.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func SIPCDRRecordHandler(fn func(context.Context, sipcdr.RecordCallback) error) *Callback[sipcdr.RecordCallback] {
 	return &Callback[sipcdr.RecordCallback]{Spec: "nxcloud/sipcdr", Schema: "RecordCallback", Handle: fn}
 }
 
 // SIPQueueCallEventHandler receives the CallEventCallback callbacks of NXCloud SIP queues (predictive dialer)
 // (specs/nxcloud/sipqueue.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func SIPQueueCallEventHandler(fn func(context.Context, sipqueue.CallEventCallback) error) *Callback[sipqueue.CallEventCallback] {
 	return &Callback[sipqueue.CallEventCallback]{Spec: "nxcloud/sipqueue", Schema: "CallEventCallback", Handle: fn}
 }
 
 // SMSDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud SMS
 // (specs/nxcloud/sms.yaml), their fields in the query, form: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func SMSDeliveryReceiptHandler(fn func(context.Context, sms.DeliveryReceiptCallback) error) *Callback[sms.DeliveryReceiptCallback] {
 	return &Callback[sms.DeliveryReceiptCallback]{Spec: "nxcloud/sms", Schema: "DeliveryReceiptCallback", Handle: fn}
 }
 
 // ViberDeliveryReceiptHandler receives the DeliveryReceiptCallback callbacks of NXCloud Viber messages
 // (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func ViberDeliveryReceiptHandler(fn func(context.Context, viber.DeliveryReceiptCallback) error) *Callback[viber.DeliveryReceiptCallback] {
 	return &Callback[viber.DeliveryReceiptCallback]{Spec: "nxcloud/viber", Schema: "DeliveryReceiptCallback", Handle: fn}
 }
 
 // ViberReplyHandler receives the ReplyCallback callbacks of NXCloud Viber messages
 // (specs/nxcloud/viber.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func ViberReplyHandler(fn func(context.Context, viber.ReplyCallback) error) *Callback[viber.ReplyCallback] {
 	return &Callback[viber.ReplyCallback]{Spec: "nxcloud/viber", Schema: "ReplyCallback", Handle: fn}
 }
 
 // VoiceReceiptHandler receives the ReceiptCallback callbacks of NXCloud voice
 // (specs/nxcloud/voice.yaml), their fields in the query, form: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func VoiceReceiptHandler(fn func(context.Context, voice.ReceiptCallback) error) *Callback[voice.ReceiptCallback] {
 	return &Callback[voice.ReceiptCallback]{Spec: "nxcloud/voice", Schema: "ReceiptCallback", Handle: fn}
 }
 
 // WhatsAppMessagingWebhookHandler receives the WebhookCallback callbacks of NXCloud WhatsApp messaging
 // (specs/nxcloud/whatsapp.yaml), their fields in the json: fn gets each one
-// that passed the spec's checks, and NXCloud gets the reply it expects.
+// that passed the spec's checks, and the vendor gets the reply it expects.
 func WhatsAppMessagingWebhookHandler(fn func(context.Context, whatsapp.WebhookCallback) error) *Callback[whatsapp.WebhookCallback] {
 	return &Callback[whatsapp.WebhookCallback]{Spec: "nxcloud/whatsapp", Schema: "WebhookCallback", Handle: fn}
 }
