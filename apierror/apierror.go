@@ -77,6 +77,11 @@ type Error struct {
 	// vendor's own code did not say so: a redirect it refused to follow,
 	// or a body that breaks the operation's success schema.
 	Reason string
+	// Data is what a coded failure carried in the field a success keeps
+	// its result in (NXCloud's data), as sent; nil when absent or null.
+	// NXCloud WhatsApp's 9099 puts Meta's error there: decode it into
+	// the operation's result type (whatsapp.SendMessageResult's Error).
+	Data json.RawMessage
 }
 
 // Is makes errors.Is(err, ErrTooFrequent) and the like work.

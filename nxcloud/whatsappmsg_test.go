@@ -293,21 +293,21 @@ func TestWhatsAppTemplateLifecycle(t *testing.T) {
 	assert.EqualValues(t, whatsapp.ResultCodeRequestFailed, ae.Code)
 
 	// A template message naming a deleted template: Meta refuses it, and
-	// the 9099 answer carries Meta's error, typed.
-	var raw option.RawResponse
-	_, err = wa.SendMessage(ctx, waTemplateMessage("order_shipped", whatsapp.TemplateLanguageEnglishUS), option.WithRawResponse(&raw))
+	// the 9099 answer carries Meta's error in the error's Data, typed by
+	// the operation's result type.
+	_, err = wa.SendMessage(ctx, waTemplateMessage("order_shipped", whatsapp.TemplateLanguageEnglishUS))
 	require.ErrorAs(t, err, &ae)
 	assert.EqualValues(t, whatsapp.ResultCodeWhatsAppError, ae.Code)
 	assert.Equal(t, "WhatsApp error", ae.Message)
-	var env whatsapp.SendMessageEnvelope
-	require.NoError(t, json.Unmarshal(raw.Body, &env), "body: %s", raw.Body)
-	assert.EqualValues(t, whatsapp.ResultCodeWhatsAppError, env.Code)
-	assert.Equal(t, 132001, env.Data.Error.Code)
-	assert.Equal(t, "OAuthException", env.Data.Error.Type)
-	assert.NotEmpty(t, env.Data.Error.FbtraceID)
-	assert.Equal(t, whatsapp.MessagingProductWhatsApp, env.Data.Error.ErrorData.MessagingProduct)
-	assert.Contains(t, env.Data.Error.ErrorData.Details, "order_shipped")
-	assert.Empty(t, env.Data.Messages)
+	require.NotNil(t, ae.Data, "the failure's data is kept")
+	var data whatsapp.SendMessageResult
+	require.NoError(t, json.Unmarshal(ae.Data, &data), "data: %s", ae.Data)
+	assert.Equal(t, 132001, data.Error.Code)
+	assert.Equal(t, "OAuthException", data.Error.Type)
+	assert.NotEmpty(t, data.Error.FbtraceID)
+	assert.Equal(t, whatsapp.MessagingProductWhatsApp, data.Error.ErrorData.MessagingProduct)
+	assert.Contains(t, data.Error.ErrorData.Details, "order_shipped")
+	assert.Empty(t, data.Messages)
 
 	// A name created again is usable again.
 	_, err = wa.CreateTemplate(ctx, waTemplate("order_shipped", whatsapp.TemplateLanguageEnglishUS, "Back."))

@@ -1,6 +1,7 @@
 package apiclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -55,10 +56,14 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 		if code, ok := m[rule.CodeField]; !ok || !rule.CodeMatches(code) {
 			// The vendor's own failure, its code read as the spec writes
 			// the success code: a number, or a number as text.
+			var e *apierror.Error
 			if len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`) {
-				return apierror.FromTextCodeResponse(op.FullName(), resp, body)
+				e = apierror.FromTextCodeResponse(op.FullName(), resp, body)
+			} else {
+				e = apierror.FromResponse(op.FullName(), resp, body)
 			}
-			return apierror.FromResponse(op.FullName(), resp, body)
+			e.Data = failureData(rule.Payload, body)
+			return e
 		}
 	}
 	if schema := op.SuccessSchema(); schema != nil {
@@ -195,4 +200,21 @@ func decodeInto(field string, body []byte, out any) error {
 	w := reflect.New(wt.(reflect.Type))
 	w.Elem().Field(0).Set(reflect.ValueOf(out))
 	return json.Unmarshal(body, w.Interface())
+}
+
+// failureData is the payload field of a coded failure, as sent (9099's
+// nested Meta error); nil when there is none or it is null.
+func failureData(payload string, body []byte) json.RawMessage {
+	if payload == "" {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	d := m[payload]
+	if len(d) == 0 || string(d) == "null" {
+		return nil
+	}
+	return bytes.Clone(d)
 }

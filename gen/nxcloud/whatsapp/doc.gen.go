@@ -29,8 +29,9 @@
 // The codes are listed in the `ResultCode` schema. Code 9099 passes on an
 // error from Meta's WhatsApp Business API: its `data.error` is Meta's
 // error object (`MetaError`). The typed client reports the failure as an
-// *apierror.Error with code 9099; read Meta's object from the raw answer
-// (option.WithRawResponse) decoded as a `SendMessageEnvelope`. Code 9007
+// *apierror.Error with code 9099, whose `Data` holds the failure's
+// `data` as sent: decode it as a `SendMessageResult` to read Meta's
+// object from its `error`. Code 9007
 // means a failure of NXCloud's downstream link here, not "the account
 // is not an integrator" as on the WhatsApp integrator's pages.
 //
