@@ -347,12 +347,23 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 	// A header table names the signing headers, wherever it sits.
 	if hasRow(t, name, "accessKey") && hasRow(t, name, "sign") {
 		e.Signed = e.Signed || hasRow(t, name, "bizType")
+		// A request example's KEY/VALUE table holds the values themselves;
+		// a later table that gives no value keeps an earlier one's.
+		keyValue := c.desc >= 0 && c.typ < 0 && strings.EqualFold(strings.TrimSpace(t.header[c.desc]), "value")
 		for _, r := range t.rows {
+			v := fixedValue(r, c)
+			if keyValue {
+				v = strings.Trim(cell(r, c.desc), "\"` ")
+			}
 			switch cell(r, name) {
 			case "bizType":
-				e.BizType = fixedValue(r, c)
+				if v != "" || e.BizType == "" {
+					e.BizType = v
+				}
 			case "action":
-				e.Action = fixedValue(r, c)
+				if v != "" || e.Action == "" {
+					e.Action = v
+				}
 			}
 		}
 		return
