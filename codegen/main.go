@@ -232,20 +232,33 @@ func generateModels(d *specs.Document) ([]byte, error) {
 }
 
 // uploadFiles makes every file of a multipart body (a property of format
-// binary) an upload.File, which the client streams, instead of
-// oapi-codegen's in-memory openapi_types.File.
+// binary) or of a form body (format byte, sent as Base64) an upload.File,
+// which the client streams, instead of oapi-codegen's in-memory types.
 func uploadFiles(t *openapi3.T) {
 	for _, item := range t.Paths.Map() {
 		for _, op := range item.Operations() {
 			if op.RequestBody == nil || op.RequestBody.Value == nil {
 				continue
 			}
-			mt := op.RequestBody.Value.Content.Get(specs.MediaMultipart)
+			media, format := specs.MediaMultipart, "binary"
+			mt := op.RequestBody.Value.Content.Get(media)
+			if mt == nil { // a form's file travels as Base64 text
+				media, format = specs.MediaForm, "byte"
+				mt = op.RequestBody.Value.Content.Get(media)
+			}
 			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
 				continue
 			}
-			for _, p := range mt.Schema.Value.Properties {
-				if v := p.Value; v != nil && v.Format == "binary" {
+			var props []*openapi3.SchemaRef
+			for _, s := range append([]*openapi3.SchemaRef{mt.Schema}, mt.Schema.Value.AllOf...) {
+				if s != nil && s.Value != nil {
+					for _, p := range s.Value.Properties {
+						props = append(props, p)
+					}
+				}
+			}
+			for _, p := range props {
+				if v := p.Value; v != nil && v.Format == format {
 					if v.Extensions == nil {
 						v.Extensions = map[string]any{}
 					}

@@ -31,6 +31,7 @@ import (
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/specs"
+	"github.com/verikit/verikit/upload"
 	"github.com/verikit/verikit/webhook"
 )
 
@@ -154,7 +155,7 @@ func TestVoiceBroadcastOperationsOnTheWire(t *testing.T) {
 		{
 			name: "uploadFile",
 			call: func(c *nxcloud.Client) error {
-				res, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "welcome.mp3", Content: base64.StdEncoding.EncodeToString(vsAudio)})
+				res, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "welcome.mp3", Content: upload.File{Body: bytes.NewReader(vsAudio)}})
 				if err == nil {
 					assert.Equal(t, "success", res.Code)
 					assert.Regexp(t, `^https://.+\.mp3$`, res.Info)
@@ -204,7 +205,7 @@ func TestVoiceBroadcastOperationsOnTheWire(t *testing.T) {
 func TestVoiceBroadcastFailures(t *testing.T) {
 	ctx := context.Background()
 	upload := func(c *nxcloud.Client) error {
-		_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3", Content: base64.StdEncoding.EncodeToString(vsAudio)})
+		_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3", Content: upload.File{Body: bytes.NewReader(vsAudio)}})
 		return err
 	}
 	list := func(c *nxcloud.Client) error {
@@ -296,8 +297,8 @@ func TestVoiceBroadcastNothingIsSentWithBadParams(t *testing.T) {
 			_, err := c.Voice.SendBroadcast(ctx, voice.SendBroadcastParams{Phone: "6281234567890", CountryCode: "62", ShowPhone: "1", URL: "https://a.example/x.mp3", TaskTime: "2030-01-02 09:00:00", TimeZone: "Asia/Jakarta"})
 			return err
 		}, "time_zone"},
-		{"upload of text that is not Base64", func() error {
-			_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3", Content: "qwertyuiopasdfghjkl"})
+		{"upload without a file", func() error {
+			_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3"})
 			return err
 		}, "content"},
 		{"files page 0", func() error {
@@ -323,9 +324,9 @@ func TestVoiceBroadcastFlow(t *testing.T) {
 	ctx := context.Background()
 	m, c, _ := vsClient(t, mock.Config{})
 
-	up, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "welcome.mp3", Content: base64.StdEncoding.EncodeToString(vsAudio)})
+	up, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "welcome.mp3", Content: upload.File{Body: bytes.NewReader(vsAudio)}})
 	require.NoError(t, err)
-	other, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "reminder.m4a", Content: base64.StdEncoding.EncodeToString(vsAudio)})
+	other, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "reminder.m4a", Content: upload.File{Body: bytes.NewReader(vsAudio)}})
 	require.NoError(t, err)
 	assert.NotEqual(t, up.Info, other.Info, "each upload is a new file")
 
@@ -464,7 +465,7 @@ func TestVoiceSIPAndShortLinkHosts(t *testing.T) {
 			return err
 		}},
 		{"uploadFile", `{"code":"success","info":"https://f.example/a.mp3"}`, "https://api2.nxcloud.com/api/voiceSms/uploadVoiceFile", func(c *nxcloud.Client) error {
-			_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3", Content: "SUQzBA=="})
+			_, err := c.Voice.UploadFile(ctx, voice.UploadFileParams{Filename: "a.mp3", Content: upload.File{Body: strings.NewReader("ID3\x04")}})
 			return err
 		}},
 		{"send", `{"code":"0","result":"ok","messageid":"m"}`, "https://api2.nxcloud.com/api/voiceSms/versend", func(c *nxcloud.Client) error {

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -25,6 +26,8 @@ var (
 		// and the mock reads a part with a file name, so what a schema
 		// check sees in its place is the file's name, any text.
 		"binary": openapi3.NewCallbackValidator(func(string) error { return nil }),
+		// A form body's file as Base64 text (the standard, padded alphabet).
+		"byte": openapi3.NewCallbackValidator(validateBase64),
 	}
 	numberFormats = map[string]openapi3.NumberFormatValidator{
 		"double": openapi3.NewRangeFormatValidator(-math.MaxFloat64, math.MaxFloat64),
@@ -82,6 +85,15 @@ func validateURI(s string) error {
 		return fmt.Errorf("not a URI: %s needs //host", u.Scheme)
 	case (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() == "":
 		return errors.New("not a URI: it has no host")
+	}
+	return nil
+}
+
+// validateBase64 accepts standard, padded Base64. The error never quotes
+// the value.
+func validateBase64(s string) error {
+	if _, err := base64.StdEncoding.Strict().DecodeString(s); err != nil {
+		return errors.New("not Base64 (the standard alphabet, padded)")
 	}
 	return nil
 }

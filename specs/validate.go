@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,17 +130,33 @@ func (o *Operation) ValidateObject(v map[string]any) []string {
 	return problems
 }
 
-// FileFields lists, sorted, the body properties that are files (type
-// string, format binary): a multipart body sends them as file parts.
+// FileFields lists, sorted, the body properties that are files: in a
+// multipart body those of format binary, sent as file parts; in a form
+// body those of format byte, sent as Base64 text. The client streams both
+// from an upload.File.
 func (o *Operation) FileFields() []string {
 	schema := o.BodySchema()
 	if schema == nil {
 		return nil
 	}
+	format := ""
+	switch o.BodyMediaType() {
+	case MediaMultipart:
+		format = "binary"
+	case MediaForm:
+		format = "byte"
+	default:
+		return nil
+	}
 	var out []string
-	for name, p := range schema.Properties {
-		if p.Value != nil && p.Value.Format == "binary" {
-			out = append(out, name)
+	for _, s := range append([]*openapi3.SchemaRef{{Value: schema}}, schema.AllOf...) {
+		if s == nil || s.Value == nil {
+			continue
+		}
+		for name, p := range s.Value.Properties {
+			if p.Value != nil && p.Value.Format == format && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
 		}
 	}
 	sort.Strings(out)

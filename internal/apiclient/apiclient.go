@@ -217,7 +217,7 @@ func (s *Service) send(ctx context.Context, op *specs.Operation, path []string, 
 	if err != nil {
 		return err
 	}
-	if body.multipart != nil && !body.multipart.rewindable() {
+	if body.stream != nil && !body.stream.rewindable() {
 		call.MaxAttempts = 1 // a file read once cannot be sent again
 	}
 	ctx = specs.WithOperation(ctx, op)
@@ -258,7 +258,7 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	}
 	body := enc.body
 	problems = nil
-	if enc.multipart != nil {
+	if enc.stream != nil {
 		problems = op.ValidateObject(enc.check)
 	} else {
 		problems = op.ValidateBody(body)
@@ -290,21 +290,21 @@ func (s *Service) newRequest(ctx context.Context, op *specs.Operation, path []st
 	}
 	req.Header.Del("Content-Type") // the spec's, or none without a body
 	switch {
-	case enc.multipart != nil:
+	case enc.stream != nil:
 		req.Header.Set("Content-Type", enc.contentType)
 	case body != nil:
 		req.Header.Set("Content-Type", enc.contentType)
 		req.ContentLength = int64(len(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
-	return req, sendBody{bytes: body, multipart: enc.multipart}, nil
+	return req, sendBody{bytes: body, stream: enc.stream}, nil
 }
 
-// sendBody is what each attempt sends: the checked bytes, or a multipart
-// body streamed afresh.
+// sendBody is what each attempt sends: the checked bytes, or a body that
+// streams files (multipart, or a form with Base64 files) afresh.
 type sendBody struct {
-	bytes     []byte
-	multipart *multipartBody
+	bytes  []byte
+	stream streamed
 }
 
 // expandPath fills a path template's {parameters} in order, each escaped
@@ -355,8 +355,8 @@ func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Re
 	r := req.WithContext(ctx)
 	body := sb.bytes
 	switch {
-	case sb.multipart != nil:
-		rc, size, err := sb.multipart.open(n)
+	case sb.stream != nil:
+		rc, size, err := sb.stream.open(n)
 		if err != nil {
 			o := outcome{err: fmt.Errorf("%s: %w", op.FullName(), err)}
 			s.logAttempt(ctx, op, n, o, time.Since(start))
@@ -366,7 +366,7 @@ func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Re
 		if size < 0 {
 			r.ContentLength = 0 // unknown: chunked
 		}
-		body = sb.multipart.describe()
+		body = sb.stream.describe()
 	case body != nil:
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}

@@ -18,10 +18,10 @@ type encoded struct {
 	body        []byte
 	contentType string
 	query       url.Values
-	// multipart, for a multipart operation, is its body instead of body;
-	// check is what its schema is checked against.
-	multipart *multipartBody
-	check     map[string]any
+	// stream, for an operation that sends files, is its body instead of
+	// body; check is what its schema is checked against.
+	stream streamed
+	check  map[string]any
 }
 
 // encode turns the typed params into what the operation sends: a JSON or
@@ -65,6 +65,12 @@ func encode(op *specs.Operation, params any, creds map[string]AppPair, extra map
 			return encoded{}, nil
 		}
 		return encoded{query: formValues(fields)}, nil
+	case op.BodyMediaType() == specs.MediaForm && len(op.FileFields()) > 0:
+		fs, check, err := encodeFormFiles(op, params, fields)
+		if err != nil {
+			return encoded{}, err
+		}
+		return encoded{stream: fs, contentType: specs.MediaForm, check: check}, nil
 	case op.BodyMediaType() == specs.MediaForm:
 		return encoded{body: []byte(formValues(fields).Encode()), contentType: specs.MediaForm}, nil
 	case op.BodyMediaType() == specs.MediaMultipart:
@@ -72,7 +78,7 @@ func encode(op *specs.Operation, params any, creds map[string]AppPair, extra map
 		if err != nil {
 			return encoded{}, err
 		}
-		return encoded{multipart: mp, contentType: mp.contentType(), check: check}, nil
+		return encoded{stream: mp, contentType: mp.contentType(), check: check}, nil
 	default:
 		b, err := json.Marshal(fields)
 		return encoded{body: b, contentType: specs.MediaJSON}, err

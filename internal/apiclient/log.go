@@ -77,8 +77,8 @@ func MaskHeaders(h http.Header) http.Header {
 // cannot read is not logged at all when the operation sends a pair).
 func maskCredentials(op *specs.Operation, body []byte) []byte {
 	keys := op.CredentialFields()
-	if len(body) == 0 || (len(keys) == 0 && !op.AnswersSecrets()) {
-		return body
+	if len(body) == 0 || (len(keys) == 0 && !op.AnswersSecrets()) || body[0] == '(' {
+		return body // nothing to mask, or a streamed body's description, masked already
 	}
 	if op.BodyMediaType() == specs.MediaForm {
 		if v, err := url.ParseQuery(string(body)); err == nil && len(v) > 0 && !json.Valid(body) {

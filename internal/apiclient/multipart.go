@@ -2,7 +2,7 @@ package apiclient
 
 import (
 	"bytes"
-	"errors"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -34,10 +34,23 @@ type filePart struct {
 // fileType is upload.File, which a multipart operation's file fields are.
 var fileType = reflect.TypeFor[upload.File]()
 
-// encodeMultipart splits the params into text fields and files: the file
-// fields the spec declares (format binary) must hold an upload.File (in
-// untyped params, a string is taken as the file's content).
-func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*multipartBody, map[string]any, error) {
+// streamed is a request body that streams files: written afresh for each
+// attempt, never held whole in memory.
+type streamed interface {
+	contentType() string
+	// open returns the body for one attempt and its length (-1: unknown,
+	// sent chunked); before any attempt but the first, files are rewound.
+	open(attempt int) (io.ReadCloser, int64, error)
+	// rewindable reports whether every file can be read again.
+	rewindable() bool
+	// describe is what a body log shows: fields, and files' names and sizes.
+	describe() []byte
+}
+
+// filesOf takes the params' files out of fields: the file fields the spec
+// declares (FileFields) must hold an upload.File; in untyped params a
+// string is the file's content (for a Base64 field, the content encoded).
+func filesOf(op *specs.Operation, params any, fields map[string]any) ([]filePart, map[string]any, error) {
 	files := map[string]upload.File{}
 	if params != nil {
 		v := reflect.ValueOf(params)
@@ -67,13 +80,22 @@ func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*m
 			}
 		}
 	}
-	mp := &multipartBody{boundary: multipart.NewWriter(io.Discard).Boundary()}
-	// What the schema is checked against: each file as its name.
+	var parts []filePart
+	// What the schema is checked against: each file by a stand-in.
 	check := map[string]any{}
 	for _, name := range op.FileFields() {
+		base64Field := op.BodyMediaType() == specs.MediaForm
 		if _, typed := files[name]; !typed {
-			if text, ok := fields[name].(string); ok { // untyped params: a spec example's text is the file
-				files[name] = upload.File{Body: strings.NewReader(text), Size: int64(len(text))}
+			if text, ok := fields[name].(string); ok { // untyped params: a spec example's text
+				content := []byte(text)
+				if base64Field {
+					raw, err := base64.StdEncoding.DecodeString(text)
+					if err != nil {
+						return nil, nil, fmt.Errorf("%s: not Base64: %w", name, err)
+					}
+					content = raw
+				}
+				files[name] = upload.File{Body: bytes.NewReader(content), Size: int64(len(content))}
 			}
 		}
 		delete(fields, name)
@@ -93,12 +115,27 @@ func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*m
 				part.start = at
 			}
 		}
-		mp.files = append(mp.files, part)
+		parts = append(parts, part)
 		check[name] = f.Name
+		if base64Field {
+			check[name] = "AAAA" // Base64, as the field will be
+		}
 	}
+	for k, v := range fields {
+		check[k] = v
+	}
+	return parts, check, nil
+}
+
+// encodeMultipart is a multipart body of the params' text fields and files.
+func encodeMultipart(op *specs.Operation, params any, fields map[string]any) (*multipartBody, map[string]any, error) {
+	parts, check, err := filesOf(op, params, fields)
+	if err != nil {
+		return nil, nil, err
+	}
+	mp := &multipartBody{boundary: multipart.NewWriter(io.Discard).Boundary(), files: parts}
 	for k, v := range formValues(fields) {
 		mp.fields = append(mp.fields, [2]string{k, v[0]})
-		check[k] = fields[k]
 	}
 	sort.Slice(mp.fields, func(i, j int) bool { return mp.fields[i][0] < mp.fields[j][0] })
 	return mp, check, nil
@@ -125,13 +162,8 @@ func (m *multipartBody) rewindable() bool {
 // first, each file is rewound to where it stood.
 func (m *multipartBody) open(attempt int) (io.ReadCloser, int64, error) {
 	if attempt > 1 {
-		for _, f := range m.files {
-			if f.start < 0 {
-				return nil, 0, errors.New("a file that cannot be rewound is sent once only")
-			}
-			if _, err := f.file.Body.(io.Seeker).Seek(f.start, io.SeekStart); err != nil {
-				return nil, 0, fmt.Errorf("rewinding %s: %w", f.field, err)
-			}
+		if err := rewind(m.files); err != nil {
+			return nil, 0, err
 		}
 	}
 	n := m.length() // before the writer starts reading the files

@@ -7,6 +7,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -319,8 +320,14 @@ func exampleArgs(t *testing.T, o *specs.Operation) (args []string, body map[stri
 			v = string(b)
 		}
 		if slices.Contains(o.FileFields(), name) { // a file flag takes a path
+			content := []byte(v)
+			if o.BodyMediaType() == specs.MediaForm { // sent as Base64: the file is the decoded example
+				var err error
+				content, err = base64.StdEncoding.DecodeString(v)
+				require.NoError(t, err)
+			}
 			file := filepath.Join(t.TempDir(), name)
-			require.NoError(t, os.WriteFile(file, []byte(v), 0o600))
+			require.NoError(t, os.WriteFile(file, content, 0o600))
 			v = file
 		}
 		args = append(args, "--"+kebab(name), v)

@@ -5,6 +5,8 @@ package cli_test
 // the binary prints, with --debug-bodies on, on success or failure.
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,6 +38,8 @@ func TestVoiceSIPAndShortLinkSecretsAreNeverPrinted(t *testing.T) {
 		}
 	}
 	base := []string{"--base-url", m.URL, "--max-attempts", "1", "--debug-bodies", "nxcloud"}
+	audio := filepath.Join(t.TempDir(), "a.mp3") // sent as Base64, streamed
+	require.NoError(t, os.WriteFile(audio, []byte("ID3\x04 audio"), 0o600))
 	tests := []struct {
 		name     string
 		vars     map[string]string
@@ -45,7 +49,7 @@ func TestVoiceSIPAndShortLinkSecretsAreNeverPrinted(t *testing.T) {
 	}{
 		{"voice list-files", env(platformPassword), []string{"voice", "list-files", "--page", "1", "--page-size", "10"}, 0, `"rows"`},
 		{"voice list-files, wrong password", env(wrongPassword), []string{"voice", "list-files", "--page", "1", "--page-size", "10"}, 1, "nxcloud/voice listFiles"},
-		{"voice upload-file", env(platformPassword), []string{"voice", "upload-file", "--filename", "a.mp3", "--content", "SUQzBA=="}, 0, `"success"`},
+		{"voice upload-file", env(platformPassword), []string{"voice", "upload-file", "--filename", "a.mp3", "--content", audio}, 0, `"success"`},
 		{"sip-cdr list-records", env(platformPassword), []string{"sip-cdr", "list-records", "--start-time", "2019-01-25 12:00:00",
 			"--end-time", "2019-01-25 13:00:00", "--page", "1", "--page-size", "10"}, 0, `"rows"`},
 		{"sip-cdr list-by-order-id", env(platformPassword), []string{"sip-cdr", "list-by-order-id", "--orderid", "1000001"}, 0, `"row"`},

@@ -199,7 +199,7 @@ func (c *Client) SendNotification(ctx context.Context, params SendNotificationPa
 //
 // Stores an audio file under `filename` and returns its address, the
 // `url` a `sendBroadcast` plays. The file goes as Base64 text in the
-// form field `content` (encode it first: base64.StdEncoding in Go).
+// form field `content` (the client encodes the file as it sends it).
 // Each call stores a new file, so it is not repeated after an
 // uncertain failure.
 //
