@@ -64,27 +64,12 @@ func isSuccessCode(op *specs.Operation, code int) bool {
 // failureExampleCode is the numeric code (a number or a number as text) of
 // the operation's failure example.
 func failureExampleCode(op *specs.Operation) (int, bool) {
-	resp := op.Spec.Responses.Status(op.Success.Status)
-	if resp == nil || resp.Value == nil {
-		return 0, false
-	}
-	mt := resp.Value.Content.Get(specs.MediaJSON)
-	if mt == nil {
-		return 0, false
-	}
-	for _, name := range []string{"failure", "failed", "refused"} {
-		ex := mt.Examples[name]
-		if ex == nil || ex.Value == nil {
-			continue
-		}
-		m, _ := ex.Value.Value.(map[string]any)
-		switch v := m[op.Success.CodeField].(type) {
-		case float64:
-			return int(v), true
-		case string:
-			if n, err := strconv.Atoi(v); err == nil {
-				return n, true
-			}
+	switch v := failureExample(op)[op.Success.CodeField].(type) {
+	case float64:
+		return int(v), true
+	case string:
+		if n, err := strconv.Atoi(v); err == nil {
+			return n, true
 		}
 	}
 	return 0, false
@@ -188,24 +173,21 @@ func codeValue(op *specs.Operation, code int) any {
 // failureWord is the code of the operation's failure example, for a
 // product whose codes are words.
 func failureWord(op *specs.Operation) string {
-	resp := op.Spec.Responses.Status(op.Success.Status)
-	if resp == nil || resp.Value == nil {
-		return ""
-	}
-	mt := resp.Value.Content.Get(specs.MediaJSON)
-	if mt == nil {
-		return ""
-	}
-	for _, name := range []string{"failure", "failed", "refused"} {
-		if ex := mt.Examples[name]; ex != nil && ex.Value != nil {
-			if m, ok := ex.Value.Value.(map[string]any); ok {
-				if w, ok := m[op.Success.CodeField].(string); ok {
-					return w
-				}
+	w, _ := failureExample(op)[op.Success.CodeField].(string)
+	return w
+}
+
+// failureExample is the first example of the operation's answer (at its
+// success status) whose code is not a success: the spec's own failure.
+func failureExample(op *specs.Operation) map[string]any {
+	for _, v := range statusExamples(op, op.Success.Status) {
+		if m, ok := v.(map[string]any); ok {
+			if code, has := m[op.Success.CodeField]; has && !op.Success.CodeMatches(code) {
+				return m
 			}
 		}
 	}
-	return ""
+	return nil
 }
 
 // messageField is the first of the texts NXCloud describes a result with

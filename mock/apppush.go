@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -170,19 +169,7 @@ func successExample(d *specs.Document, opID string) any {
 	if !found {
 		return nil
 	}
-	resp := op.Spec.Responses.Status(http.StatusOK)
-	if resp == nil || resp.Value == nil {
-		return nil
-	}
-	mt := resp.Value.Content.Get(specs.MediaJSON)
-	if mt == nil || mt.Examples["success"] == nil || mt.Examples["success"].Value == nil {
-		return nil
-	}
-	var v any
-	if json.Unmarshal(mustJSON(mt.Examples["success"].Value.Value), &v) != nil {
-		return nil
-	}
-	return v
+	return namedExample(op, "success")
 }
 
 // withField is a copy of m with one field set.

@@ -157,15 +157,11 @@ func responseExample(spec, opID, name string, out any) error {
 	if !found {
 		return fmt.Errorf("mock: %s has no operation %s", spec, opID)
 	}
-	resp := op.Spec.Responses.Status(http.StatusOK)
-	if resp == nil || resp.Value == nil || resp.Value.Content.Get("application/json") == nil {
-		return fmt.Errorf("mock: %s %s has no JSON success answer", spec, opID)
-	}
-	ex := resp.Value.Content.Get("application/json").Examples[name]
-	if ex == nil || ex.Value == nil {
+	ex := namedExample(op, name)
+	if ex == nil {
 		return fmt.Errorf("mock: %s %s has no success example %q", spec, opID, name)
 	}
-	return json.Unmarshal(mustJSON(ex.Value.Value), out)
+	return json.Unmarshal(mustJSON(ex), out)
 }
 
 // numericID reads an ID of digits; 0 for another.

@@ -649,6 +649,38 @@ func exampleReply(op *specs.Operation) reply {
 	return ok(map[string]any{})
 }
 
+// statusExamples lists the examples of the operation's JSON answer at
+// status, as examples does.
+func statusExamples(op *specs.Operation, status int) []any {
+	resp := op.Spec.Responses.Status(status)
+	if resp == nil || resp.Value == nil {
+		return nil
+	}
+	mt := resp.Value.Content.Get(specs.MediaJSON)
+	if mt == nil {
+		return nil
+	}
+	return examples(mt)
+}
+
+// namedExample is a copy of the named example of the operation's HTTP 200
+// JSON answer, decoded as a body is (nil when it has none).
+func namedExample(op *specs.Operation, name string) any {
+	resp := op.Spec.Responses.Status(http.StatusOK)
+	if resp == nil || resp.Value == nil {
+		return nil
+	}
+	mt := resp.Value.Content.Get(specs.MediaJSON)
+	if mt == nil || mt.Examples[name] == nil || mt.Examples[name].Value == nil {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(mustJSON(mt.Examples[name].Value.Value), &v) != nil {
+		return nil
+	}
+	return v
+}
+
 // examples lists a media type's example values, the single example first,
 // then the named ones in name order.
 func examples(mt *openapi3.MediaType) []any {
