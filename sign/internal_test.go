@@ -1,10 +1,14 @@
 package sign
 
 import (
+	"bytes"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestHeaderValueHelper(t *testing.T) {
@@ -53,4 +57,53 @@ func TestDigestDoesNotAllocate(t *testing.T) {
 		})
 		assert.LessOrEqual(t, allocs, 1.0, "Sign(%s) allocations (only the result string)", alg)
 	}
+}
+
+// lyingReader announces a length other than what it holds, to prove that
+// SignFrom's one-shot path signs what the reader delivers, not what its
+// Len says.
+type lyingReader struct {
+	r   *bytes.Reader
+	len int
+}
+
+func (l *lyingReader) Read(p []byte) (int, error) { return l.r.Read(p) }
+func (l *lyingReader) Len() int                   { return l.len }
+
+func TestSignFromOneShotAndStreamAgree(t *testing.T) {
+	p := Params{AccessKey: "fme2na3kdi3ki", TS: "1655710885431", BizType: "1", Action: "send"}
+	const secret = "abciiiko2k3"
+	// The string-to-sign's fixed part for these params, so that sizes land
+	// on either side of the one-shot bound.
+	fixed := len(StringToSign(p, []byte("x"), secret)) - 1
+	sizes := []int{0, 1, 200, oneShotMax - fixed - 1, oneShotMax - fixed, oneShotMax - fixed + 1, 4 << 10}
+	for _, alg := range []Algorithm{MD5, SHA256} {
+		for _, n := range sizes {
+			body := bytes.Repeat([]byte("b"), n)
+			want, err := Sign(alg, p, body, secret)
+			require.NoError(t, err)
+			readers := map[string]io.Reader{
+				"bytes.Reader":   bytes.NewReader(body),
+				"strings.Reader": strings.NewReader(string(body)),
+				"unsized":        io.MultiReader(bytes.NewReader(body)),
+				"len too small":  &lyingReader{r: bytes.NewReader(body), len: n / 2},
+				"len too large":  &lyingReader{r: bytes.NewReader(body), len: n + 7},
+			}
+			for name, r := range readers {
+				got, err := SignFrom(alg, p, r, secret)
+				require.NoError(t, err, "%s %d %s", alg, n, name)
+				assert.Equal(t, want, got, "%s, %d bytes, %s", alg, n, name)
+			}
+		}
+	}
+}
+
+func TestSignFromLeavesNoSecretInThePool(t *testing.T) {
+	p := Params{AccessKey: "k", TS: "1", BizType: "1", Action: "a"}
+	const secret = "pool-secret-value"
+	st := streamStates.Get().(*streamState)
+	streamStates.Put(st)
+	_, err := st.signShort(MD5, p, bytes.NewReader([]byte(`{}`)), secret)
+	require.NoError(t, err)
+	assert.NotContains(t, string(st.small[:]), secret)
 }

@@ -117,17 +117,53 @@ func StringToSign(p Params, body []byte, secret string) string {
 // maxDigest is the size of the largest supported digest (SHA-256).
 const maxDigest = sha256.Size
 
-// digest hashes the string-to-sign for an in-memory body without ever
-// materialising that string: the header part and the trailer are assembled
-// in a stack buffer and fed to the hash around the caller's body slice.
+// oneShotMax bounds the string-to-sign that is assembled whole in a stack
+// buffer and hashed in one call. Below it, the signature costs what the
+// hash of the finished string costs (the fair floor), plus a copy; above
+// it, the body is streamed into the hash around its own bytes, because
+// copying it would cost more than the extra hash calls.
+const oneShotMax = 1024
+
+// sum hashes a finished string-to-sign in one call.
+func sum(alg Algorithm, s []byte) (out [maxDigest]byte, n int) {
+	if alg == SHA256 {
+		return sha256.Sum256(s), sha256.Size
+	}
+	d := md5.Sum(s)
+	copy(out[:], d[:])
+	return out, md5.Size
+}
+
+// fits reports whether the whole string-to-sign for a body of n bytes fits
+// in a one-shot buffer.
+func fits(p Params, n int, secret string) bool {
+	return len("accessKey=&action=&bizType=&ts=")+len(p.AccessKey)+len(p.Action)+len(p.BizType)+len(p.TS)+
+		len(bodyMarker)+n+len(secretMarker)+len(secret) <= oneShotMax
+}
+
+// digest hashes the string-to-sign for an in-memory body. A short one is
+// assembled in a stack buffer and hashed in one call; a long one is never
+// materialised: the header part and the trailer are fed to the hash around
+// the caller's body slice.
 //
 // The hash objects are created and used inside each switch arm so that the
 // compiler can see their concrete type; that keeps them, and the buffer, off
 // the heap.
-func digest(alg Algorithm, p Params, body []byte, secret string) (sum [maxDigest]byte, n int, err error) {
+func digest(alg Algorithm, p Params, body []byte, secret string) (out [maxDigest]byte, n int, err error) {
 	alg, err = normalize(alg)
 	if err != nil {
-		return sum, 0, err
+		return out, 0, err
+	}
+	if fits(p, len(body), secret) {
+		var buf [oneShotMax]byte
+		s := appendHeaders(buf[:0], p)
+		if len(body) > 0 {
+			s = append(s, bodyMarker...)
+			s = append(s, body...)
+		}
+		s = appendSecret(s, secret)
+		out, n = sum(alg, s)
+		return out, n, nil
 	}
 	var scratch [256]byte
 	head := appendHeaders(scratch[:0], p)
@@ -140,15 +176,15 @@ func digest(alg Algorithm, p Params, body []byte, secret string) (sum [maxDigest
 		h.Write(head)
 		h.Write(body)
 		h.Write(appendSecret(scratch[:0], secret))
-		n = len(h.Sum(sum[:0]))
+		n = len(h.Sum(out[:0]))
 	default: // MD5
 		h := md5.New()
 		h.Write(head)
 		h.Write(body)
 		h.Write(appendSecret(scratch[:0], secret))
-		n = len(h.Sum(sum[:0]))
+		n = len(h.Sum(out[:0]))
 	}
-	return sum, n, nil
+	return out, n, nil
 }
 
 // hexString renders a digest as lower-case hex with a single allocation
@@ -203,6 +239,7 @@ type streamState struct {
 	md5, sha256 hash.Hash
 	body        lazyBody
 	scratch     [256]byte
+	small       [oneShotMax]byte
 	sum         [maxDigest]byte
 }
 
@@ -210,11 +247,19 @@ var streamStates = sync.Pool{New: func() any {
 	return &streamState{md5: md5.New(), sha256: sha256.New()}
 }}
 
-// SignFrom is [Sign] for a body supplied as a stream. The body is streamed
-// into the hash; when the reader implements [io.WriterTo] (as
-// *bytes.Reader, *bytes.Buffer and *strings.Reader do) the hash reads the
-// reader's own bytes, so the body is never copied. A nil reader is an empty
-// body.
+// sized is a reader that knows how many bytes it has left, as
+// *bytes.Reader, *bytes.Buffer and *strings.Reader do.
+type sized interface {
+	io.Reader
+	Len() int
+}
+
+// SignFrom is [Sign] for a body supplied as a stream. A short body whose
+// reader knows its length is read into a buffer and signed in one hash
+// call, as [Sign] does. Any other body is streamed into the hash; when the
+// reader implements [io.WriterTo] (as *bytes.Reader, *bytes.Buffer and
+// *strings.Reader do) the hash reads the reader's own bytes, so the body is
+// never copied. A nil reader is an empty body.
 func SignFrom(alg Algorithm, p Params, body io.Reader, secret string) (string, error) {
 	alg, err := normalize(alg)
 	if err != nil {
@@ -222,14 +267,62 @@ func SignFrom(alg Algorithm, p Params, body io.Reader, secret string) (string, e
 	}
 	st := streamStates.Get().(*streamState)
 	defer streamStates.Put(st)
+	if r, ok := body.(sized); ok && fits(p, r.Len(), secret) {
+		return st.signShort(alg, p, r, secret)
+	}
+	return st.signStream(alg, p, body, nil, secret)
+}
+
+// signShort assembles the whole string-to-sign in st.small and hashes it
+// once. Should the reader hold more than its Len said, what was read so far
+// goes to the streaming path ahead of the rest.
+func (st *streamState) signShort(alg Algorithm, p Params, r sized, secret string) (string, error) {
+	s := appendHeaders(st.small[:0], p)
+	head := len(s)
+	s = append(s, bodyMarker...)
+	start := len(s)
+	n := r.Len()
+	m, err := io.ReadFull(r, s[start:start+n])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return "", fmt.Errorf("sign: reading request body: %w", err)
+	}
+	read := s[start : start+m]
+	if err == nil {
+		var probe [1]byte
+		if k, _ := r.Read(probe[:]); k > 0 {
+			// Longer than announced: stream it, starting with what
+			// was read.
+			pre := append(read, probe[0])
+			return st.signStream(alg, p, r, pre, secret)
+		}
+	}
+	if m == 0 {
+		s = s[:head]
+	} else {
+		s = s[:start+m]
+	}
+	s = appendSecret(s, secret)
+	d, dn := sum(alg, s)
+	out := hexString(d[:dn])
+	clear(s[len(s)-len(secret):]) // the pooled buffer outlives this call
+	return out, nil
+}
+
+// signStream hashes the headers, then pre (bytes already taken from the
+// body, if any) and the rest of body, then the secret.
+func (st *streamState) signStream(alg Algorithm, p Params, body io.Reader, pre []byte, secret string) (string, error) {
 	h := st.md5
 	if alg == SHA256 {
 		h = st.sha256
 	}
 	h.Reset()
 	h.Write(appendHeaders(st.scratch[:0], p))
+	st.body = lazyBody{h: h}
+	defer func() { st.body = lazyBody{} }() // drop the reference to the hash
+	if len(pre) > 0 {
+		st.body.Write(pre)
+	}
 	if body != nil {
-		st.body = lazyBody{h: h}
 		var err error
 		if wt, ok := body.(io.WriterTo); ok {
 			_, err = wt.WriteTo(&st.body)
@@ -238,8 +331,8 @@ func SignFrom(alg Algorithm, p Params, body io.Reader, secret string) (string, e
 			_, err = io.CopyBuffer(&st.body, body, *bufp)
 			copyBufs.Put(bufp)
 		}
-		st.body = lazyBody{} // drop the reference to the hash's caller
 		if err != nil {
+			h.Reset()
 			return "", fmt.Errorf("sign: reading request body: %w", err)
 		}
 	}

@@ -377,7 +377,9 @@ func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Re
 	var o outcome
 	switch {
 	case err != nil:
-		o = outcome{err: err, reached: reached.Load()}
+		// A key pair sent in the query shows in the URL net/http quotes;
+		// mask it before the error reaches the log or the caller.
+		o = outcome{err: redactURL(op, err), reached: reached.Load()}
 	default:
 		raw, rerr := readCapped(resp.Body, s.cfg.MaxResponseBytes)
 		resp.Body.Close()

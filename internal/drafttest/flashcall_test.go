@@ -1,7 +1,9 @@
 package drafttest
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"testing"
@@ -155,7 +157,10 @@ func TestFlashcallReportConversionSendsNoCredentialAndReadsOK(t *testing.T) {
 func TestFlashcallATransportErrorDoesNotShowTheQuerySecret(t *testing.T) {
 	flashcallDraft.register(t)
 	// Nothing listens on port 1: the request fails in the transport.
+	var logged bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg, err := apiclient.NewConfig([]option.Option{option.WithBaseURL("http://127.0.0.1:1"), option.WithoutRetries(),
+		option.WithLogger(logger), option.WithLogBodies(),
 		option.WithAppCredentials("flashcall", "mock-flashcall-appkey", "not-for-any-log-XYZ")})
 	require.NoError(t, err)
 	svc := apiclient.NewService(cfg, flashcallDraft.name, func(base http.RoundTripper) http.RoundTripper { return base })
@@ -165,6 +170,9 @@ func TestFlashcallATransportErrorDoesNotShowTheQuerySecret(t *testing.T) {
 	assert.NotContains(t, err.Error(), "not-for-any-log-XYZ", "the key pair in the query is masked in the error")
 	assert.NotContains(t, err.Error(), "mock-flashcall-appkey")
 	assert.Contains(t, err.Error(), "appsecret=%2A%2A%2A")
+	require.Contains(t, logged.String(), "verikit call", "the attempt was logged")
+	assert.NotContains(t, logged.String(), "not-for-any-log-XYZ", "nor is it in the debug log")
+	assert.NotContains(t, logged.String(), "mock-flashcall-appkey")
 }
 
 func TestFlashcallCallbackIsDescribedButHasNoReceiver(t *testing.T) {
