@@ -5,6 +5,8 @@
 //   - gen/<vendor>/<package>/models.gen.go: the types, by oapi-codegen;
 //   - gen/<vendor>/<package>/client.gen.go: one typed method per operation;
 //   - gen/<vendor>/<package>/doc.gen.go: the package documentation;
+//   - gen/<vendor>/<package>/example.gen_test.go: a godoc Example per
+//     operation, run against the mock (examples.go);
 //
 // and for each vendor <vendor>/client.gen.go (the vendor Client with a
 // field per product), and once internal/cli/operations.gen.go (the CLI's
@@ -185,7 +187,10 @@ func generateProduct(d *specs.Document) (*product, error) {
 	if err := write(filepath.Join(dir, "doc.gen.go"), docTmpl, p); err != nil {
 		return nil, err
 	}
-	return p, write(filepath.Join(dir, "client.gen.go"), clientTmpl, p)
+	if err := write(filepath.Join(dir, "client.gen.go"), clientTmpl, p); err != nil {
+		return nil, err
+	}
+	return p, generateExamples(d, p, models, dir)
 }
 
 // generateModels runs oapi-codegen for the types only: the typed methods
