@@ -119,23 +119,34 @@ func (e *Error) Error() string {
 // It reads the vendor result shape — {"code": n, "msg"|"message": "…"} —
 // when the body has one, and otherwise keeps an excerpt of the body.
 func FromResponse(operation string, resp *http.Response, body []byte) *Error {
-	return fromResponse(operation, resp, body, false)
+	return fromResponse(operation, resp, body, "", false)
 }
 
 // FromTextCodeResponse is FromResponse for a product whose result codes are
 // integers written as JSON text ({"code": "1"}, NXCloud's form-based
 // products): such a code is read too.
 func FromTextCodeResponse(operation string, resp *http.Response, body []byte) *Error {
-	return fromResponse(operation, resp, body, true)
+	return fromResponse(operation, resp, body, "", true)
 }
 
-func fromResponse(operation string, resp *http.Response, body []byte, textCodes bool) *Error {
+// FromReply is FromResponse (FromTextCodeResponse when textCodes is set)
+// for an operation whose success keeps its result in the field payload
+// (NXCloud's "data"): what a failure carries there becomes Data, read in
+// the same pass over the body.
+func FromReply(operation string, resp *http.Response, body []byte, payload string, textCodes bool) *Error {
+	return fromResponse(operation, resp, body, payload, textCodes)
+}
+
+func fromResponse(operation string, resp *http.Response, body []byte, payload string, textCodes bool) *Error {
 	e := &Error{Operation: operation, StatusCode: resp.StatusCode, Header: resp.Header}
 	// Keys are matched exactly, as the specs name them: encoding/json
 	// would also take "Code" for code, and a body holding both could pass
 	// off one as the other.
 	var reply map[string]json.RawMessage
 	if json.Unmarshal(body, &reply) == nil {
+		if d := reply[payload]; payload != "" && len(d) > 0 && string(d) != "null" {
+			e.Data = bytes.Clone(d)
+		}
 		// EngageLab's push APIs wrap theirs: {"error": {"code", "message"}}.
 		if _, flat := reply["code"]; !flat {
 			var nested map[string]json.RawMessage

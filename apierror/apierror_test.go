@@ -240,3 +240,33 @@ func TestTransportError(t *testing.T) {
 		})
 	}
 }
+
+func TestFromReplyKeepsTheFailuresPayload(t *testing.T) {
+	tests := []struct {
+		name, body, payload string
+		textCodes           bool
+		wantCode            int
+		wantData            string
+	}{
+		{name: "data carried", body: `{"code":9099,"msg":"meta","data":{"error":{"code":131026}}}`, payload: "data", wantCode: 9099, wantData: `{"error":{"code":131026}}`},
+		{name: "data null", body: `{"code":88,"msg":"failed","data":null}`, payload: "data", wantCode: 88},
+		{name: "data absent", body: `{"code":88,"msg":"failed"}`, payload: "data", wantCode: 88},
+		{name: "no payload field asked for", body: `{"code":88,"msg":"failed","data":{"a":1}}`, wantCode: 88},
+		{name: "a code written as text", body: `{"code":"3","msg":"bad range","data":[1]}`, payload: "data", textCodes: true, wantCode: 3, wantData: `[1]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := []byte(tt.body)
+			e := apierror.FromReply(op, response(200), body, tt.payload, tt.textCodes)
+			require.True(t, e.HasCode)
+			assert.Equal(t, tt.wantCode, e.Code)
+			if tt.wantData == "" {
+				assert.Nil(t, e.Data)
+				return
+			}
+			assert.JSONEq(t, tt.wantData, string(e.Data))
+			copy(body, bytes.Repeat([]byte("X"), len(body))) // Data is a copy
+			assert.JSONEq(t, tt.wantData, string(e.Data))
+		})
+	}
+}

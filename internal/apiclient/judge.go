@@ -1,7 +1,6 @@
 package apiclient
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,8 +17,9 @@ import (
 
 // judge decides whether an answer is a success, by the operation's success
 // rule (x-success) and success schema, and on success decodes its payload
-// into out. The body is parsed once generically, for the rule and the
-// schema, and once into out.
+// into out. The common success is one typed decode (quickSuccess). Else
+// the body is parsed once generically, for the rule and the schema, and
+// then once more: into out on success, or into the vendor's failure shape.
 func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error {
 	rule := &op.Success
 	if resp.StatusCode == rule.Status && len(rule.Text) == 0 && quickSuccess(op, body, out) {
@@ -56,14 +56,8 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 		if code, ok := m[rule.CodeField]; !ok || !rule.CodeMatches(code) {
 			// The vendor's own failure, its code read as the spec writes
 			// the success code: a number, or a number as text.
-			var e *apierror.Error
-			if len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`) {
-				e = apierror.FromTextCodeResponse(op.FullName(), resp, body)
-			} else {
-				e = apierror.FromResponse(op.FullName(), resp, body)
-			}
-			e.Data = failureData(rule.Payload, body)
-			return e
+			textCodes := len(rule.CodeValues) > 0 && strings.HasPrefix(rule.CodeValues[0], `"`)
+			return apierror.FromReply(op.FullName(), resp, body, rule.Payload, textCodes)
 		}
 	}
 	if schema := op.SuccessSchema(); schema != nil {
@@ -200,21 +194,4 @@ func decodeInto(field string, body []byte, out any) error {
 	w := reflect.New(wt.(reflect.Type))
 	w.Elem().Field(0).Set(reflect.ValueOf(out))
 	return json.Unmarshal(body, w.Interface())
-}
-
-// failureData is the payload field of a coded failure, as sent (9099's
-// nested Meta error); nil when there is none or it is null.
-func failureData(payload string, body []byte) json.RawMessage {
-	if payload == "" {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return nil
-	}
-	d := m[payload]
-	if len(d) == 0 || string(d) == "null" {
-		return nil
-	}
-	return bytes.Clone(d)
 }
