@@ -43,7 +43,9 @@ var (
 	ErrAlreadyVerified = errors.New("already verified")
 	// ErrOutcomeUnknown: an operation that is not safe to repeat failed
 	// after its request may have reached the server (a timeout or reset
-	// after the connection was made). It was not retried; find out what
+	// after the connection was made), or its answer looked like a success
+	// (the success status and code) but broke the success schema, so the
+	// server may well have done it. It was not retried; find out what
 	// happened before trying again.
 	ErrOutcomeUnknown = errors.New("outcome unknown")
 )
@@ -120,6 +122,15 @@ func (e *Error) Error() string {
 // when the body has one, and otherwise keeps an excerpt of the body.
 func FromResponse(operation string, resp *http.Response, body []byte) *Error {
 	return fromResponse(operation, resp, body, "", false)
+}
+
+// FromMalformedAnswer builds an Error for an answer that has the form of a
+// success (the success status, and the success code where there is one)
+// but breaks the operation's success schema: reason says how. It claims no
+// vendor code, since the vendor reported none, and keeps an excerpt of the
+// body.
+func FromMalformedAnswer(operation string, resp *http.Response, body []byte, reason string) *Error {
+	return &Error{Operation: operation, StatusCode: resp.StatusCode, Header: resp.Header, Reason: reason, Body: excerpt(body)}
 }
 
 // FromTextCodeResponse is FromResponse for a product whose result codes are

@@ -205,6 +205,9 @@ func generateModels(d *specs.Document) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The success guards restate x-success for schema-only tools; as an
+	// anyOf on each envelope they would change its Go type.
+	specs.DropSuccessGuards(t)
 	uploadFiles(t)
 	version := oapiCodegenVersion()
 	src, err := codegen.Generate(t, codegen.Configuration{

@@ -309,6 +309,7 @@ func parse(name string, raw []byte) (*Document, error) {
 	if err := t.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("specs: %s: invalid OpenAPI: %w", name, err)
 	}
+	DropSuccessGuards(t) // validated above; x-success says the same to the SDK
 	openEnums(t)
 	d := &Document{Name: name, OpenAPI: t, kinds: map[int]ErrorKind{}, byID: map[string]*Operation{}}
 	if d.SDK, err = parseSDK(name, t.Info); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -35,6 +36,8 @@ import (
 // they fail), only the spec's bizType and actions are taken unless
 // Verifier.Accept says otherwise, and Handle finds the verified
 // parameters with [SignedParams].
+//
+// With a Replay store, a callback is accepted once: see the Replay field.
 type Callback[T any] struct {
 	// Spec and Schema name the callback: "nxcloud/sms", "DeliveryReceiptCallback".
 	Spec, Schema string
@@ -48,6 +51,29 @@ type Callback[T any] struct {
 	// it may carry one (x-callback callback-id); required for those
 	// (a zero one takes deliveries unauthenticated, as EngageLab allows).
 	CallbackID *CallbackIDVerifier
+	// Replay, if set, refuses a second delivery of one signed callback
+	// (ErrReplayed, 401, with the callback's failure reply), as
+	// [NXCloudSigned] and [EngageLab] do: each accepted callback is
+	// remembered, keyed by what its signature covers, until its window
+	// closes. For a signed callback that is the accessKey, ts, bizType,
+	// action and raw body, until ts leaves Verifier's window; for one with
+	// X-CALLBACK-ID it is the header's timestamp, nonce and username (not
+	// the body, which the header does not cover), until the timestamp is
+	// CallbackID.MaxAge old. Only callbacks that passed every check are
+	// remembered, and one whose Handle failed is forgotten again. A
+	// callback with nothing signed to key on cannot be guarded: Replay on
+	// an unsigned callback, or on an X-CALLBACK-ID one without
+	// CallbackID.Secret and a positive MaxAge, refuses every delivery with
+	// ErrConfig (500). Parse does not use it. See the package
+	// documentation for what it does not protect.
+	Replay ReplayStore
+}
+
+// replayMark is what a verified callback is remembered by: the key over
+// what its signature covers, and until when. A zero key: nothing signed.
+type replayMark struct {
+	key   string
+	until time.Time
 }
 
 type signedParamsKey struct{}
@@ -81,19 +107,46 @@ func (h *Callback[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	v, params, err := h.parse(w, r, cb)
+	if h.Replay != nil {
+		if err := h.canGuard(cb); err != nil {
+			refuse(w, r, h.OnError, err, cb.Failure)
+			return
+		}
+	}
+	v, params, mark, err := h.parse(w, r, cb)
+	// After every check, so that a refused delivery does not use up the
+	// signed values; before Handle, so that a replay never reaches it.
+	var forget func() error
+	if err == nil && h.Replay != nil {
+		forget, err = checkReplay(r.Context(), h.Replay, mark.key, mark.until)
+	}
 	if err == nil {
 		ctx := r.Context()
 		if cb.Signed != nil {
 			ctx = context.WithValue(ctx, signedParamsKey{}, params)
 		}
-		err = call(ctx, h.Handle, v)
+		err = handleOnce(ctx, h.Handle, v, forget)
 	}
 	if err != nil {
 		refuse(w, r, h.OnError, err, cb.Failure)
 		return
 	}
 	writeText(w, http.StatusOK, cb.Success)
+}
+
+// canGuard reports whether the callback carries signed values a Replay
+// store can key on.
+func (h *Callback[T]) canGuard(cb *specs.Callback) error {
+	switch {
+	case cb.Signed != nil:
+		return nil
+	case cb.CallbackID:
+		if h.CallbackID == nil || h.CallbackID.Secret == "" || h.CallbackID.MaxAge <= 0 {
+			return fmt.Errorf("%w: Replay on %s needs CallbackID with a Secret and a positive MaxAge", ErrConfig, cb.Name)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: Replay on %s: the callback is not signed, so there is nothing to key on", ErrConfig, cb.Name)
 }
 
 func (h *Callback[T]) callback() (*specs.Callback, error) {
@@ -112,7 +165,7 @@ func (h *Callback[T]) Parse(r *http.Request) (T, error) {
 	if err != nil {
 		return zero, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	v, _, err := h.parse(nil, r, cb)
+	v, _, _, err := h.parse(nil, r, cb)
 	return v, err
 }
 
@@ -141,14 +194,15 @@ func (h *Callback[T]) echo(w http.ResponseWriter, r *http.Request, field string)
 }
 
 // verify checks a signed callback's headers over its raw body, and leaves
-// the body readable again for the fields.
-func (h *Callback[T]) verify(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (sign.Params, error) {
+// the body readable again for the fields. It returns the verified headers
+// and the body's replay mark.
+func (h *Callback[T]) verify(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (sign.Params, replayMark, error) {
 	if h.Verifier == nil || h.Verifier.Secret == nil {
-		return sign.Params{}, fmt.Errorf("%w: %s is signed: Verifier with a Secret is required", ErrConfig, cb.Name)
+		return sign.Params{}, replayMark{}, fmt.Errorf("%w: %s is signed: Verifier with a Secret is required", ErrConfig, cb.Name)
 	}
 	b, err := readBody(w, r, h.MaxBodyBytes)
 	if err != nil {
-		return sign.Params{}, err
+		return sign.Params{}, replayMark{}, err
 	}
 	v := *h.Verifier
 	if v.Accept == nil {
@@ -156,31 +210,42 @@ func (h *Callback[T]) verify(w http.ResponseWriter, r *http.Request, cb *specs.C
 	}
 	p, err := v.Verify(r.Header, b)
 	if err != nil {
-		return sign.Params{}, err
+		return sign.Params{}, replayMark{}, err
+	}
+	until, err := signedUntil(p, v.Window)
+	if err != nil {
+		return sign.Params{}, replayMark{}, err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
-	return p, nil
+	return p, replayMark{signedKey(p, b), until}, nil
 }
 
-func (h *Callback[T]) parse(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, sign.Params, error) {
+// parse checks and decodes the callback; the mark is what a Replay store
+// remembers it by (zero when nothing signed it).
+func (h *Callback[T]) parse(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, sign.Params, replayMark, error) {
 	var zero T
 	var params sign.Params
+	var mark replayMark
 	if cb.CallbackID {
 		if h.CallbackID == nil {
-			return zero, params, fmt.Errorf("%w: %s may carry X-CALLBACK-ID: CallbackID is required", ErrConfig, cb.Name)
+			return zero, params, mark, fmt.Errorf("%w: %s may carry X-CALLBACK-ID: CallbackID is required", ErrConfig, cb.Name)
 		}
-		if _, err := h.CallbackID.Verify(r); err != nil {
-			return zero, params, err
+		id, err := h.CallbackID.Verify(r)
+		if err != nil {
+			return zero, params, mark, err
+		}
+		if h.CallbackID.Secret != "" && h.CallbackID.MaxAge > 0 {
+			mark = replayMark{callbackIDKey(id), id.Time().Add(h.CallbackID.MaxAge)}
 		}
 	}
 	if cb.Signed != nil {
 		var err error
-		if params, err = h.verify(w, r, cb); err != nil {
-			return zero, params, err
+		if params, mark, err = h.verify(w, r, cb); err != nil {
+			return zero, params, mark, err
 		}
 	}
 	v, err := h.fields(w, r, cb)
-	return v, params, err
+	return v, params, mark, err
 }
 
 func (h *Callback[T]) fields(w http.ResponseWriter, r *http.Request, cb *specs.Callback) (T, error) {

@@ -24,8 +24,9 @@ type delivery struct {
 	at         time.Duration // the handler's clock, from the scenario's start
 	handleErr  error         // what Handle returns for this delivery
 	wantStatus int
-	wantErr    error // nil: accepted
-	wantHandle bool  // Handle is called
+	wantErr    error  // nil: accepted
+	wantHandle bool   // Handle is called
+	wantBody   string // the reply, when not empty
 }
 
 // fakeClock is a clock a scenario moves; it is shared by the handler and
@@ -63,6 +64,9 @@ func runDeliveries(t *testing.T, clock *fakeClock, start time.Time, build func(h
 		h.ServeHTTP(w, d.req(t))
 		assert.Equal(t, d.wantStatus, w.Code, "delivery %d", i+1)
 		assert.Equal(t, d.wantHandle, calls > before, "delivery %d: Handle called", i+1)
+		if d.wantBody != "" {
+			assert.Equal(t, d.wantBody, w.Body.String(), "delivery %d", i+1)
+		}
 		errs := rec.all()[errsBefore:]
 		if d.wantErr == nil {
 			assert.Empty(t, errs, "delivery %d", i+1)
@@ -247,6 +251,120 @@ func TestNXCloudSignedReplayGuard(t *testing.T) {
 					OnError:  onError,
 				}
 				if !tt.noGuard {
+					h.Replay = &webhook.MemoryReplayStore{Now: clock.now}
+				}
+				return h
+			}, tt.deliver)
+		})
+	}
+}
+
+// TestCallbackReplayGuard: the generic receiver of a spec's callback
+// takes a Replay store too, keyed as the dedicated handlers key theirs,
+// and refuses a replay with the callback's own failure reply.
+func TestCallbackReplayGuard(t *testing.T) {
+	require.NoError(t, registerCallbackSpec())
+	const receipt = `{"messageid":"m-1"}`
+	p := didParams("dr", nxNow)
+	signed := func(body string) func(*testing.T) *http.Request {
+		return func(t *testing.T) *http.Request { return signedRequest(t, p, body, nxSecret) }
+	}
+	id := sign.NewCallbackID(elSecret, elUser, "8837726", elNow).String()
+	push := func(header, body string) func(*testing.T) *http.Request {
+		return func(*testing.T) *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/cb", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set(sign.HeaderCallbackID, header)
+			return r
+		}
+	}
+	unsigned := func(*testing.T) *http.Request {
+		return httptest.NewRequest(http.MethodPost, "/cb?messageid=m&status=1", nil)
+	}
+	ok := func(req func(*testing.T) *http.Request, at time.Duration) delivery {
+		return delivery{req: req, at: at, wantStatus: 200, wantHandle: true}
+	}
+	replayed := func(req func(*testing.T) *http.Request, at time.Duration, reply string) delivery {
+		return delivery{req: req, at: at, wantStatus: 401, wantErr: webhook.ErrReplayed, wantBody: reply}
+	}
+	misconfigured := func(req func(*testing.T) *http.Request) delivery {
+		return delivery{req: req, wantStatus: 500, wantErr: webhook.ErrConfig}
+	}
+	tests := []struct {
+		name    string
+		schema  string
+		store   webhook.ReplayStore // nil: a MemoryReplayStore on the clock
+		noGuard bool
+		maxAge  time.Duration // of the CallbackID verifier; 0: five minutes
+		deliver []delivery
+	}{
+		{name: "signed: the same callback twice inside its ts window", schema: "SignedReceiptCallback", deliver: []delivery{
+			ok(signed(receipt), 0), replayed(signed(receipt), 30*time.Second, "error"),
+		}},
+		{name: "signed: another body is another callback", schema: "SignedReceiptCallback", deliver: []delivery{
+			ok(signed(receipt), 0), ok(signed(`{"messageid":"m-2"}`), time.Second),
+		}},
+		{name: "signed: after the window it is stale, not a replay", schema: "SignedReceiptCallback", deliver: []delivery{
+			ok(signed(receipt), 0),
+			{req: signed(receipt), at: sign.DefaultCallbackWindow + time.Second, wantStatus: 401, wantErr: sign.ErrStale},
+		}},
+		{name: "signed: a failed Handle is forgotten", schema: "SignedReceiptCallback", deliver: []delivery{
+			{req: signed(receipt), wantStatus: 500, wantErr: webhook.ErrHandler, handleErr: errors.New("queue full"), wantHandle: true},
+			ok(signed(receipt), time.Second),
+			replayed(signed(receipt), 2*time.Second, "error"),
+		}},
+		{name: "signed: a refused body does not use up the signed values", schema: "SignedReceiptCallback", deliver: []delivery{
+			{req: signed(`{"messageid":""}`), wantStatus: 400, wantErr: webhook.ErrMalformed},
+			ok(signed(receipt), time.Second),
+		}},
+		{name: "signed: a store that fails refuses with 500", schema: "SignedReceiptCallback", store: failingStore{}, deliver: []delivery{
+			{req: signed(receipt), wantStatus: 500, wantErr: webhook.ErrReplayStore},
+		}},
+		{name: "signed: without the guard it passes twice (opt-in)", schema: "SignedReceiptCallback", noGuard: true, deliver: []delivery{
+			ok(signed(receipt), 0), ok(signed(receipt), 30*time.Second),
+		}},
+		{name: "X-CALLBACK-ID: the same header with another body", schema: "PushStatusCallback", deliver: []delivery{
+			ok(push(id, `{"msg_id":"1"}`), 0), replayed(push(id, `{"msg_id":"2"}`), time.Minute, "Unauthorized"),
+		}},
+		{name: "X-CALLBACK-ID: another nonce is another callback", schema: "PushStatusCallback", deliver: []delivery{
+			ok(push(id, `{"msg_id":"1"}`), 0),
+			ok(push(sign.NewCallbackID(elSecret, elUser, "8837727", elNow).String(), `{"msg_id":"1"}`), time.Second),
+		}},
+		{name: "X-CALLBACK-ID: the address probe is never remembered", schema: "PushStatusCallback", deliver: []delivery{
+			{req: push(id, `{"echostr":"12345678"}`), wantStatus: 200, wantBody: "12345678"},
+			ok(push(id, `{"msg_id":"1"}`), time.Second),
+		}},
+		{name: "X-CALLBACK-ID without a MaxAge cannot be guarded", schema: "PushStatusCallback", maxAge: -1, deliver: []delivery{
+			misconfigured(push(id, `{"msg_id":"1"}`)),
+		}},
+		{name: "an unsigned callback cannot be guarded", schema: "ReceiptCallback", deliver: []delivery{
+			misconfigured(unsigned),
+		}},
+		{name: "an unsigned callback without a guard is taken", schema: "ReceiptCallback", noGuard: true, deliver: []delivery{
+			ok(unsigned, 0), ok(unsigned, time.Second),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{}
+			start := nxNow
+			if tt.schema == "PushStatusCallback" {
+				start = elNow
+			}
+			maxAge := 5 * time.Minute
+			if tt.maxAge < 0 {
+				maxAge = 0
+			}
+			runDeliveries(t, clock, start, func(handle func() error, onError func(*http.Request, error)) http.Handler {
+				h := &webhook.Callback[map[string]any]{Spec: "test/callbacks", Schema: tt.schema, OnError: onError,
+					Verifier:   &sign.CallbackVerifier{Secret: sign.Secrets(map[string]string{nxKey: nxSecret}), Now: clock.now},
+					CallbackID: &webhook.CallbackIDVerifier{Secret: elSecret, Username: elUser, MaxAge: maxAge, Now: clock.now},
+					Handle:     func(context.Context, map[string]any) error { return handle() },
+				}
+				switch {
+				case tt.store != nil:
+					h.Replay = tt.store
+				case !tt.noGuard:
 					h.Replay = &webhook.MemoryReplayStore{Now: clock.now}
 				}
 				return h

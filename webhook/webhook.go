@@ -45,7 +45,8 @@
 // and EngageLab's X-CALLBACK-ID does not even cover the body, so within
 // the window a captured header passes with any body at all.
 //
-// The signed handlers ([EngageLab] with a Secret, [NXCloudSigned]) take an
+// The signed handlers ([EngageLab] with a Secret, [NXCloudSigned], and a
+// [Callback] whose spec marks it signed or carrying X-CALLBACK-ID) take an
 // opt-in guard in their Replay field: a [ReplayStore] that remembers each
 // accepted callback, keyed by what its signature covers, until its window
 // closes. A second delivery with the same signed values is then refused
@@ -71,8 +72,13 @@
 //   - It works only with a bounded window: EngageLab needs a positive
 //     MaxAge (without one a header is valid forever and no store could
 //     remember it long enough), and NXCloud's window is the verifier's.
-//   - The unsigned [OTA] callback has nothing signed to key on, and takes
-//     no guard.
+//   - The unsigned callbacks ([OTA], and a [Callback] its spec does not
+//     mark signed or carrying X-CALLBACK-ID) have nothing signed to key
+//     on and take no guard; a [Callback] given one anyway refuses every
+//     delivery as misconfigured rather than seem protected.
+//   - One store may serve several handlers: the keys of NXCloud and
+//     EngageLab callbacks cannot collide, and a signed callback accepted
+//     by one handler is refused by another that shares the store.
 package webhook
 
 import (

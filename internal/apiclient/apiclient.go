@@ -390,7 +390,7 @@ func (s *Service) attempt(ctx context.Context, op *specs.Operation, req *http.Re
 		}
 		if cerr := judge(op, resp, raw, out); cerr != nil {
 			var ae *apierror.Error
-			if errors.As(cerr, &ae) {
+			if errors.As(cerr, &ae) && ae.Kind == nil { // judge may know better
 				ae.Kind = kindOf(op, ae)
 			}
 			o.err = cerr

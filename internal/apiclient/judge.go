@@ -25,8 +25,20 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 	if resp.StatusCode == rule.Status && len(rule.Text) == 0 && quickSuccess(op, body, out) {
 		return nil
 	}
+	var v any // the body, once parsed
+	parsed := false
 	fail := func(reason string) error {
 		e := apierror.FromResponse(op.FullName(), resp, body)
+		if parsed && resp.StatusCode == rule.Status && claimsSuccess(rule, v, e.HasCode) {
+			// The vendor reported no failure: naming its success code as
+			// the failure's would mislead. For an unsafe operation the
+			// server may have done the work.
+			e = apierror.FromMalformedAnswer(op.FullName(), resp, body, reason)
+			if op.Retry != specs.Safe {
+				e.Kind = apierror.ErrOutcomeUnknown
+			}
+			return e
+		}
 		e.Reason = reason
 		return e
 	}
@@ -42,10 +54,10 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 		}
 		return fail(fmt.Sprintf("the answer is not %s", strings.Join(rule.Text, " or ")))
 	}
-	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return fail("the answer is not JSON")
 	}
+	parsed = true
 	if schema := op.SuccessSchema(); schema != nil {
 		if dup := specs.CaseVariants(schema, v); len(dup) > 0 {
 			return fail("the answer is ambiguous: its fields " + strings.Join(dup, ", ") + " differ from the spec's only in case")
@@ -77,6 +89,23 @@ func judge(op *specs.Operation, resp *http.Response, body []byte, out any) error
 		return fail("the answer cannot be decoded: " + err.Error())
 	}
 	return nil
+}
+
+// claimsSuccess reports whether a JSON answer at the success status looks
+// like a success: it has the success code, or, where the operation has no
+// code field and the status alone says success, it carries no vendor code
+// (hasCode: apierror read one; EngageLab SMS sends report failures with
+// HTTP 200 and a code). A plain-text rule's answer claims nothing.
+func claimsSuccess(rule *specs.Success, v any, hasCode bool) bool {
+	if len(rule.Text) > 0 {
+		return false
+	}
+	if rule.CodeField == "" {
+		return !hasCode
+	}
+	m, _ := v.(map[string]any)
+	code, ok := m[rule.CodeField]
+	return ok && rule.CodeMatches(code)
 }
 
 // quickSuccess is the common case in one typed decode and no interface

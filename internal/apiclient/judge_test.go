@@ -183,6 +183,7 @@ func TestJudge(t *testing.T) {
 		code           int
 		reason         string // contained in Reason; "" = none
 		excerpt        string // the Body excerpt; "" = none
+		kind           error  // what judge itself says the failure is
 	}{
 		{name: "NXCloud success", spec: nx, op: "init", status: 200, body: initOK, ok: true},
 		{name: "NXCloud code -0", spec: nx, op: "init", status: 200, body: `{"code":-0,"msg":"ok","data":{"requestId":"r","url":"u"}}`, ok: true},
@@ -195,24 +196,32 @@ func TestJudge(t *testing.T) {
 		{name: "NXCloud code null", spec: nx, op: "init", status: 200, body: `{"code":null,"data":{"requestId":"r","url":"u"}}`, excerpt: `{"code":null,"data":{"requestId":"r","url":"u"}}`},
 		{name: "NXCloud without code", spec: nx, op: "init", status: 200, body: `{"msg":"ok","data":{"requestId":"r","url":"u"}}`, excerpt: `{"msg":"ok","data":{"requestId":"r","url":"u"}}`},
 		{name: "NXCloud an array", spec: nx, op: "init", status: 200, body: `[{"code":0}]`, excerpt: `[{"code":0}]`},
-		{name: "NXCloud data null", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":null}`, hasCode: true, reason: "carries no data"},
-		{name: "NXCloud data absent", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok"}`, hasCode: true, reason: "carries no data"},
-		{name: "NXCloud data in another case", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","Data":{"requestId":"r","url":"u"}}`, hasCode: true, reason: "ambiguous"},
-		{name: "NXCloud data of the wrong shape", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":"link"}`, hasCode: true, reason: "does not match the operation's success schema"},
-		{name: "NXCloud data missing a required field", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":{"requestId":"r"}}`, hasCode: true, reason: "url"},
-		{name: "NXCloud msg not a string", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":1,"data":{"requestId":"r","url":"u"}}`, reason: "does not match the operation's success schema", excerpt: `{"code":0,"msg":1,"data":{"requestId":"r","url":"u"}}`},
+		{name: "NXCloud data null", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":null}`, reason: "carries no data", excerpt: `{"code":0,"msg":"ok","data":null}`, kind: apierror.ErrOutcomeUnknown},
+		{name: "NXCloud data absent", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok"}`, reason: "carries no data", excerpt: `{"code":0,"msg":"ok"}`, kind: apierror.ErrOutcomeUnknown},
+		{name: "NXCloud data in another case", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","Data":{"requestId":"r","url":"u"}}`, reason: "ambiguous", excerpt: `{"code":0,"msg":"ok","Data":{"requestId":"r","url":"u"}}`, kind: apierror.ErrOutcomeUnknown},
+		{name: "NXCloud data of the wrong shape", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":"link"}`, reason: "does not match the operation's success schema", excerpt: `{"code":0,"msg":"ok","data":"link"}`, kind: apierror.ErrOutcomeUnknown},
+		{name: "NXCloud data missing a required field", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":"ok","data":{"requestId":"r"}}`, reason: "url", excerpt: `{"code":0,"msg":"ok","data":{"requestId":"r"}}`, kind: apierror.ErrOutcomeUnknown},
+		{name: "NXCloud msg not a string", spec: nx, op: "init", status: 200, body: `{"code":0,"msg":1,"data":{"requestId":"r","url":"u"}}`, reason: "does not match the operation's success schema", excerpt: `{"code":0,"msg":1,"data":{"requestId":"r","url":"u"}}`, kind: apierror.ErrOutcomeUnknown},
+		// An answer with the success code that breaks the success schema
+		// is no vendor failure: the error claims no code (not "code 0:
+		// ok"), says what was wrong, and for an unsafe operation says the
+		// outcome is unknown, since the server may have done it.
+		{name: "NXCloud list-templates malformed", spec: "nxcloud/whatsapp", op: "listTemplates", status: 200, body: `{"code":0,"message":"ok","data":{"data":"none"}}`, reason: "does not match the operation's success schema: data.data", excerpt: `{"code":0,"message":"ok","data":{"data":"none"}}`},
+		{name: "NXCloud list-templates failure code", spec: "nxcloud/whatsapp", op: "listTemplates", status: 200, body: `{"code":9001,"message":"no such app","data":null}`, hasCode: true, code: 9001},
+		{name: "EngageLab send-code empty object", spec: el, op: "sendCode", status: 200, body: `{}`, reason: "success schema", excerpt: `{}`, kind: apierror.ErrOutcomeUnknown},
+		{name: "EngageLab send-code with a vendor code", spec: el, op: "sendCode", status: 200, body: `{"code":1003,"msg":"bad"}`, hasCode: true, code: 1003, reason: "success schema"},
 		{name: "NXCloud HTTP 500 with code 0", spec: nx, op: "init", status: 500, body: `{"code":0,"msg":"ok"}`, hasCode: true, code: 0},
 		{name: "NXCloud empty object data where nothing is returned", spec: wa, op: "getCode", status: 200, body: `{"code":0,"data":{},"message":"Request successful"}`, ok: true},
 		{name: "NXCloud null data where nothing is returned", spec: wa, op: "checkCode", status: 200, body: `{"code":0,"data":null,"message":"Request successful"}`, ok: true},
 		{name: "NXCloud empty list", spec: wa, op: "phoneList", status: 200, body: `{"code":0,"data":[],"message":"Request successful"}`, ok: true},
-		{name: "NXCloud object for a list", spec: wa, op: "phoneList", status: 200, body: `{"code":0,"data":{},"message":"Request successful"}`, hasCode: true, reason: "success schema"},
-		{name: "NXCloud null list", spec: wa, op: "phoneList", status: 200, body: `{"code":0,"data":null,"message":"Request successful"}`, hasCode: true, reason: "carries no data"},
+		{name: "NXCloud object for a list", spec: wa, op: "phoneList", status: 200, body: `{"code":0,"data":{},"message":"Request successful"}`, reason: "success schema", excerpt: `{"code":0,"data":{},"message":"Request successful"}`},
+		{name: "NXCloud null list", spec: wa, op: "phoneList", status: 200, body: `{"code":0,"data":null,"message":"Request successful"}`, reason: "carries no data", excerpt: `{"code":0,"data":null,"message":"Request successful"}`},
 		{name: "EngageLab success", spec: el, op: "verify", status: 200, body: `{"message_id":"1","verify_code":"2","verified":true}`, ok: true},
 		{name: "EngageLab success with another status", spec: el, op: "verify", status: 201, body: `{"message_id":"1","verify_code":"2","verified":true}`, excerpt: `{"message_id":"1","verify_code":"2","verified":true}`},
 		{name: "EngageLab failure", spec: el, op: "getTemplate", status: 400, body: notFound, hasCode: true, code: 4001},
 		{name: "EngageLab open channel list", spec: el, op: "sendMessage", status: 200, body: `{"message_id":"1","send_channel":"pwa"}`, ok: true},
-		{name: "EngageLab null", spec: el, op: "sendMessage", status: 200, body: `null`, reason: "success schema", excerpt: "null"},
-		{name: "EngageLab a string", spec: el, op: "sendMessage", status: 200, body: `"ok"`, reason: "success schema", excerpt: `"ok"`},
+		{name: "EngageLab null", spec: el, op: "sendMessage", status: 200, body: `null`, reason: "success schema", excerpt: "null", kind: apierror.ErrOutcomeUnknown},
+		{name: "EngageLab a string", spec: el, op: "sendMessage", status: 200, body: `"ok"`, reason: "success schema", excerpt: `"ok"`, kind: apierror.ErrOutcomeUnknown},
 		{name: "EngageLab empty list", spec: el, op: "listTemplates", status: 200, body: `[]`, ok: true},
 		{name: "EngageLab object for a list", spec: el, op: "listTemplates", status: 200, body: `{"templates":[]}`, reason: "success schema", excerpt: `{"templates":[]}`},
 		{name: "EngageLab null list", spec: el, op: "listTemplates", status: 200, body: `null`, reason: "success schema", excerpt: "null"},
@@ -261,6 +270,10 @@ func TestJudge(t *testing.T) {
 			}
 			assert.Equal(t, tt.excerpt, string(ae.Body))
 			assert.Equal(t, resp.Header, ae.Header)
+			assert.Equal(t, tt.kind, ae.Kind)
+			if !tt.hasCode {
+				assert.NotRegexp(t, `(^|; )code -?\d`, ae.Error(), "no vendor code is claimed")
+			}
 		})
 	}
 }

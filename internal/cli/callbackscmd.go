@@ -63,10 +63,13 @@ written as \xNN and other unprintable characters as Go escapes (Go's
 strconv.Quote, without the quotes), so that nothing is lost to U+FFFD.
 Control characters never reach the terminal raw.
 Refused callbacks are reported on stderr, one line each, with the reason.
-A signed callback is accepted once: a second delivery of the same signed
-NXCloud callback, or of the same X-CALLBACK-ID (whatever its body), within
-its window is refused as a replay (--allow-replays turns this off). The
-guard lives in this process's memory.
+A signed callback is accepted once, on whichever path: a second delivery
+of the same signed NXCloud callback, or of the same X-CALLBACK-ID (whatever
+its body), within its window is refused as a replay, with HTTP 401 and the
+callback's failure reply (--allow-replays turns this off). The guard lives
+in this process's memory. Unsigned callbacks (OTA results, the unsigned
+receipts, X-CALLBACK-ID ones without ENGAGELAB_CALLBACK_SECRET or with
+--engagelab-max-age 0) carry nothing signed to key on, and are not guarded.
 
 Credentials come from the environment:
   NXCLOUD_ACCESS_KEY, NXCLOUD_ACCESS_SECRET   verify signed NXCloud callbacks
@@ -104,7 +107,9 @@ Credentials come from the environment:
 				}
 			}
 
-			// One store for both signed paths: their keys cannot collide.
+			// One store for every signed path: NXCloud's and EngageLab's
+			// keys cannot collide, and a signed callback accepted on one
+			// path is refused on another.
 			var replay webhook.ReplayStore
 			if !allowReplays {
 				replay = webhook.NewMemoryReplayStore(0)
@@ -160,18 +165,23 @@ Credentials come from the environment:
 			var signedOff []string
 			for _, r := range routes {
 				var v *sign.CallbackVerifier
+				var guard webhook.ReplayStore // only where something signed can key it
 				if r.cb.Signed != nil {
 					if nxKeys == nil {
 						signedOff = append(signedOff, r.path)
 						continue
 					}
 					v = &sign.CallbackVerifier{Secret: sign.Secrets(nxKeys), Window: window}
+					guard = replay
 				}
 				var id *webhook.CallbackIDVerifier
 				if r.cb.CallbackID { // EngageLab's console settings, as for OTP's
 					id = &webhook.CallbackIDVerifier{Secret: el.Secret, Username: el.Username, Authorization: el.Authorization, MaxAge: maxAge}
+					if el.Secret != "" && maxAge > 0 {
+						guard = replay
+					}
 				}
-				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name), v, id))
+				mux.Handle(r.path, r.handler(out, refused(r.cb.Doc.OpenAPI.Info.Title+" "+r.cb.Name), v, id, guard))
 			}
 
 			l, err := net.Listen("tcp", addr)

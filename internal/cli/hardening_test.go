@@ -25,6 +25,7 @@ import (
 
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/sign"
+	"github.com/verikit/verikit/specs"
 )
 
 // runCLI runs the command in-process with the mock's credentials for both
@@ -483,14 +484,28 @@ func TestCallbacksServeEscapes(t *testing.T) {
 }
 
 // TestCallbacksServeRefusesReplays: callbacks serve accepts a signed
-// callback once; --allow-replays turns the guard off.
+// callback once, on its own paths and on the spec callbacks' (signed DID
+// pushes, Web Push's X-CALLBACK-ID) alike; --allow-replays turns the guard
+// off; unsigned callbacks are never refused as replays.
 func TestCallbacksServeRefusesReplays(t *testing.T) {
 	did := []byte(`{"messageId":"fcf3432fd1834ccdac807a7cfb2d1fdf","smsStatus":"DELIVRD"}`)
-	signedReq := func(t *testing.T, url string) *http.Request {
+	example := func(t *testing.T, spec, schema string) []byte {
+		d, err := specs.Load(spec)
+		require.NoError(t, err)
+		cb, err := d.Callback(schema)
+		require.NoError(t, err)
+		b, err := json.Marshal(cb.Schema.Example)
+		require.NoError(t, err)
+		return b
+	}
+	didPush := example(t, "nxcloud/did", "SignedMessageCallback")
+	webPush := example(t, "engagelab/webpush", "MessageStatusCallback")
+	emailReceipt := example(t, "nxcloud/email", "ReceiptCallback")
+	signedTo := func(t *testing.T, url string, did []byte) *http.Request {
 		p := sign.Params{AccessKey: cbAccessKey, TS: strconv.FormatInt(time.Now().UnixMilli(), 10), BizType: "4", Action: "dr"}
 		sig, err := sign.Sign(sign.MD5, p, did, cbAccessSecret)
 		require.NoError(t, err)
-		r, err := http.NewRequest(http.MethodPost, url+PathNXCloudSigned, bytes.NewReader(did))
+		r, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(did))
 		require.NoError(t, err)
 		r.Header.Set("Content-Type", "application/json")
 		r.Header["accesskey"] = []string{p.AccessKey}
@@ -500,7 +515,18 @@ func TestCallbacksServeRefusesReplays(t *testing.T) {
 		r.Header["sign"] = []string{sig}
 		return r
 	}
+	signedReq := func(t *testing.T, url string) *http.Request {
+		return signedTo(t, url+PathNXCloudSigned, did)
+	}
 	id := sign.NewCallbackID(cbELSecret, cbELUser, "8837726", time.Now()).String()
+	webPushReq := func(t *testing.T, url string) *http.Request {
+		r, err := http.NewRequest(http.MethodPost, url+"/engagelab/webpush/message-status", bytes.NewReader(webPush))
+		require.NoError(t, err)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", cbELAuth)
+		r.Header.Set(sign.HeaderCallbackID, sign.NewCallbackID(cbELSecret, cbELUser, "5512", time.Now()).String())
+		return r
+	}
 	elReq := func(t *testing.T, url, body string) *http.Request {
 		r, err := http.NewRequest(http.MethodPost, url+PathEngageLabCallback, strings.NewReader(body))
 		require.NoError(t, err)
@@ -520,24 +546,60 @@ func TestCallbacksServeRefusesReplays(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			run := startCallbacks(t, allCallbackVars(), tt.args...)
-			status := func(r *http.Request) int {
+			answer := func(r *http.Request) (int, string) {
 				resp, err := http.DefaultClient.Do(r)
 				require.NoError(t, err)
-				_ = resp.Body.Close()
-				return resp.StatusCode
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				return resp.StatusCode, string(b)
+			}
+			status := func(r *http.Request) int {
+				code, _ := answer(r)
+				return code
+			}
+			again := func(r *http.Request, body []byte) *http.Request {
+				r2 := r.Clone(context.Background())
+				r2.Body = io.NopCloser(bytes.NewReader(body))
+				return r2
 			}
 			nx := signedReq(t, run.url)
-			nx2 := nx.Clone(context.Background())
-			nx2.Body = io.NopCloser(bytes.NewReader(did))
+			nx2 := again(nx, did)
 			assert.Equal(t, http.StatusOK, status(nx))
 			assert.Equal(t, tt.wantSecond, status(nx2), "the same signed callback again")
 			assert.Equal(t, http.StatusOK, status(elReq(t, run.url, rowA)))
 			assert.Equal(t, tt.wantSecond, status(elReq(t, run.url, rowB)), "the same X-CALLBACK-ID with another body")
+
+			// The spec callbacks' receivers: the signed DID push replies
+			// "error" to a replay, as to any refusal; Web Push reads only
+			// the status.
+			dp := signedTo(t, run.url+"/nxcloud/did/signed-message", didPush)
+			dp2 := again(dp, didPush)
+			code, reply := answer(dp)
+			assert.Equal(t, http.StatusOK, code, reply)
+			assert.Equal(t, "success", reply)
+			code, reply = answer(dp2)
+			assert.Equal(t, tt.wantSecond, code, "the same signed DID push again")
+			if tt.wantSecond != http.StatusOK {
+				assert.Equal(t, "error", reply, "the callback's own failure reply")
+			}
+			wp := webPushReq(t, run.url)
+			wp2 := again(wp, webPush)
+			assert.Equal(t, http.StatusOK, status(wp))
+			assert.Equal(t, tt.wantSecond, status(wp2), "the same Web Push X-CALLBACK-ID again")
+			for range 2 { // unsigned: nothing to key on, taken each time
+				r, err := http.NewRequest(http.MethodPost, run.url+"/nxcloud/email/receipt", bytes.NewReader(emailReceipt))
+				require.NoError(t, err)
+				r.Header.Set("Content-Type", "application/json")
+				assert.Equal(t, http.StatusOK, status(r), "an unsigned receipt")
+			}
 			require.Equal(t, 0, run.stop())
 			if tt.wantSecond != http.StatusOK {
-				assert.Equal(t, 2, strings.Count(run.stderr.String(), "webhook: callback replayed"), run.stderr.String())
-				assert.Equal(t, 2, strings.Count(run.stdout.String(), "\n"), "only the first of each printed")
+				assert.Equal(t, 4, strings.Count(run.stderr.String(), "webhook: callback replayed"), run.stderr.String())
+				assert.Equal(t, 6, strings.Count(run.stdout.String(), "\n"), "only the first of each signed one printed, and both unsigned")
 				assert.NotContains(t, run.stdout.String(), `"message_id":"b"`)
+			} else {
+				assert.Equal(t, 10, strings.Count(run.stdout.String(), "\n"), run.stderr.String())
 			}
 		})
 	}

@@ -51,8 +51,11 @@ func specCallbackRoutes() ([]specCallback, error) {
 // handler receives the callback, checked against its schema, and prints
 // it as one line.
 // A signed callback is verified with v first, one that may carry
-// X-CALLBACK-ID with id (nil for the others).
-func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error), v *sign.CallbackVerifier, id *webhook.CallbackIDVerifier) http.Handler {
+// X-CALLBACK-ID with id (nil for the others). replay, if not nil, is the
+// replay guard of a callback that can take one (signed, or X-CALLBACK-ID
+// with a secret and a window; webhook.Callback refuses every delivery of
+// any other as misconfigured).
+func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error), v *sign.CallbackVerifier, id *webhook.CallbackIDVerifier, replay webhook.ReplayStore) http.Handler {
 	return &webhook.Callback[map[string]any]{
 		Spec: s.cb.Doc.Name, Schema: s.cb.Name,
 		Handle: func(ctx context.Context, fields map[string]any) error {
@@ -66,6 +69,7 @@ func (s specCallback) handler(out *lineWriter, onError func(*http.Request, error
 		OnError:    onError,
 		Verifier:   v,
 		CallbackID: id,
+		Replay:     replay,
 	}
 }
 
