@@ -92,10 +92,24 @@ type Client struct {
 // operations send (x-app-credentials), for option.WithAppCredentials.
 var appCredentialSets = []string{ {{- range $i, $s := .Sets}}{{if $i}}, {{end}}{{quote $s}}{{end -}} }
 
+// products holds every product's client by value, so that newClient
+// allocates the same few objects whatever the number of products.
+type products struct {
+{{- range .Products}}
+	{{.Package}} {{.Package}}.Client
+{{- end}}
+}
+
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
+	s := apiclient.NewServices(cfg, auth{{range .Products}}, {{quote .Spec}}{{end}})
+	p := &products{
+{{- range $i, $p := .Products}}
+		{{$p.Package}}: *{{$p.Package}}.New(&s[{{$i}}]),
+{{- end}}
+	}
 	return &Client{
 {{- range .Products}}
-		{{.Field}}: {{.Package}}.New(apiclient.NewService(cfg, {{quote .Spec}}, auth)),
+		{{.Field}}: &p.{{.Package}},
 {{- end}}
 	}
 }

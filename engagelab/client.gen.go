@@ -34,13 +34,33 @@ type Client struct {
 // operations send (x-app-credentials), for option.WithAppCredentials.
 var appCredentialSets = []string{"apppush", "apppushgroup", "email", "webpush", "webpushgroup"}
 
+// products holds every product's client by value, so that newClient
+// allocates the same few objects whatever the number of products.
+type products struct {
+	apppush    apppush.Client
+	elemail    elemail.Client
+	otp        otp.Client
+	elsms      elsms.Client
+	webpush    webpush.Client
+	elwhatsapp elwhatsapp.Client
+}
+
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
+	s := apiclient.NewServices(cfg, auth, "engagelab/apppush", "engagelab/email", "engagelab/otp", "engagelab/sms", "engagelab/webpush", "engagelab/whatsapp")
+	p := &products{
+		apppush:    *apppush.New(&s[0]),
+		elemail:    *elemail.New(&s[1]),
+		otp:        *otp.New(&s[2]),
+		elsms:      *elsms.New(&s[3]),
+		webpush:    *webpush.New(&s[4]),
+		elwhatsapp: *elwhatsapp.New(&s[5]),
+	}
 	return &Client{
-		AppPush:  apppush.New(apiclient.NewService(cfg, "engagelab/apppush", auth)),
-		Email:    elemail.New(apiclient.NewService(cfg, "engagelab/email", auth)),
-		OTP:      otp.New(apiclient.NewService(cfg, "engagelab/otp", auth)),
-		SMS:      elsms.New(apiclient.NewService(cfg, "engagelab/sms", auth)),
-		WebPush:  webpush.New(apiclient.NewService(cfg, "engagelab/webpush", auth)),
-		WhatsApp: elwhatsapp.New(apiclient.NewService(cfg, "engagelab/whatsapp", auth)),
+		AppPush:  &p.apppush,
+		Email:    &p.elemail,
+		OTP:      &p.otp,
+		SMS:      &p.elsms,
+		WebPush:  &p.webpush,
+		WhatsApp: &p.elwhatsapp,
 	}
 }

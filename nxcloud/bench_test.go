@@ -178,3 +178,16 @@ func BenchmarkNewClient(b *testing.B) {
 		}
 	}
 }
+
+// A client's cost is flat: the same few allocations whatever the number of
+// products (each product's pipeline is built on its first call).
+func TestNewClientCostIsFlat(t *testing.T) {
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := nxcloud.NewClient("k", "s"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 8 {
+		t.Errorf("NewClient makes %.0f allocations; want at most 8, whatever the number of products", allocs)
+	}
+}

@@ -76,27 +76,75 @@ type Client struct {
 // operations send (x-app-credentials), for option.WithAppCredentials.
 var appCredentialSets = []string{"email", "flashcall", "platform", "sip", "sms", "voice"}
 
+// products holds every product's client by value, so that newClient
+// allocates the same few objects whatever the number of products.
+type products struct {
+	agent        agent.Client
+	balance      balance.Client
+	did          did.Client
+	email        email.Client
+	flashcall    flashcall.Client
+	numbercheck  numbercheck.Client
+	nxcc         nxcc.Client
+	ota          ota.Client
+	pns          pns.Client
+	saas         saas.Client
+	shortlink    shortlink.Client
+	sipcdr       sipcdr.Client
+	sipphone     sipphone.Client
+	sipqueue     sipqueue.Client
+	sms          sms.Client
+	smsv2        smsv2.Client
+	viber        viber.Client
+	voice        voice.Client
+	waintegrator waintegrator.Client
+	whatsapp     whatsapp.Client
+}
+
 func newClient(cfg *apiclient.Config, auth apiclient.Auth) *Client {
+	s := apiclient.NewServices(cfg, auth, "nxcloud/agent", "nxcloud/balance", "nxcloud/did", "nxcloud/email", "nxcloud/flashcall", "nxcloud/numbercheck", "nxcloud/nxcc", "nxcloud/ota", "nxcloud/pns", "nxcloud/saas", "nxcloud/shortlink", "nxcloud/sipcdr", "nxcloud/sipphone", "nxcloud/sipqueue", "nxcloud/sms", "nxcloud/sms-v2", "nxcloud/viber", "nxcloud/voice", "nxcloud/wa-integrator", "nxcloud/whatsapp")
+	p := &products{
+		agent:        *agent.New(&s[0]),
+		balance:      *balance.New(&s[1]),
+		did:          *did.New(&s[2]),
+		email:        *email.New(&s[3]),
+		flashcall:    *flashcall.New(&s[4]),
+		numbercheck:  *numbercheck.New(&s[5]),
+		nxcc:         *nxcc.New(&s[6]),
+		ota:          *ota.New(&s[7]),
+		pns:          *pns.New(&s[8]),
+		saas:         *saas.New(&s[9]),
+		shortlink:    *shortlink.New(&s[10]),
+		sipcdr:       *sipcdr.New(&s[11]),
+		sipphone:     *sipphone.New(&s[12]),
+		sipqueue:     *sipqueue.New(&s[13]),
+		sms:          *sms.New(&s[14]),
+		smsv2:        *smsv2.New(&s[15]),
+		viber:        *viber.New(&s[16]),
+		voice:        *voice.New(&s[17]),
+		waintegrator: *waintegrator.New(&s[18]),
+		whatsapp:     *whatsapp.New(&s[19]),
+	}
 	return &Client{
-		Agent:             agent.New(apiclient.NewService(cfg, "nxcloud/agent", auth)),
-		Balance:           balance.New(apiclient.NewService(cfg, "nxcloud/balance", auth)),
-		DID:               did.New(apiclient.NewService(cfg, "nxcloud/did", auth)),
-		Email:             email.New(apiclient.NewService(cfg, "nxcloud/email", auth)),
-		FlashCall:         flashcall.New(apiclient.NewService(cfg, "nxcloud/flashcall", auth)),
-		NumberCheck:       numbercheck.New(apiclient.NewService(cfg, "nxcloud/numbercheck", auth)),
-		NXCC:              nxcc.New(apiclient.NewService(cfg, "nxcloud/nxcc", auth)),
-		OTA:               ota.New(apiclient.NewService(cfg, "nxcloud/ota", auth)),
-		PNS:               pns.New(apiclient.NewService(cfg, "nxcloud/pns", auth)),
-		SaaS:              saas.New(apiclient.NewService(cfg, "nxcloud/saas", auth)),
-		ShortLink:         shortlink.New(apiclient.NewService(cfg, "nxcloud/shortlink", auth)),
-		SIPCDR:            sipcdr.New(apiclient.NewService(cfg, "nxcloud/sipcdr", auth)),
-		SIPPhone:          sipphone.New(apiclient.NewService(cfg, "nxcloud/sipphone", auth)),
-		SIPQueue:          sipqueue.New(apiclient.NewService(cfg, "nxcloud/sipqueue", auth)),
-		SMS:               sms.New(apiclient.NewService(cfg, "nxcloud/sms", auth)),
-		SMSv2:             smsv2.New(apiclient.NewService(cfg, "nxcloud/sms-v2", auth)),
-		Viber:             viber.New(apiclient.NewService(cfg, "nxcloud/viber", auth)),
-		Voice:             voice.New(apiclient.NewService(cfg, "nxcloud/voice", auth)),
-		WhatsApp:          waintegrator.New(apiclient.NewService(cfg, "nxcloud/wa-integrator", auth)),
-		WhatsAppMessaging: whatsapp.New(apiclient.NewService(cfg, "nxcloud/whatsapp", auth)),
+		Agent:             &p.agent,
+		Balance:           &p.balance,
+		DID:               &p.did,
+		Email:             &p.email,
+		FlashCall:         &p.flashcall,
+		NumberCheck:       &p.numbercheck,
+		NXCC:              &p.nxcc,
+		OTA:               &p.ota,
+		PNS:               &p.pns,
+		SaaS:              &p.saas,
+		ShortLink:         &p.shortlink,
+		SIPCDR:            &p.sipcdr,
+		SIPPhone:          &p.sipphone,
+		SIPQueue:          &p.sipqueue,
+		SMS:               &p.sms,
+		SMSv2:             &p.smsv2,
+		Viber:             &p.viber,
+		Voice:             &p.voice,
+		WhatsApp:          &p.waintegrator,
+		WhatsAppMessaging: &p.whatsapp,
 	}
 }

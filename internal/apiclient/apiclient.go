@@ -106,8 +106,9 @@ type Refuser interface {
 type Service struct {
 	spec   string
 	cfg    *Config
-	client *http.Client
-	tokens tokens // issued by the spec's operations (x-token)
+	auth   Auth
+	client *http.Client // built with the spec, on the first call
+	tokens tokens       // issued by the spec's operations (x-token)
 
 	once sync.Once
 	err  error
@@ -115,25 +116,42 @@ type Service struct {
 	base string // the server URL without a trailing "/"
 }
 
-// NewService returns the Service for the named spec. The spec itself is
-// parsed on the first call, so that a client costs nothing for the
-// products it does not use.
+// NewService returns the Service for the named spec. The spec is parsed,
+// and the HTTP client built, on the first call, so that a client costs
+// nothing for the products it does not use.
 func NewService(cfg *Config, spec string, auth Auth) *Service {
+	return &NewServices(cfg, auth, spec)[0]
+}
+
+// NewServices returns a Service for each named spec, sharing cfg and auth,
+// in one allocation: a vendor client's cost does not grow with its
+// products' pipelines.
+func NewServices(cfg *Config, auth Auth, specs ...string) []Service {
+	out := make([]Service, len(specs))
+	for i, spec := range specs {
+		out[i].spec, out[i].cfg, out[i].auth = spec, cfg, auth
+	}
+	return out
+}
+
+// httpClient is the Service's own client: the caller's, copied (never
+// modified), with the vendor's authentication and no redirects.
+func (s *Service) httpClient() *http.Client {
 	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		copied := *cfg.HTTPClient // never modify the caller's client
+	if s.cfg.HTTPClient != nil {
+		copied := *s.cfg.HTTPClient
 		hc = &copied
 	}
 	base := hc.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc.Transport = auth(base)
+	hc.Transport = s.auth(base)
 	// Credentials go to the configured origin only: a redirect is never
 	// followed (whatever the caller's CheckRedirect says), and comes back
 	// as an error naming its target.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Service{spec: spec, cfg: cfg, client: hc}
+	return hc
 }
 
 func (s *Service) load() error {
@@ -144,6 +162,7 @@ func (s *Service) load() error {
 			return
 		}
 		s.doc, s.base = doc, strings.TrimSuffix(s.cfg.BaseURL, "/")
+		s.client = s.httpClient()
 	})
 	return s.err
 }

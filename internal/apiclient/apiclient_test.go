@@ -147,12 +147,11 @@ func (c *countingTransport) seenOps() []*specs.Operation {
 // newService returns the Service of spec with an Auth that counts.
 func newService(t *testing.T, cfg *apiclient.Config, spec string) (*apiclient.Service, *countingTransport) {
 	t.Helper()
-	var ct *countingTransport
+	ct := &countingTransport{}
 	s := apiclient.NewService(cfg, spec, func(base http.RoundTripper) http.RoundTripper {
-		ct = &countingTransport{base: base}
+		ct.base = base // on the first call: a Service builds its client then
 		return ct
 	})
-	require.NotNil(t, ct, "NewService wraps the transport at once")
 	return s, ct
 }
 
@@ -669,9 +668,9 @@ func TestNewServiceDoesNotModifyTheCallersClient(t *testing.T) {
 	cfg := config(t, f.srv.URL)
 	cfg.HTTPClient = hc
 	s, ct := newService(t, cfg, otaSpec)
-	assert.Same(t, base, ct.base, "the Auth wraps the caller's transport")
 
 	require.NoError(t, s.Call(context.Background(), "init", nil, &initParams, nil, nil))
+	assert.Same(t, base, ct.base, "the Auth wraps the caller's transport")
 
 	assert.Same(t, base, hc.Transport, "the caller's Transport is untouched")
 	assert.Equal(t, time.Minute, hc.Timeout)
@@ -680,11 +679,14 @@ func TestNewServiceDoesNotModifyTheCallersClient(t *testing.T) {
 }
 
 func TestNewServiceWrapsTheDefaultTransport(t *testing.T) {
+	f := newFake(t)
 	for _, hc := range []*http.Client{nil, {}} {
 		var got http.RoundTripper
-		cfg := config(t, "")
+		cfg := config(t, f.srv.URL)
 		cfg.HTTPClient = hc
-		apiclient.NewService(cfg, otaSpec, func(base http.RoundTripper) http.RoundTripper { got = base; return base })
+		s := apiclient.NewService(cfg, otaSpec, func(base http.RoundTripper) http.RoundTripper { got = base; return base })
+		assert.Nil(t, got, "nothing is built before the first call")
+		require.NoError(t, s.Call(context.Background(), "init", nil, &initParams, nil, nil))
 		assert.Same(t, http.DefaultTransport, got)
 		if hc != nil {
 			assert.Nil(t, hc.Transport)

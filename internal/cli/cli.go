@@ -137,6 +137,7 @@ const (
 // flags when it is used.
 func newRoot(env Env) (*cobra.Command, lazyFlags) {
 	root, _, lazy := buildRoot(env)
+	lazy.prepareAll()
 	return root, lazy
 }
 

@@ -120,9 +120,16 @@ func openFiles(o *specs.Operation, body map[string]any, stdin io.Reader, closers
 var done = struct{}{}
 
 // lazyFlags holds, per operation command, the function that reads its spec
-// and defines its flags. Run calls it for the one command being run, so
-// that start-up parses no spec the command line does not need.
+// and defines its flags, and per product command the function that adds
+// its operation commands. Run calls them for the commands its arguments
+// name only, so that start-up neither parses a spec nor builds a command
+// the command line does not need: its cost does not grow with the number
+// of products.
 type lazyFlags map[*cobra.Command]func()
+
+// annotationGroup marks a vendor or product command whose subcommands are
+// added on demand (lazyFlags).
+const annotationGroup = "verikit/lazy-group"
 
 // prepare defines the flags of cmd, if it is an operation command.
 func (l lazyFlags) prepare(cmd *cobra.Command) {
@@ -141,9 +148,50 @@ func (l lazyFlags) prepareFor(root *cobra.Command, args []string) {
 	if len(args) > 1 && (args[0] == "help" || strings.HasPrefix(args[0], "__complete")) {
 		args = args[1:]
 	}
-	if cmd, _, err := root.Find(args); err == nil {
-		l.prepare(cmd)
+	// Each word that names a subcommand of the command reached so far is
+	// prepared: a product adds its operations, an operation its flags. A
+	// flag's value that happens to name a command only costs that command.
+	cmd := root
+	for _, word := range args {
+		if strings.HasPrefix(word, "-") {
+			continue
+		}
+		next := child(cmd, word)
+		if next == nil {
+			continue
+		}
+		l.prepare(next)
+		cmd = next
 	}
+}
+
+// prepareAll adds every product's operation commands (their flags stay
+// lazy), for what walks the whole tree.
+func (l lazyFlags) prepareAll() {
+	for {
+		var groups []*cobra.Command
+		for c := range l {
+			if c.Annotations[annotationGroup] != "" {
+				groups = append(groups, c)
+			}
+		}
+		if len(groups) == 0 {
+			return
+		}
+		for _, c := range groups { // a vendor's adds its products, lazy in turn
+			l.prepare(c)
+		}
+	}
+}
+
+// child is cmd's subcommand called (or aliased) name, or nil.
+func child(cmd *cobra.Command, name string) *cobra.Command {
+	for _, c := range cmd.Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return c
+		}
+	}
+	return nil
 }
 
 // vendorCommand builds `verikit <vendor>` with a child per product and a
@@ -153,16 +201,22 @@ func vendorCommand(env Env, g *globals, lazy lazyFlags, vendor, short string) *c
 	if vendor == "nxcloud" {
 		cmd.PersistentFlags().StringVar(&g.algorithm, "sign-algorithm", "md5", "signature hash: md5 or sha256")
 	}
-	groups := map[string]*cobra.Command{}
-	for _, p := range products {
-		if p.vendor == vendor {
-			groups[p.command] = group(p.command, p.title)
-			cmd.AddCommand(groups[p.command])
-		}
-	}
-	for _, op := range operations {
-		if op.vendor == vendor {
-			groups[op.product].AddCommand(operationCommand(env, g, lazy, op))
+	cmd.Annotations = map[string]string{annotationGroup: vendor}
+	lazy[cmd] = func() {
+		for _, p := range products {
+			if p.vendor != vendor {
+				continue
+			}
+			pc := group(p.command, p.title)
+			pc.Annotations = map[string]string{annotationGroup: p.spec}
+			lazy[pc] = func() {
+				for _, op := range operations {
+					if op.vendor == vendor && op.product == p.command {
+						pc.AddCommand(operationCommand(env, g, lazy, op))
+					}
+				}
+			}
+			cmd.AddCommand(pc)
 		}
 	}
 	return cmd

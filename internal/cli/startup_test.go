@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -58,4 +59,68 @@ func BenchmarkStartup(b *testing.B) {
 			b.Fatal(out.String())
 		}
 	}
+}
+
+// TestStartupBuildsOnlyWhatItNeeds: the command tree grows only along the
+// words of the command line, so start-up costs the same whatever the
+// number of products and operations.
+func TestStartupBuildsOnlyWhatItNeeds(t *testing.T) {
+	count := func(c *cobra.Command) int {
+		n := 0
+		var walk func(*cobra.Command)
+		walk = func(c *cobra.Command) {
+			for _, sub := range c.Commands() {
+				n++
+				walk(sub)
+			}
+		}
+		walk(c)
+		return n
+	}
+	tests := []struct {
+		args              string
+		nxcloud, products int // commands under nxcloud; products with operations built
+	}{
+		{args: "--help"},
+		{args: "nxcloud --help", nxcloud: len(productsOf("nxcloud"))},
+		{args: "nxcloud ota init --help", nxcloud: len(productsOf("nxcloud")) + 2, products: 1},
+		{args: "help nxcloud ota", nxcloud: len(productsOf("nxcloud")) + 2, products: 1},
+		{args: "--base-url http://127.0.0.1:1 nxcloud sms send --help", nxcloud: len(productsOf("nxcloud")) + opsOf("nxcloud", "sms"), products: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args, func(t *testing.T) {
+			root, _, lazy := buildRoot(Env{Getenv: func(string) string { return "" }})
+			lazy.prepareFor(root, strings.Fields(tt.args))
+			nx := child(root, "nxcloud")
+			require.NotNil(t, nx)
+			assert.Equal(t, tt.nxcloud, count(nx))
+			built := 0
+			for _, p := range nx.Commands() {
+				if len(p.Commands()) > 0 {
+					built++
+				}
+			}
+			assert.Equal(t, tt.products, built)
+		})
+	}
+}
+
+func productsOf(vendor string) []product {
+	var out []product
+	for _, p := range products {
+		if p.vendor == vendor {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func opsOf(vendor, product string) int {
+	n := 0
+	for _, op := range operations {
+		if op.vendor == vendor && op.product == product {
+			n++
+		}
+	}
+	return n
 }
