@@ -64,6 +64,10 @@ type Error struct {
 	// Code is the vendor's result code: compare it with the ResultCode or
 	// ErrorCode constants of the operation's gen/ package.
 	Code int
+	// CodeText is the vendor's result code when it is a word, not a
+	// number: "failed" from NXCloud's voice conversion report. HasCode is
+	// false then.
+	CodeText string
 	// Message is the vendor's description of the failure.
 	Message string
 	// Body is the start of the response body when it carried no result
@@ -99,6 +103,17 @@ func (e *Error) Error() string {
 	}
 	if e.HasCode {
 		fmt.Fprintf(&b, "code %d", e.Code)
+		if e.Message != "" {
+			b.WriteString(": ")
+			b.WriteString(e.Message)
+		}
+		if e.StatusCode != http.StatusOK {
+			fmt.Fprintf(&b, " (HTTP %d)", e.StatusCode)
+		}
+		return b.String()
+	}
+	if e.CodeText != "" {
+		fmt.Fprintf(&b, "code %q", e.CodeText)
 		if e.Message != "" {
 			b.WriteString(": ")
 			b.WriteString(e.Message)
@@ -183,6 +198,13 @@ func fromResponse(operation string, resp *http.Response, body []byte, payload st
 				}
 				e.HasCode, e.Code = false, 0
 			}
+		} else if word, ok := wordCode(code); ok {
+			// A word for a code ({"code": "failed", "info": "…"}).
+			if msg, ok := message(reply); ok && msg != "" {
+				e.CodeText, e.Message = word, msg
+				return e
+			}
+			e.CodeText = word
 		}
 	}
 	e.Body = excerpt(body)
@@ -210,6 +232,21 @@ func message(reply map[string]json.RawMessage) (string, bool) {
 		}
 	}
 	return first, true
+}
+
+// wordCode reads a code written as a short word of letters, digits, '_'
+// and '-' (not a number: that is a text code, read above).
+func wordCode(raw json.RawMessage) (string, bool) {
+	var w string
+	if len(raw) < 2 || raw[0] != '"' || json.Unmarshal(raw, &w) != nil || w == "" || len(w) > 32 || isDigits(w) {
+		return "", false
+	}
+	for _, r := range w {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return "", false
+		}
+	}
+	return w, true
 }
 
 func isDigits(s string) bool {

@@ -90,6 +90,7 @@ func TestFromResponse(t *testing.T) {
 		wantCode *int // nil = HasCode false
 		wantMsg  string
 		wantBody string
+		wantWord string // CodeText
 	}{
 		{name: "OTA envelope (msg)", status: 200, body: `{"code":2206,"msg":"requests too frequent","data":null}`, wantCode: ptr(2206), wantMsg: "requests too frequent"},
 		{name: "WA envelope (message)", status: 200, body: `{"code":9007,"message":"not an integrator","data":null}`, wantCode: ptr(9007), wantMsg: "not an integrator"},
@@ -102,7 +103,9 @@ func TestFromResponse(t *testing.T) {
 		{name: "EngageLab push error, nested", status: 400, body: `{"error":{"code":21004,"message":"auth failed"}}`, wantCode: ptr(21004), wantMsg: "auth failed"},
 		{name: "a flat code wins over a nested one", status: 400, body: `{"code":1,"message":"a","error":{"code":2,"message":"b"}}`, wantCode: ptr(1), wantMsg: "a"},
 		{name: "error that is not an object", status: 400, body: `{"error":"nope"}`, wantBody: `{"error":"nope"}`},
-		{name: "string code", status: 200, body: `{"code":"abc","msg":"x"}`, wantBody: `{"code":"abc","msg":"x"}`},
+		{name: "a word for a code", status: 200, body: `{"code":"failed","info":"messageid not exist"}`, wantWord: "failed", wantMsg: "messageid not exist"},
+		{name: "a word for a code, no message", status: 200, body: `{"code":"failed"}`, wantWord: "failed", wantBody: `{"code":"failed"}`},
+		{name: "a string code that is no word", status: 200, body: `{"code":"a b","msg":"x"}`, wantBody: `{"code":"a b","msg":"x"}`},
 		{name: "fractional code", status: 200, body: `{"code":1.5,"msg":"x"}`, wantBody: `{"code":1.5,"msg":"x"}`},
 		{name: "null code", status: 200, body: `{"code":null,"msg":"x"}`, wantBody: `{"code":null,"msg":"x"}`},
 		{name: "no code", status: 200, body: `{"msg":"x"}`, wantBody: `{"msg":"x"}`},
@@ -129,8 +132,16 @@ func TestFromResponse(t *testing.T) {
 			}
 			assert.False(t, e.HasCode)
 			assert.Zero(t, e.Code)
-			assert.Empty(t, e.Message)
+			assert.Equal(t, tt.wantWord, e.CodeText)
+			assert.Equal(t, tt.wantMsg, e.Message)
 			assert.Equal(t, tt.wantBody, string(e.Body))
+			if tt.wantWord != "" {
+				assert.Contains(t, e.Error(), fmt.Sprintf("code %q", tt.wantWord))
+				if tt.wantMsg != "" {
+					assert.Contains(t, e.Error(), tt.wantMsg)
+				}
+				return
+			}
 			assert.Contains(t, e.Error(), fmt.Sprintf("HTTP %d", tt.status))
 		})
 	}

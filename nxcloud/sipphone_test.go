@@ -200,9 +200,10 @@ func TestSIPPhoneFailures(t *testing.T) {
 			var ae *apierror.Error
 			require.ErrorAs(t, err, &ae)
 			assert.False(t, ae.HasCode)
-			assert.Contains(t, string(ae.Body), `"code":"failed"`, "NXCloud's failure word")
+			assert.Equal(t, "failed", ae.CodeText, "NXCloud's failure word")
+			assert.NotEmpty(t, ae.Message)
 			if tt.reject {
-				assert.Contains(t, string(ae.Body), "parameters are incorrect", "the reason is in the body the error keeps")
+				assert.Equal(t, "parameters are incorrect", ae.Message, "the reason is the error's message")
 				assert.NoError(t, calls[tt.op](tt.client), "the rejection answered one call")
 			}
 		})

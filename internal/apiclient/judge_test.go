@@ -138,9 +138,14 @@ func TestTypedMethodsOnTheSpecExamples(t *testing.T) {
 			assert.Equal(t, ex.status, ae.StatusCode)
 			assert.Empty(t, ae.Reason, "the vendor's own failure needs no reason of the SDK's")
 			code, numeric := codeOf(t, ex.body) // a number, or a number written as text
-			if !numeric {                       // a word ("failed"): the answer is kept as an excerpt
+			if !numeric {                       // a word ("failed"), kept as CodeText with its message
 				assert.False(t, ae.HasCode)
-				assert.NotEmpty(t, ae.Body)
+				assert.NotEmpty(t, ae.CodeText)
+				if hasMessage(ex.body) {
+					assert.NotEmpty(t, ae.Message)
+				} else {
+					assert.NotEmpty(t, ae.Body)
+				}
 				return
 			}
 			assert.True(t, ae.HasCode)
