@@ -264,6 +264,9 @@ type ParamField struct {
 	Required bool
 	Schema   *openapi3.Schema
 	Example  any // the parameter's own example, when it has one
+	// Description is the field's: a query parameter's own, else its
+	// schema's.
+	Description string
 }
 
 // ParamFields lists the operation's param fields, sorted by name.
@@ -276,7 +279,7 @@ func (o *Operation) ParamFields() []ParamField {
 			for name, p := range s.Properties {
 				if !seen[name] && p.Value != nil {
 					seen[name] = true
-					out = append(out, ParamField{Name: name, Schema: p.Value, Example: p.Value.Example})
+					out = append(out, ParamField{Name: name, Schema: p.Value, Example: p.Value.Example, Description: p.Value.Description})
 				}
 			}
 			for _, m := range s.AllOf {
@@ -296,9 +299,12 @@ func (o *Operation) ParamFields() []ParamField {
 			if p == nil || p.In != openapi3.ParameterInQuery {
 				continue
 			}
-			f := ParamField{Name: p.Name, Required: p.Required, Schema: openapi3.NewStringSchema(), Example: p.Example}
+			f := ParamField{Name: p.Name, Required: p.Required, Schema: openapi3.NewStringSchema(), Example: p.Example, Description: p.Description}
 			if p.Schema != nil && p.Schema.Value != nil {
 				f.Schema = p.Schema.Value
+			}
+			if f.Description == "" {
+				f.Description = f.Schema.Description
 			}
 			out = append(out, f)
 		}

@@ -441,7 +441,7 @@ func bodyFields(o *specs.Operation) []field {
 		if v, ok := request[pf.Name]; ok {
 			f.example, f.inExample = v, true
 		}
-		f.help = flagHelp(o.Doc, pf.Schema.Description)
+		f.help = flagHelp(o.Doc, pf.Description)
 		if slices.Contains(o.FileFields(), pf.Name) { // a file, streamed from the path
 			f.example = "./" + pf.Name
 			f.help += " [file: a path, or - for standard input]"

@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -590,5 +591,27 @@ func TestInputDecode(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, p)
 		})
+	}
+}
+
+// TestEveryFlagSaysWhatItIs: each flag an operation command takes from its
+// spec (a body field, a path or query parameter) has help text of its own
+// before the example the help shows.
+func TestEveryFlagSaysWhatItIs(t *testing.T) {
+	root, lazy := newRoot((&fakeEnv{}).env(""))
+	docs, err := specs.All()
+	require.NoError(t, err)
+	for _, d := range docs {
+		for _, o := range d.Operations {
+			cmd := findOperationCommand(t, root, lazy, o)
+			cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+				if f.Name == "help" || f.Name == paramsFlag {
+					return
+				}
+				text := strings.TrimSpace(f.Usage)
+				assert.False(t, text == "" || strings.HasPrefix(text, "(e.g.") || strings.HasPrefix(text, "["),
+					"%s --%s has no help text: %q", cmd.CommandPath(), f.Name, f.Usage)
+			})
+		}
 	}
 }
