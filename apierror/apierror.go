@@ -101,19 +101,12 @@ func (e *Error) Error() string {
 		b.WriteString(e.Reason)
 		b.WriteString("; ")
 	}
-	if e.HasCode {
-		fmt.Fprintf(&b, "code %d", e.Code)
-		if e.Message != "" {
-			b.WriteString(": ")
-			b.WriteString(e.Message)
+	if e.HasCode || e.CodeText != "" {
+		if e.HasCode {
+			fmt.Fprintf(&b, "code %d", e.Code)
+		} else {
+			fmt.Fprintf(&b, "code %q", e.CodeText)
 		}
-		if e.StatusCode != http.StatusOK {
-			fmt.Fprintf(&b, " (HTTP %d)", e.StatusCode)
-		}
-		return b.String()
-	}
-	if e.CodeText != "" {
-		fmt.Fprintf(&b, "code %q", e.CodeText)
 		if e.Message != "" {
 			b.WriteString(": ")
 			b.WriteString(e.Message)

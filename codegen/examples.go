@@ -7,11 +7,12 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -219,7 +220,7 @@ func (m *models) literal(t ast.Expr, v any, im imports) (string, error) {
 			return "", err
 		}
 		var elems []string
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			s, err := m.literal(tt.Value, obj[k], im)
 			if err != nil {
 				return "", err
@@ -296,7 +297,7 @@ func (m *models) anyLiteral(v any) (string, error) {
 		return strconv.FormatBool(v), nil
 	case map[string]any:
 		var elems []string
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			s, err := m.anyLiteral(v[k])
 			if err != nil {
 				return "", err
@@ -336,20 +337,11 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // exampleCall is one call of an example: an operation and what it takes.
 type exampleCall struct {
 	op   *operation
 	spec *specs.Operation
-	// params and res name its variables; prev is the call it reads from.
+	// params and res name its variables.
 	params, res string
 }
 
@@ -388,7 +380,7 @@ func generateExamples(d *specs.Document, p *product, src []byte, dir string) err
 		if !std {
 			b.WriteString("\n")
 		}
-		for _, path := range sortedKeys(im) {
+		for _, path := range slices.Sorted(maps.Keys(im)) {
 			if !strings.Contains(path, ".") == std {
 				fmt.Fprintf(&b, "\t%q\n", path)
 			}
@@ -440,7 +432,7 @@ func chain(d *specs.Document, o *specs.Operation, byID map[string]*operation) ([
 func linkedFrom(d *specs.Document, id string) *specs.Operation {
 	for _, o := range d.Operations {
 		if r := o.Spec.Responses.Value(fmt.Sprint(o.Success.Status)); r != nil && r.Value != nil {
-			for _, name := range sortedKeys(r.Value.Links) {
+			for _, name := range slices.Sorted(maps.Keys(r.Value.Links)) {
 				if l := r.Value.Links[name]; l != nil && l.Value != nil && l.Value.OperationID == id {
 					return o
 				}
@@ -453,7 +445,7 @@ func linkedFrom(d *specs.Document, id string) *specs.Operation {
 // link is the link from prev's success to next.
 func link(prev *specs.Operation, next string) map[string]any {
 	r := prev.Spec.Responses.Value(fmt.Sprint(prev.Success.Status))
-	for _, name := range sortedKeys(r.Value.Links) {
+	for _, name := range slices.Sorted(maps.Keys(r.Value.Links)) {
 		if l := r.Value.Links[name]; l.Value.OperationID == next {
 			return l.Value.Parameters
 		}
@@ -606,7 +598,7 @@ func (m *models) writeParams(b *strings.Builder, call *exampleCall, im imports) 
 // $response.body#/... from its result, $request.body#/... from its params.
 func (m *models) writeLinked(b *strings.Builder, prev, call *exampleCall) error {
 	params := link(prev.spec, call.spec.ID)
-	for _, name := range sortedKeys(params) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
 		expr, ok := params[name].(string)
 		if !ok {
 			return fmt.Errorf("link parameter %s is not an expression", name)
