@@ -30,10 +30,11 @@ type Entry struct {
 	Kind    string   `yaml:"kind" json:"kind"`
 	Product string   `yaml:"product" json:"product"`
 	Auth    authList `yaml:"auth" json:"auth,omitempty"`
-	// Schema is "spec#Schema", the model of a callback.
-	Schema   string `yaml:"schema" json:"schema,omitempty"`
-	Pending  string `yaml:"pending" json:"pending,omitempty"`
-	Excluded string `yaml:"excluded" json:"excluded,omitempty"`
+	// Schema is "spec#Schema", the model of a callback; a list gives one
+	// per callback of a page that documents several, in page order.
+	Schema   authList `yaml:"schema" json:"schema,omitempty"`
+	Pending  string   `yaml:"pending" json:"pending,omitempty"`
+	Excluded string   `yaml:"excluded" json:"excluded,omitempty"`
 	// Operation names ("nxcloud/pns bindAXB"), one per endpoint of the
 	// page, the operation that covers an endpoint its URL cannot find:
 	// operations sharing one URL (x-path), or a page whose URL is wrong.
@@ -148,12 +149,12 @@ func (e *Entry) check() error {
 			return fmt.Errorf("operation %q: want \"<spec> <operationId>\"", o)
 		}
 	}
-	if e.Schema != "" {
+	for _, sc := range e.Schema {
 		if e.Kind != KindCallback {
 			return fmt.Errorf("schema is for callbacks")
 		}
-		if _, _, ok := strings.Cut(e.Schema, "#"); !ok {
-			return fmt.Errorf("schema %q: want spec#Schema", e.Schema)
+		if _, _, ok := strings.Cut(sc, "#"); !ok {
+			return fmt.Errorf("schema %q: want spec#Schema", sc)
 		}
 	}
 	return nil

@@ -302,22 +302,38 @@ func (c *checker) callback(p *Page, e *Entry) {
 		row.Status, row.Reason = StatusExcluded, e.Excluded
 	case e.Pending != "":
 		row.Status, row.Reason = StatusPending, e.Pending
-	case e.Schema == "":
+	case len(e.Schema) == 0:
 		row.Status = StatusNone
 		c.add(Finding{Kind: NoOperation, Source: p.Name, Note: "a callback to be covered needs schema: spec#Schema in drift/pages.yaml"})
 	default:
-		v, err := c.schemaView(e.Schema)
-		if err != nil {
-			row.Status = StatusNone
-			c.add(Finding{Kind: BadDeclaration, Source: p.Name, Note: err.Error()})
-			break
+		// A page that documents several callbacks (each under its own URL
+		// label) has one schema each.
+		eps := p.Endpoints
+		if len(eps) == 0 {
+			eps = []Endpoint{{Source: p.Name}}
 		}
-		row.Status, row.CoveredBy = StatusCovered, e.Schema
-		var ep Endpoint
-		if len(p.Endpoints) > 0 {
-			ep = p.Endpoints[0]
+		if len(eps) != len(e.Schema) && len(e.Schema) > 1 {
+			c.add(Finding{Kind: BadDeclaration, Source: p.Name,
+				Note: fmt.Sprintf("drift/pages.yaml names %d schemas for this page, which documents %d callbacks", len(e.Schema), len(eps))})
 		}
-		c.resolve(p.Name, v, c.compareFields(p.Name, v.name, "callback", ep.Request, v.request))
+		row.Status, row.CoveredBy = StatusCovered, strings.Join(e.Schema, ", ")
+		for i, ref := range e.Schema {
+			if i >= len(eps) {
+				break
+			}
+			v, err := c.schemaView(ref)
+			if err != nil {
+				row.Status, row.CoveredBy = StatusNone, ""
+				c.add(Finding{Kind: BadDeclaration, Source: p.Name, Note: err.Error()})
+				continue
+			}
+			ep := eps[i]
+			if len(ep.Request) == 0 && ep.paramTables > 0 {
+				c.add(Finding{Kind: Unparsed, Source: p.Name, Operation: ref,
+					Note: "the page has a parameter table, but drift read no callback parameter from it"})
+			}
+			c.resolve(p.Name, v, c.compareFields(p.Name, v.name, "callback", ep.Request, v.request))
+		}
 	}
 	c.report.Coverage = append(c.report.Coverage, row)
 }
@@ -384,6 +400,10 @@ func (c *checker) compare(ep *Endpoint, o *specs.Operation) {
 	}
 	if ep.ContentType != "" && len(v.contentType) > 0 && !containsFold(v.contentType, ep.ContentType) {
 		add(ContentType, "content-type", ep.ContentType, strings.Join(v.contentType, ", "))
+	}
+	if len(ep.Request) == 0 && len(ep.Response) == 0 && ep.paramTables > 0 {
+		fs = append(fs, Finding{Kind: Unparsed, Source: ep.Source, Operation: v.name,
+			Note: "the page has a parameter table, but drift read no request or response field from it"})
 	}
 	fs = append(fs, c.compareFields(ep.Source, v.name, "request", ep.Request, v.request)...)
 	fs = append(fs, c.compareFields(ep.Source, v.name, "response", ep.Response, v.response)...)

@@ -20,7 +20,16 @@
 // bizType and action of the header table, the request parameters (name,
 // type, required), the response fields (a sub-table such as "data
 // parameters" becomes data.x) and the result codes ("1000~100X" is the
-// range 1000–1009). Each documented endpoint is matched to the operation of
+// range 1000–1009). Every table of a request (or callback) is read: a
+// later one describes the object, or each element of the list, of the
+// field its label names ("- template object parameters", "**basic**",
+// "CallListItem Parameters": by the field's name, its plural, or a word of
+// its type), and one whose label names no field adds fields to the top
+// level (a variant's table, "2. Voice verification"). A query table
+// ("Params Parameters") is a request table. A callback page may document
+// several callbacks, each under a URL label that names no address; the
+// catalogue then gives one schema each. A page with a parameter table of
+// which drift reads no field is itself a finding (unparsed). Each documented endpoint is matched to the operation of
 // any embedded spec with the same method and path (specs.Document.Match),
 // and the two are compared field by field. Arrays are transparent: the
 // fields of a list's elements sit under the list's own path, as a page's

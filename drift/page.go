@@ -45,6 +45,13 @@ type Endpoint struct {
 	Codes []Code `json:"codes,omitempty"`
 	// codeKind names what Codes holds in findings: "code" or "status".
 	codeKind string
+	// rawType is each request field's type as the page words it
+	// ("array[component JsonObject]"), lower-cased, by path: a sub-table's
+	// label may name its parent by that word.
+	rawType map[string]string
+	// paramTables counts the tables of parameters (a name and a type
+	// column) that are neither header nor code tables.
+	paramTables int
 }
 
 // Path is the URL's path ("/api/ota/init"), "" when the page gives no URL.
@@ -112,6 +119,8 @@ func labelSection(l string) (section, bool) {
 		return secResponse, true
 	case s == "body" || s == "request body" ||
 		strings.Contains(s, "request param") || strings.Contains(s, "body param") || s == "parameters" ||
+		strings.HasPrefix(s, "params param") || strings.HasPrefix(s, "query param") || strings.HasPrefix(s, "path param") ||
+		strings.Contains(s, "push field") || strings.Contains(s, "push param") ||
 		strings.HasPrefix(s, "request parameters") || strings.HasPrefix(s, "requestparameters"):
 		return secRequest, true
 	case strings.HasSuffix(s, "parameters") || strings.HasSuffix(s, "object parameters"):
@@ -136,6 +145,7 @@ func ParsePage(name string, src []byte) *Page {
 	var cur *Endpoint
 	sec := secNone
 	subLabel := "" // the label line before a table: "data parameters"
+	lastLine := "" // the last text line before a table: "**basic**"
 	var topResponse []Field
 	expect := "" // a label whose value is on the next line
 	for _, b := range bs {
@@ -143,8 +153,12 @@ func ParsePage(name string, src []byte) *Page {
 			if cur == nil {
 				cur = p.newEndpoint()
 			}
-			classifyTable(cur, b.table, sec, subLabel, &topResponse)
-			subLabel = ""
+			label := subLabel
+			if label == "" {
+				label = lastLine
+			}
+			classifyTable(cur, b.table, sec, label, &topResponse)
+			subLabel, lastLine = "", ""
 			continue
 		}
 		l := strings.TrimSpace(b.line)
@@ -154,6 +168,7 @@ func ParsePage(name string, src []byte) *Page {
 		if p.Title == "" {
 			p.Title = strings.Trim(l, "*# ")
 		}
+		lastLine = l
 		if m := labelRe.FindStringSubmatch(l); m != nil {
 			key := strings.TrimPrefix(strings.ToLower(strings.ReplaceAll(m[1], " ", "")), "please")
 			val := strings.TrimSpace(m[2])
@@ -163,6 +178,14 @@ func ParsePage(name string, src []byte) *Page {
 					p.startEndpoint(&cur, u, &sec, &topResponse)
 				} else {
 					expect = "url"
+					// A callback page's next callback: a URL label naming
+					// no address ("URL: `message_webhook`") after the
+					// first one's parameters.
+					if cur != nil && cur.URL == "" && len(cur.Request) > 0 && val != "" {
+						p.Endpoints = append(p.Endpoints, Endpoint{Source: p.Name, codeKind: "code"})
+						cur = &p.Endpoints[len(p.Endpoints)-1]
+						sec, topResponse = secNone, nil
+					}
 				}
 			case "method", "requestmethod":
 				if ms := methodRe.FindAllString(val, -1); ms != nil {
@@ -376,7 +399,10 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 		}
 		return
 	}
-	fields := tableFields(t, c)
+	fields, raw := tableFields(t, c)
+	if c.typ >= 0 {
+		e.paramTables++
+	}
 	switch sec {
 	case secResponse:
 		if *top == nil {
@@ -393,13 +419,100 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 			e.Response = append(e.Response, f)
 		}
 	case secRequest, secNone:
-		if sec == secNone && c.req < 0 {
+		// The first table holds the parameters. A later one describes the
+		// object (or each element of the list) of a field its label names
+		// ("- template object parameters", "**basic**", "CallListItem
+		// Parameters": by name or by the word of its type), or, naming
+		// none, more fields of the top level (a variant's table: "2. Voice
+		// verification").
+		parent, ok := requestParent(e, subLabel)
+		// A table that documents the field its label names is no
+		// sub-table of it ("Template message parameters": template).
+		for _, f := range fields {
+			if ok && strings.EqualFold(f.Name, parent[strings.LastIndexByte(parent, '.')+1:]) {
+				parent, ok = "", false
+			}
+		}
+		switch {
+		case len(e.Request) == 0 && (sec == secRequest || c.req >= 0):
+		case len(e.Request) > 0 && ok:
+		case len(e.Request) > 0 && (sec == secRequest || c.req >= 0):
+			parent = ""
+		default:
 			return
 		}
-		if len(e.Request) == 0 {
-			e.Request = fields
+		e.addRequest(parent, fields, raw)
+	}
+}
+
+// addRequest files a table's fields under parent ("" for the top level),
+// keeping the first of a field documented twice (variant tables repeat the
+// common ones).
+func (e *Endpoint) addRequest(parent string, fields []Field, raw []string) {
+	if e.rawType == nil {
+		e.rawType = map[string]string{}
+	}
+	have := map[string]bool{}
+	for _, f := range e.Request {
+		have[f.Name] = true
+	}
+	for i, f := range fields {
+		f.Name = join(parent, f.Name)
+		if have[f.Name] {
+			continue
+		}
+		have[f.Name] = true
+		e.Request = append(e.Request, f)
+		e.rawType[f.Name] = strings.ToLower(raw[i])
+	}
+}
+
+// labelStop are the words of a sub-table label that name no field.
+var labelStop = map[string]bool{
+	"parameters": true, "object": true, "objects": true, "array": true, "in": true, "are": true, "as": true,
+	"follows": true, "the": true, "of": true, "list": true, "fields": true, "field": true, "description": true,
+	"is": true, "each": true, "item": true, "element": true, "below": true, "details": true, "see": true,
+}
+
+// requestParent finds the documented object or list field a sub-table's
+// label names, by the field's name or by a word of its type, the latest
+// documented first.
+func requestParent(e *Endpoint, label string) (string, bool) {
+	words := strings.FieldsFunc(strings.ToLower(label), func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	for _, w := range words {
+		if labelStop[w] {
+			continue
+		}
+		for i := len(e.Request) - 1; i >= 0; i-- {
+			f := e.Request[i]
+			raw := e.rawType[f.Name]
+			if scalarType(f.Type) {
+				continue
+			}
+			last := f.Name[strings.LastIndexByte(f.Name, '.')+1:]
+			if l := strings.ToLower(last); l == w || l == w+"s" || l == w+"es" || l+"s" == w {
+				return f.Name, true
+			}
+			for _, tw := range strings.FieldsFunc(raw, func(r rune) bool {
+				return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+			}) {
+				if tw == w {
+					return f.Name, true
+				}
+			}
 		}
 	}
+	return "", false
+}
+
+func scalarType(t string) bool {
+	switch t {
+	case "string", "integer", "number", "boolean":
+		return true
+	}
+	return false
 }
 
 func hasRow(t *table, col int, name string) bool {
@@ -425,8 +538,11 @@ func fixedValue(r []string, c columns) string {
 	return ""
 }
 
-func tableFields(t *table, c columns) []Field {
+// tableFields reads a table's fields, and the page's own type word of
+// each.
+func tableFields(t *table, c columns) ([]Field, []string) {
 	var out []Field
+	var raw []string
 	for _, r := range t.rows {
 		n := strings.Trim(cell(r, c.name), "`*")
 		if n == "" || strings.ContainsAny(n, " \t") {
@@ -437,8 +553,9 @@ func tableFields(t *table, c columns) []Field {
 			f.Required = parseRequired(cell(r, c.req))
 		}
 		out = append(out, f)
+		raw = append(raw, cell(r, c.typ))
 	}
-	return out
+	return out, raw
 }
 
 // subTableParent finds the field a sub-table describes: the field its
@@ -481,7 +598,7 @@ func normType(t string) string {
 		return "number"
 	case s == "boolean" || s == "bool":
 		return "boolean"
-	case s == "object" || s == "jsonobject" || s == "json" || s == "map":
+	case s == "object" || s == "jsonobject" || s == "json" || s == "map" || s == "struct":
 		return "object"
 	}
 	return s

@@ -1,0 +1,113 @@
+package drift
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func fieldNames(fs []Field) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// A request's later tables: a sub-table is filed under the field its
+// label names (by name, plural, or the word of its type), a table whose
+// label names none adds fields to the top level, and a query table
+// ("Params Parameters") is a request table.
+func TestParseRequestSubTables(t *testing.T) {
+	src := `# Send
+- URL: ` + "`https://api2.nxcloud.com/api/x/send`" + `
+- Method: POST
+
+## Request Parameters
+### Params Parameters:
+
+| Parameter Name | Type | Required | Description |
+| -- | -- | -- | -- |
+| appkey | String | Yes | key |
+| type | String | Yes | kind |
+| components | array[component JsonObject] | No | parts |
+
+1. Text Message Parameters:
+
+| Parameter Name | Type | Required | Description |
+| -- | -- | -- | -- |
+| text | JsonObject | No | text |
+| appkey | String | Yes | repeated: kept once |
+
+- text object parameters:
+
+| Parameter Name | Type | Required | Description |
+| -- | -- | -- | -- |
+| body | String | Yes | body |
+
+- component object parameters:
+
+| Parameter Name | Type | Required | Description |
+| -- | -- | -- | -- |
+| buttons | Array | No | buttons |
+
+- button object parameters:
+
+| Parameter Name | Type | Required | Description |
+| -- | -- | -- | -- |
+| url | String | No | address |
+
+## Response Parameters
+
+| Parameter Name | Type | Description |
+| -- | -- | -- |
+| code | int | code |
+`
+	p := ParsePage("x.md", []byte(src))
+	require.Len(t, p.Endpoints, 1)
+	assert.Equal(t, []string{"appkey", "type", "components", "text", "text.body", "components.buttons", "components.buttons.url"},
+		fieldNames(p.Endpoints[0].Request))
+	assert.Equal(t, []string{"code"}, fieldNames(p.Endpoints[0].Response))
+}
+
+// A callback page that documents two callbacks, each under a URL label
+// naming no address, reads as two endpoints; a table without a Required
+// column under a bold label is a sub-table of the field it names.
+func TestParseCallbackPages(t *testing.T) {
+	src := `# Callbacks
+## Receipt
+- URL: ` + "`dr_webhook`" + `
+- Method: ` + "`POST`" + `
+
+### Receipt Parameters
+- Body parameters:
+
+Parameter | Type | Description
+-- | -- | --
+status | String | status
+info | struct | details
+
+**info**
+
+Parameter | Type | Description
+-- | -- | --
+reason | String | why
+
+## Reply
+- URL: ` + "`message_webhook`" + `
+- Method: ` + "`POST`" + `
+
+### Reply Parameters
+- Body parameters:
+
+Parameter | Type | Description
+-- | -- | --
+phone | String | number
+`
+	p := ParsePage("cb.md", []byte(src))
+	require.Len(t, p.Endpoints, 2)
+	assert.Equal(t, []string{"status", "info", "info.reason"}, fieldNames(p.Endpoints[0].Request))
+	assert.Equal(t, "object", p.Endpoints[0].Request[1].Type)
+	assert.Equal(t, []string{"phone"}, fieldNames(p.Endpoints[1].Request))
+}
