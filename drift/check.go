@@ -2,8 +2,9 @@ package drift
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 
@@ -16,6 +17,9 @@ import (
 type Options struct {
 	// NXCloudDocs is a directory of NXCloud pages (*.md, either shape).
 	NXCloudDocs string
+	// NXCloudFS, when set, holds the NXCloud pages instead of NXCloudDocs'
+	// directory (its root's *.md files): a test's edited copy in memory.
+	NXCloudFS fs.FS
 	// EngageLabOpenAPI is a directory of EngageLab OpenAPI JSON files (the
 	// layout of otp/api/ in EngageLab's OTP docs repository); optional.
 	EngageLabOpenAPI string
@@ -23,6 +27,10 @@ type Options struct {
 	Catalogue *Catalogue
 	// Specs are the specs to compare with; nil means every embedded spec.
 	Specs []*specs.Document
+
+	// parsed, when set, keeps each page read, by content: a test that
+	// checks many edited copies parses each unchanged page once.
+	parsed map[string]*Page
 }
 
 // Report is the outcome of a check.
@@ -83,7 +91,15 @@ const (
 
 // Check compares the documentation in opts with the specs.
 func Check(opts Options) (*Report, error) {
-	if opts.NXCloudDocs == "" && opts.EngageLabOpenAPI == "" {
+	c, err := check(opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.report, nil
+}
+
+func check(opts Options) (*checker, error) {
+	if opts.NXCloudDocs == "" && opts.NXCloudFS == nil && opts.EngageLabOpenAPI == "" {
 		return nil, fmt.Errorf("drift: no documentation to compare (give an NXCloud docs directory or an EngageLab OpenAPI directory)")
 	}
 	c := &checker{
@@ -104,7 +120,7 @@ func Check(opts Options) (*Report, error) {
 		}
 		c.opts.Specs = all
 	}
-	if opts.NXCloudDocs != "" {
+	if opts.NXCloudDocs != "" || opts.NXCloudFS != nil {
 		if err := c.nxcloud(); err != nil {
 			return nil, err
 		}
@@ -119,7 +135,7 @@ func Check(opts Options) (*Report, error) {
 	}
 	c.declarations()
 	sortFindings(c.report.Findings)
-	return c.report, nil
+	return c, nil
 }
 
 type checker struct {
@@ -190,20 +206,30 @@ func (c *checker) pathOwner(path string) *specs.Operation {
 }
 
 func (c *checker) nxcloud() error {
-	entries, err := os.ReadDir(c.opts.NXCloudDocs)
+	fsys := c.opts.NXCloudFS
+	if fsys == nil {
+		fsys = os.DirFS(c.opts.NXCloudDocs)
+	}
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return fmt.Errorf("drift: NXCloud docs: %w", err)
 	}
 	seen := map[string]bool{}
 	for _, de := range entries {
-		if de.IsDir() || filepath.Ext(de.Name()) != ".md" {
+		if de.IsDir() || path.Ext(de.Name()) != ".md" {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join(c.opts.NXCloudDocs, de.Name()))
+		raw, err := fs.ReadFile(fsys, de.Name())
 		if err != nil {
 			return fmt.Errorf("drift: %w", err)
 		}
-		p := ParsePage(de.Name(), raw)
+		p := c.opts.parsed[string(raw)]
+		if p == nil || p.Name != strings.TrimSuffix(de.Name(), ".md") {
+			p = ParsePage(de.Name(), raw)
+			if c.opts.parsed != nil {
+				c.opts.parsed[string(raw)] = p
+			}
+		}
 		seen[p.Name] = true
 		c.page(p, c.opts.Catalogue.Pages[p.Name])
 	}

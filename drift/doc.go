@@ -26,7 +26,11 @@
 // "CallListItem Parameters": by the field's name, its plural, or a word of
 // its type), and one whose label names no field adds fields to the top
 // level (a variant's table, "2. Voice verification"). A query table
-// ("Params Parameters") is a request table. A callback page may document
+// ("Params Parameters") is a request table. A response's sub-tables are
+// found the same way, at any depth ("- cursors object parameters" under
+// paging); one whose label names no field continues the sub-table before
+// it ("Additional Fields Returned for HLR Check"), else describes the
+// first table's one object field. A callback page may document
 // several callbacks, each under a URL label that names no address; the
 // catalogue then gives one schema each. A page with a parameter table of
 // which drift reads no field is itself a finding (unparsed). Each documented endpoint is matched to the operation of

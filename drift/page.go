@@ -49,6 +49,9 @@ type Endpoint struct {
 	// ("array[component JsonObject]"), lower-cased, by path: a sub-table's
 	// label may name its parent by that word.
 	rawType map[string]string
+	respRaw map[string]string // the same for the response fields
+	// lastRespParent is the field the last response sub-table described.
+	lastRespParent string
 	// paramTables counts the tables of parameters (a name and a type
 	// column) that are neither header nor code tables.
 	paramTables int
@@ -107,6 +110,10 @@ func labelSection(l string) (section, bool) {
 		return secNone, false
 	}
 	switch {
+	case subLabelRe.MatchString(s) && !sectionWords[s[:strings.IndexByte(s, ' ')]]:
+		// "example object parameters", "customers parameters": a
+		// sub-table's label, in whatever section is current.
+		return secNone, true
 	case strings.Contains(s, "header"):
 		return secHeader, true
 	case strings.Contains(s, "code") && (strings.Contains(s, "explanation") || strings.Contains(s, "error") ||
@@ -131,11 +138,20 @@ func labelSection(l string) (section, bool) {
 	return secNone, false
 }
 
+// sectionWords name a part of the page, not a field, before "parameters".
+var sectionWords = map[string]bool{
+	"request": true, "requests": true, "response": true, "responses": true, "body": true, "return": true,
+	"returned": true, "header": true, "headers": true, "query": true, "params": true, "path": true,
+	"push": true, "input": true, "output": true, "common": true, "public": true, "callback": true,
+	"receipt": true, "reply": true, "result": true, "success": true, "error": true, "url": true,
+}
+
 var (
-	urlRe    = regexp.MustCompile(`https?://[^\s` + "`" + `"'<>)]+`)
-	labelRe  = regexp.MustCompile(`(?i)^\s*[-*]?\s*((?:please\s*)?request\s*url|url|endpoint|request\s*method|method|content-type)\s*(?:[:：]\s*(.*))?$`)
-	methodRe = regexp.MustCompile(`\b(GET|POST|PUT|DELETE|PATCH)\b`)
-	ctypeRe  = regexp.MustCompile(`(?i)\b(application/[a-z0-9.+-]+|multipart/[a-z0-9.+-]+|text/[a-z0-9.+-]+)`)
+	subLabelRe = regexp.MustCompile(`^[a-z_][a-z0-9_]* (object |array |jsonobject |list )?parameters$`)
+	urlRe      = regexp.MustCompile(`https?://[^\s` + "`" + `"'<>)]+`)
+	labelRe    = regexp.MustCompile(`(?i)^\s*[-*]?\s*((?:please\s*)?request\s*url|url|endpoint|request\s*method|method|content-type)\s*(?:[:：]\s*(.*))?$`)
+	methodRe   = regexp.MustCompile(`\b(GET|POST|PUT|DELETE|PATCH)\b`)
+	ctypeRe    = regexp.MustCompile(`(?i)\b(application/[a-z0-9.+-]+|multipart/[a-z0-9.+-]+|text/[a-z0-9.+-]+)`)
 )
 
 // ParsePage reads one NXCloud page, in either shape.
@@ -407,17 +423,32 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 	case secResponse:
 		if *top == nil {
 			*top = fields
-			e.Response = append(e.Response, fields...)
+			e.addResponse("", fields, raw)
 			return
 		}
-		parent := subTableParent(subLabel, *top)
+		// A later table describes a field its label names (at any depth,
+		// by name, plural or type word), else the one object or list
+		// field of the first table.
+		parent, ok := fieldParent(e.Response, e.respRaw, subLabel)
+		for _, f := range fields {
+			if ok && strings.EqualFold(f.Name, parent[strings.LastIndexByte(parent, '.')+1:]) {
+				parent, ok = "", false
+			}
+		}
+		if !ok && e.lastRespParent != "" && !subLabelRe.MatchString(strings.ToLower(strings.Trim(strings.TrimSpace(subLabel), "*#:：- "))) {
+			// "Additional fields returned for HLR check": more fields of
+			// the sub-table before (a label naming an object the page
+			// does not document, "button object parameters", is not).
+			parent, ok = e.lastRespParent, true
+		}
+		if !ok {
+			parent = subTableParent(subLabel, *top)
+		}
 		if parent == "" {
 			return
 		}
-		for _, f := range fields {
-			f.Name = parent + "." + f.Name
-			e.Response = append(e.Response, f)
-		}
+		e.lastRespParent = parent
+		e.addResponse(parent, fields, raw)
 	case secRequest, secNone:
 		// The first table holds the parameters. A later one describes the
 		// object (or each element of the list) of a field its label names
@@ -425,7 +456,7 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 		// Parameters": by name or by the word of its type), or, naming
 		// none, more fields of the top level (a variant's table: "2. Voice
 		// verification").
-		parent, ok := requestParent(e, subLabel)
+		parent, ok := fieldParent(e.Request, e.rawType, subLabel)
 		// A table that documents the field its label names is no
 		// sub-table of it ("Template message parameters": template).
 		for _, f := range fields {
@@ -474,30 +505,42 @@ var labelStop = map[string]bool{
 	"is": true, "each": true, "item": true, "element": true, "below": true, "details": true, "see": true,
 }
 
-// requestParent finds the documented object or list field a sub-table's
-// label names, by the field's name or by a word of its type, the latest
-// documented first.
-func requestParent(e *Endpoint, label string) (string, bool) {
-	words := strings.FieldsFunc(strings.ToLower(label), func(r rune) bool {
+// addResponse files a response table's fields under parent.
+func (e *Endpoint) addResponse(parent string, fields []Field, raw []string) {
+	if e.respRaw == nil {
+		e.respRaw = map[string]string{}
+	}
+	for i, f := range fields {
+		f.Name = join(parent, f.Name)
+		e.Response = append(e.Response, f)
+		e.respRaw[f.Name] = strings.ToLower(raw[i])
+	}
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
 	})
-	for _, w := range words {
+}
+
+// fieldParent finds the documented object or list field a sub-table's
+// label names, by the field's name (or its plural) or by a word of its
+// type, the latest documented first.
+func fieldParent(fields []Field, rawType map[string]string, label string) (string, bool) {
+	for _, w := range words(label) {
 		if labelStop[w] {
 			continue
 		}
-		for i := len(e.Request) - 1; i >= 0; i-- {
-			f := e.Request[i]
-			raw := e.rawType[f.Name]
+		for i := len(fields) - 1; i >= 0; i-- {
+			f := fields[i]
 			if scalarType(f.Type) {
 				continue
 			}
-			last := f.Name[strings.LastIndexByte(f.Name, '.')+1:]
-			if l := strings.ToLower(last); l == w || l == w+"s" || l == w+"es" || l+"s" == w {
+			last := strings.ToLower(f.Name[strings.LastIndexByte(f.Name, '.')+1:])
+			if last == w || last == w+"s" || last == w+"es" || last+"s" == w {
 				return f.Name, true
 			}
-			for _, tw := range strings.FieldsFunc(raw, func(r rune) bool {
-				return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-			}) {
+			for _, tw := range words(rawType[f.Name]) {
 				if tw == w {
 					return f.Name, true
 				}
