@@ -497,7 +497,10 @@ func (c *checker) compareFields(source, op, prefix string, docFields []Field, sp
 		if d.Type != "" && s.Type != "" && d.Type != s.Type {
 			add(Type, n, d.Type, s.Type)
 		}
-		if d.Required != nil && s.Required != nil && *d.Required != *s.Required {
+		if d.mixed && s.Required != nil {
+			add(Required, n, "required in one table, optional in another", requiredWord(*s.Required))
+		}
+		if d.Required != nil && s.Required != nil && *d.Required != *s.Required && !d.mixed {
 			add(Required, n, requiredWord(*d.Required), requiredWord(*s.Required))
 		}
 	}

@@ -30,7 +30,12 @@
 // found the same way, at any depth ("- cursors object parameters" under
 // paging); one whose label names no field continues the sub-table before
 // it ("Additional Fields Returned for HLR Check"), else describes the
-// first table's one object field. A callback page may document
+// first table's one object field, or, repeating some of the first
+// table's fields, is a variant of it. A field two tables repeat keeps its
+// first row; a type they disagree on is both ("string/integer"), a
+// required-ness they disagree on is "required in one table, optional in
+// another", so an edit of either row is a difference. A link line ("Refer
+// to the text request example") is no section label. A callback page may document
 // several callbacks, each under a URL label that names no address; the
 // catalogue then gives one schema each. A page with a parameter table of
 // which drift reads no field is itself a finding (unparsed). Each documented endpoint is matched to the operation of

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,4 +111,23 @@ phone | String | number
 	assert.Equal(t, []string{"status", "info", "info.reason"}, fieldNames(p.Endpoints[0].Request))
 	assert.Equal(t, "object", p.Endpoints[0].Request[1].Type)
 	assert.Equal(t, []string{"phone"}, fieldNames(p.Endpoints[1].Request))
+}
+
+// A callback page with a parameter table drift reads no field from is a
+// finding of its own, not a clean page.
+func TestUnreadParameterTable(t *testing.T) {
+	cat, err := ParseCatalogue([]byte(`pages:
+  cb: {kind: callback, product: OTA, auth: unsigned, schema: "nxcloud/ota#CallbackEvent"}
+`))
+	require.NoError(t, err)
+	src := "# Callback\n\n## Fields\n\n| Parameter | Type | Description |\n| -- | -- | -- |\n| status | String | status |\n"
+	r, err := Check(Options{NXCloudFS: fstest.MapFS{"cb.md": {Data: []byte(src)}}, Catalogue: cat})
+	require.NoError(t, err)
+	var kinds []string
+	for _, f := range r.Undeclared() {
+		if f.Source == "cb" {
+			kinds = append(kinds, f.Kind)
+		}
+	}
+	assert.Contains(t, kinds, Unparsed)
 }

@@ -18,6 +18,9 @@ type Field struct {
 	Type string `json:"type,omitempty"`
 	// Required is nil where the source does not say.
 	Required *bool `json:"required,omitempty"`
+	// mixed is set when a page's tables disagree on whether the field is
+	// required (variant tables that repeat it).
+	mixed bool
 }
 
 // Code is a documented result code, or a range of them ("1000~100X": the
@@ -106,7 +109,8 @@ const (
 // that is no label.
 func labelSection(l string) (section, bool) {
 	s := strings.ToLower(strings.Trim(strings.TrimSpace(l), "*#:：- "))
-	if len(s) > 60 || s == "" {
+	if len(s) > 60 || s == "" || strings.HasPrefix(s, "refer to") || strings.HasPrefix(s, "see ") {
+		// "Refer to the text request example": a link, not a part.
 		return secNone, false
 	}
 	switch {
@@ -445,6 +449,20 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 			parent = subTableParent(subLabel, *top)
 		}
 		if parent == "" {
+			// A variant of the first table ("2. Voice verification"),
+			// repeating some of its fields, adds the fields it lacks.
+			if shared(fields, *top) >= 2 {
+				var more []Field
+				var moreRaw []string
+				for i, f := range fields {
+					if shared([]Field{f}, e.Response) == 0 {
+						more, moreRaw = append(more, f), append(moreRaw, raw[i])
+					} else {
+						mergeRepeat(e.Response, f)
+					}
+				}
+				e.addResponse("", more, moreRaw)
+			}
 			return
 		}
 		e.lastRespParent = parent
@@ -490,11 +508,32 @@ func (e *Endpoint) addRequest(parent string, fields []Field, raw []string) {
 	for i, f := range fields {
 		f.Name = join(parent, f.Name)
 		if have[f.Name] {
+			mergeRepeat(e.Request, f)
 			continue
 		}
 		have[f.Name] = true
 		e.Request = append(e.Request, f)
 		e.rawType[f.Name] = strings.ToLower(raw[i])
+	}
+}
+
+// mergeRepeat folds a field a later table repeats into its first row: a
+// type the tables disagree on becomes both ("string/integer"), a
+// required-ness they disagree on is mixed. Either is then a difference
+// from any spec.
+func mergeRepeat(fields []Field, f Field) {
+	for i := range fields {
+		g := &fields[i]
+		if g.Name != f.Name {
+			continue
+		}
+		if f.Type != "" && g.Type != "" && !strings.Contains("/"+g.Type+"/", "/"+f.Type+"/") {
+			g.Type += "/" + f.Type
+		}
+		if f.Required != nil && g.Required != nil && *f.Required != *g.Required {
+			g.mixed = true
+		}
+		return
 	}
 }
 
@@ -515,6 +554,20 @@ func (e *Endpoint) addResponse(parent string, fields []Field, raw []string) {
 		e.Response = append(e.Response, f)
 		e.respRaw[f.Name] = strings.ToLower(raw[i])
 	}
+}
+
+// shared counts the fields of a whose names b has.
+func shared(a, b []Field) int {
+	n := 0
+	for _, f := range a {
+		for _, g := range b {
+			if f.Name == g.Name {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 func words(s string) []string {
