@@ -540,7 +540,7 @@ func mergeRepeat(fields []Field, f Field) {
 // labelStop are the words of a sub-table label that name no field.
 var labelStop = map[string]bool{
 	"parameters": true, "object": true, "objects": true, "array": true, "in": true, "are": true, "as": true,
-	"follows": true, "the": true, "of": true, "list": true, "fields": true, "field": true, "description": true,
+	"follows": true, "the": true, "of": true, "fields": true, "field": true, "description": true,
 	"is": true, "each": true, "item": true, "element": true, "below": true, "details": true, "see": true,
 }
 
@@ -589,8 +589,9 @@ func fieldParent(fields []Field, rawType map[string]string, label string) (strin
 			if scalarType(f.Type) {
 				continue
 			}
-			last := strings.ToLower(f.Name[strings.LastIndexByte(f.Name, '.')+1:])
-			if last == w || last == w+"s" || last == w+"es" || last+"s" == w {
+			// bind_list names bindList.
+			last := strings.ReplaceAll(strings.ToLower(f.Name[strings.LastIndexByte(f.Name, '.')+1:]), "_", "")
+			if w := strings.ReplaceAll(w, "_", ""); last == w || last == w+"s" || last == w+"es" || last+"s" == w {
 				return f.Name, true
 			}
 			for _, tw := range words(rawType[f.Name]) {
@@ -688,7 +689,7 @@ func normType(t string) string {
 		return "array"
 	case s == "string" || s == "str" || s == "varchar" || s == "char":
 		return "string"
-	case s == "int" || s == "integer" || s == "long" || s == "int32" || s == "int64" || s == "short":
+	case s == "int" || s == "integer" || s == "long" || s == "int32" || s == "int64" || s == "short" || s == "uint" || s == "uint32" || s == "uint64":
 		return "integer"
 	case s == "number" || s == "double" || s == "float" || s == "decimal" || s == "bigdecimal":
 		return "number"
