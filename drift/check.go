@@ -626,6 +626,55 @@ func (c *checker) declarations() {
 				Note: "declared " + d.Kind + " divergence no longer found: remove it from " + ExtDivergences})
 		}
 	}
+	c.unreached()
+}
+
+// unreached reports the declarations of an NXCloud spec that sit on a
+// schema no compared operation or callback reaches: nothing checks them,
+// so they cannot be told from stale ones. (EngageLab's specs also declare
+// what the vendor's Markdown pages say, which drift does not read.)
+func (c *checker) unreached() {
+	for _, d := range c.opts.Specs {
+		compared := strings.HasPrefix(d.Name, "nxcloud/") && (c.opts.NXCloudDocs != "" || c.opts.NXCloudFS != nil)
+		if !compared || d.OpenAPI.Components == nil {
+			continue
+		}
+		seen := map[*openapi3.Schema]bool{}
+		var walk func(where string, ref *openapi3.SchemaRef)
+		walk = func(where string, ref *openapi3.SchemaRef) {
+			if ref == nil || ref.Value == nil || seen[ref.Value] {
+				return
+			}
+			s := ref.Value
+			seen[s] = true
+			if _, ok := s.Extensions[ExtDivergences]; ok {
+				if _, reached := c.store.byOwner[s]; !reached {
+					c.add(Finding{Kind: StaleDeclaration, Operation: d.Name + "#" + where,
+						Note: ExtDivergences + " on a schema no compared operation or callback reaches: nothing checks it; remove it or compare its page"})
+				}
+			}
+			names := make([]string, 0, len(s.Properties))
+			for n := range s.Properties {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				walk(where+"."+n, s.Properties[n])
+			}
+			walk(where+"[]", s.Items)
+			for i, m := range s.AllOf {
+				walk(fmt.Sprintf("%s.allOf[%d]", where, i), m)
+			}
+		}
+		names := make([]string, 0, len(d.OpenAPI.Components.Schemas))
+		for n := range d.OpenAPI.Components.Schemas {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			walk(n, d.OpenAPI.Components.Schemas[n])
+		}
+	}
 }
 
 func sortFindings(fs []Finding) {

@@ -60,7 +60,9 @@
 // names the kind, the documentation's fact and the reason. NXCloud pages
 // without a spec yet are declared in pages.yaml, embedded here, with a
 // reason. A declaration that no finding needs any more is itself reported
-// (stale), so is a pending page that a spec now covers: declarations are
+// (stale), so is a pending page that a spec now covers, and so is a
+// declaration on an NXCloud spec's schema that no compared operation or
+// callback reaches (nothing could find it stale): declarations are
 // removed as the specs catch up.
 //
 // Why goldmark: it is the most widely used CommonMark parser in Go, kept

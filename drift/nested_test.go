@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/verikit/verikit/specs"
 )
 
 func fieldNames(fs []Field) []string {
@@ -130,4 +132,30 @@ func TestUnreadParameterTable(t *testing.T) {
 		}
 	}
 	assert.Contains(t, kinds, Unparsed)
+}
+
+// A declaration on a schema that no compared operation or callback
+// reaches is reported: nothing could ever find it stale.
+func TestUnreachedDeclaration(t *testing.T) {
+	d, err := specs.Parse("nxcloud/orphan", []byte(`openapi: 3.0.3
+info: {title: orphan, version: "1"}
+paths: {}
+components:
+  schemas:
+    Orphan:
+      type: object
+      properties:
+        name:
+          type: string
+          x-doc-divergences:
+            - {kind: type, doc: integer, reason: The page says integer.}
+`))
+	require.NoError(t, err)
+	cat, err := ParseCatalogue([]byte("pages: {}\n"))
+	require.NoError(t, err)
+	r, err := Check(Options{NXCloudFS: fstest.MapFS{}, Catalogue: cat, Specs: []*specs.Document{d}})
+	require.NoError(t, err)
+	require.Len(t, r.Undeclared(), 1)
+	assert.Equal(t, StaleDeclaration, r.Undeclared()[0].Kind)
+	assert.Equal(t, "nxcloud/orphan#Orphan.name", r.Undeclared()[0].Operation)
 }
