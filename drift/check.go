@@ -360,8 +360,38 @@ func (c *checker) callback(p *Page, e *Entry) {
 			}
 			c.resolve(p.Name, v, c.compareFields(p.Name, v.name, "callback", ep.Request, v.request))
 		}
+		c.callbackCodes(p, e)
 	}
 	c.report.Coverage = append(c.report.Coverage, row)
+}
+
+// callbackCodes compares the result codes a callback page documents (a
+// per-number code, a receipt's state) with the catalogue of its schema's
+// spec, and counts them as documented for that spec.
+func (c *checker) callbackCodes(p *Page, e *Entry) {
+	specName, _, _ := strings.Cut(e.Schema[0], "#")
+	for _, d := range c.opts.Specs {
+		if d.Name != specName {
+			continue
+		}
+		catalogue := specCatalogue(d)
+		var fs []Finding
+		for _, ep := range p.Endpoints {
+			for _, code := range ep.Codes {
+				if !anyIn(catalogue, code) {
+					fs = append(fs, Finding{Kind: CodeMissingInSpec, Source: p.Name, Operation: e.Schema[0], Field: "code " + code.Text, Doc: "documented", Spec: "absent"})
+				}
+			}
+			c.codes[d] = append(c.codes[d], ep.Codes...)
+		}
+		v := &opView{name: e.Schema[0]}
+		if s, _ := catalogueSchema(d); s != nil {
+			for _, dd := range c.store.of(s, s.Extensions, d.Name+" code catalogue") {
+				v.decls = append(v.decls, scopedDecl{path: dd.Field, d: dd})
+			}
+		}
+		c.resolve(p.Name, v, fs)
+	}
 }
 
 // schemaView builds the view of a callback schema, "spec#Schema".

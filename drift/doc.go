@@ -47,7 +47,8 @@
 // "required" only when both sides state it (an OpenAPI object without a
 // required list states nothing). Result codes are compared with the spec's
 // ResultCode/ErrorCode catalogue: a documented code the catalogue lacks is
-// reported for the page, a catalogue code that none of the spec's pages
+// reported for the page (a callback page's codes count for its schema's
+// spec), a catalogue code that none of the spec's pages
 // documents for the spec. EngageLab's response statuses are compared per
 // operation. The Content-Type is compared when the operation has a request
 // body, and the URL's scheme and host with the spec's server. A page that
