@@ -159,3 +159,21 @@ components:
 	assert.Equal(t, StaleDeclaration, r.Undeclared()[0].Kind)
 	assert.Equal(t, "nxcloud/orphan#Orphan.name", r.Undeclared()[0].Operation)
 }
+
+// A callback page's result codes are compared with its spec's catalogue.
+func TestCallbackCodes(t *testing.T) {
+	cat, err := ParseCatalogue([]byte(`pages:
+  cb: {kind: callback, product: OTA, auth: unsigned, schema: "nxcloud/ota#CallbackEvent"}
+`))
+	require.NoError(t, err)
+	src := "# Callback\n\n**Error Codes**\n\n| code | msg |\n| -- | -- |\n| 987654 | new |\n"
+	r, err := Check(Options{NXCloudFS: fstest.MapFS{"cb.md": {Data: []byte(src)}}, Catalogue: cat})
+	require.NoError(t, err)
+	var got []string
+	for _, f := range r.Undeclared() {
+		if f.Source == "cb" && f.Kind == CodeMissingInSpec {
+			got = append(got, f.Field)
+		}
+	}
+	assert.Equal(t, []string{"code 987654"}, got)
+}
