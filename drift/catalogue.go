@@ -32,9 +32,12 @@ type Entry struct {
 	Auth    authList `yaml:"auth" json:"auth,omitempty"`
 	// Schema is "spec#Schema", the model of a callback; a list gives one
 	// per callback of a page that documents several, in page order.
-	Schema   authList `yaml:"schema" json:"schema,omitempty"`
-	Pending  string   `yaml:"pending" json:"pending,omitempty"`
-	Excluded string   `yaml:"excluded" json:"excluded,omitempty"`
+	Schema authList `yaml:"schema" json:"schema,omitempty"`
+	// Codes names the spec ("nxcloud/pns") whose result codes a guide page
+	// lists: drift compares them with that spec's catalogue.
+	Codes    string `yaml:"codes" json:"codes,omitempty"`
+	Pending  string `yaml:"pending" json:"pending,omitempty"`
+	Excluded string `yaml:"excluded" json:"excluded,omitempty"`
 	// Operation names ("nxcloud/pns bindAXB"), one per endpoint of the
 	// page, the operation that covers an endpoint its URL cannot find:
 	// operations sharing one URL (x-path), or a page whose URL is wrong.
@@ -137,6 +140,9 @@ func (e *Entry) check() error {
 	}
 	if (e.Kind == KindEndpoint || e.Kind == KindCallback) && len(e.Auth) == 0 {
 		return fmt.Errorf("no auth scheme")
+	}
+	if e.Codes != "" && e.Kind != KindGuide {
+		return fmt.Errorf("codes is for guide pages (an endpoint's or callback's codes are compared anyway)")
 	}
 	if e.Pending != "" && e.Excluded != "" {
 		return fmt.Errorf("both pending and excluded")

@@ -264,6 +264,9 @@ func (c *checker) page(p *Page, e *Entry) {
 			c.report.Guides = map[string]int{}
 		}
 		c.report.Guides[e.Kind]++
+		if e.Codes != "" {
+			c.pageCodes(p, e.Codes, e.Codes)
+		}
 		return
 	case KindCallback:
 		c.callback(p, e)
@@ -360,37 +363,43 @@ func (c *checker) callback(p *Page, e *Entry) {
 			}
 			c.resolve(p.Name, v, c.compareFields(p.Name, v.name, "callback", ep.Request, v.request))
 		}
-		c.callbackCodes(p, e)
+		specName, _, _ := strings.Cut(e.Schema[0], "#")
+		c.pageCodes(p, specName, e.Schema[0])
 	}
 	c.report.Coverage = append(c.report.Coverage, row)
 }
 
-// callbackCodes compares the result codes a callback page documents (a
-// per-number code, a receipt's state) with the catalogue of its schema's
-// spec, and counts them as documented for that spec.
-func (c *checker) callbackCodes(p *Page, e *Entry) {
-	specName, _, _ := strings.Cut(e.Schema[0], "#")
+// pageCodes compares the result codes a page documents outside an
+// endpoint (a callback's per-number code or receipt state, a guide page
+// of error codes) with the catalogue of spec, and counts them as
+// documented for it; op names where a finding points.
+func (c *checker) pageCodes(p *Page, spec, op string) {
+	found := false
 	for _, d := range c.opts.Specs {
-		if d.Name != specName {
+		if d.Name != spec {
 			continue
 		}
+		found = true
 		catalogue := specCatalogue(d)
 		var fs []Finding
 		for _, ep := range p.Endpoints {
 			for _, code := range ep.Codes {
 				if !anyIn(catalogue, code) {
-					fs = append(fs, Finding{Kind: CodeMissingInSpec, Source: p.Name, Operation: e.Schema[0], Field: "code " + code.Text, Doc: "documented", Spec: "absent"})
+					fs = append(fs, Finding{Kind: CodeMissingInSpec, Source: p.Name, Operation: op, Field: "code " + code.Text, Doc: "documented", Spec: "absent"})
 				}
 			}
 			c.codes[d] = append(c.codes[d], ep.Codes...)
 		}
-		v := &opView{name: e.Schema[0]}
+		v := &opView{name: op}
 		if s, _ := catalogueSchema(d); s != nil {
 			for _, dd := range c.store.of(s, s.Extensions, d.Name+" code catalogue") {
 				v.decls = append(v.decls, scopedDecl{path: dd.Field, d: dd})
 			}
 		}
 		c.resolve(p.Name, v, fs)
+	}
+	if !found {
+		c.add(Finding{Kind: BadDeclaration, Source: p.Name, Note: "drift/pages.yaml names spec " + spec + " for this page's codes, but there is no such spec"})
 	}
 }
 
