@@ -177,3 +177,25 @@ func TestCallbackCodes(t *testing.T) {
 	}
 	assert.Equal(t, []string{"code 987654"}, got)
 }
+
+// A guide page that lists a spec's result codes (codes: in pages.yaml)
+// is compared with that spec's catalogue.
+func TestGuidePageCodes(t *testing.T) {
+	cat, err := ParseCatalogue([]byte(`pages:
+  errs: {kind: guide, product: OTA, codes: nxcloud/ota, excluded: "error codes"}
+`))
+	require.NoError(t, err)
+	src := "| **Error Code** | **Error Message** |\n| -- | -- |\n| 987654 | new |\n"
+	r, err := Check(Options{NXCloudFS: fstest.MapFS{"errs.md": {Data: []byte(src)}}, Catalogue: cat})
+	require.NoError(t, err)
+	var got []string
+	for _, f := range r.Undeclared() {
+		if f.Source == "errs" {
+			got = append(got, f.Kind+" "+f.Field)
+		}
+	}
+	assert.Equal(t, []string{CodeMissingInSpec + " code 987654"}, got)
+
+	_, err = ParseCatalogue([]byte("pages:\n  x: {kind: endpoint, product: OTA, auth: signed, codes: nxcloud/ota}\n"))
+	assert.Error(t, err)
+}
