@@ -121,8 +121,12 @@ func headerIndex(h []string, names ...string) int {
 //   - tables that are no parameter table: the first column names no
 //     parameter (Parameter, Parameter Name, Field, Name), as in a result
 //     code table or the template language list;
-//   - the signed-header tables (rows accessKey and sign): the headers are
-//     the signing scheme's, checked through the bizType and action values;
+//   - the rows of the signed-header tables (rows accessKey and sign): the
+//     headers are the signing scheme's. Their bizType and action rows are
+//     edited instead: the value (its example cell or "fixed value X")
+//     changed must be reported, except on a callback page (its schema
+//     carries no constants) or where the value is only in the request
+//     example;
 //   - HTTP header tables (a Content-Type row): the content type is
 //     compared from the page's Content-Type line;
 //   - KEY/VALUE tables and tables under an example heading: values;
@@ -157,7 +161,19 @@ func TestRealDocsEditedRows(t *testing.T) {
 	require.Empty(t, c0.report.Undeclared(), out0)
 
 	skipped := map[string]int{}
-	covered, typeEdits, reqEdits := 0, 0, 0
+	covered, typeEdits, reqEdits, valueEdits := 0, 0, 0, 0
+	// parsedValue is the bizType or action drift reads from the page.
+	parsedValue := func(page, key string) string {
+		for _, p := range parsed {
+			if p.Name == page && len(p.Endpoints) > 0 {
+				if key == "bizType" {
+					return p.Endpoints[0].BizType
+				}
+				return p.Endpoints[0].Action
+			}
+		}
+		return ""
+	}
 	var missed []string
 	names := make([]string, 0, len(cat.Pages))
 	for n := range cat.Pages {
@@ -231,6 +247,34 @@ func TestRealDocsEditedRows(t *testing.T) {
 			for k, r := range tb.rows {
 				n := first[k]
 				switch {
+				case rule == "signed-header table" && (n == "bizType" || n == "action") && e.Kind == KindCallback:
+					skipped["signed-header "+n+" row of a callback (its schema carries no constants)"]++
+					continue
+				case rule == "signed-header table" && (n == "bizType" || n == "action"):
+					// The signed constants: their value, changed, is
+					// reported as a different bizType or action.
+					v := parsedValue(name, n)
+					cells := splitRow(lines[r])
+					ex := headerIndex(tb.header, "example", "examplevalue", "示例")
+					inExample := ex >= 0 && ex < len(cells) && strings.Trim(cells[ex], "\"` ") == v
+					fixed := regexp.MustCompile(`fixed value\s*["“]?` + regexp.QuoteMeta(v) + `\b`)
+					inRow := inExample || fixed.MatchString(lines[r])
+					if v == "" || !inRow {
+						skipped["signed-header "+n+" row whose value the page gives elsewhere (its request example)"]++
+						continue
+					}
+					valueEdits++
+					ed := append([]string(nil), lines...)
+					if inExample {
+						ed[r] = setCell(lines[r], ex, v+"9")
+					} else {
+						ed[r] = fixed.ReplaceAllStringFunc(lines[r], func(m string) string { return m + "9" })
+					}
+					c, out := run(name, strings.Join(ed, "\n"))
+					if len(c.report.Undeclared()) == 0 || !strings.Contains(out, " "+n+" (docs: ") || !strings.Contains(out, v+"9") {
+						missed = append(missed, name+": value of "+n+" row")
+					}
+					continue
 				case rule != "":
 					skipped[rule]++
 					continue
@@ -281,7 +325,7 @@ func TestRealDocsEditedRows(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("parameter rows edited: %d renamed, %d retyped, %d made (op)tional", covered, typeEdits, reqEdits)
+	t.Logf("parameter rows edited: %d renamed, %d retyped, %d made (op)tional; %d bizType/action values changed", covered, typeEdits, reqEdits, valueEdits)
 	var rules []string
 	for r := range skipped {
 		rules = append(rules, r)

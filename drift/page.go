@@ -400,13 +400,9 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 			}
 			switch cell(r, name) {
 			case "bizType":
-				if v != "" || e.BizType == "" {
-					e.BizType = v
-				}
+				e.BizType = constant(e.BizType, v)
 			case "action":
-				if v != "" || e.Action == "" {
-					e.Action = v
-				}
+				e.Action = constant(e.Action, v)
 			}
 		}
 		return
@@ -610,6 +606,19 @@ func scalarType(t string) bool {
 		return true
 	}
 	return false
+}
+
+// constant merges a signed constant a later table gives with an earlier
+// one: an empty value keeps the earlier, a different one is both
+// ("5/6"), so that the page's disagreement with itself is a difference.
+func constant(had, v string) string {
+	switch {
+	case v == "" || v == had:
+		return had
+	case had == "":
+		return v
+	}
+	return had + "/" + v
 }
 
 func hasRow(t *table, col int, name string) bool {
