@@ -17,10 +17,11 @@
 //     OTP docs repository), loaded with kin-openapi.
 //
 // From each page it takes the URL and method, the Content-Type, the
-// bizType and action of the header table, the request parameters (name,
-// type, required), the response fields (a sub-table such as "data
-// parameters" becomes data.x) and the result codes ("1000~100X" is the
-// range 1000–1009). Every table of a request (or callback) is read: a
+// bizType and action of the header table (or of the request example's
+// KEY/VALUE table; where the two disagree, both: "5/6"), the request
+// parameters (name, type, required), the response fields (a sub-table
+// such as "data parameters" becomes data.x) and the result codes
+// ("1000~100X" is the range 1000–1009). Every table of a request (or callback) is read: a
 // later one describes the object, or each element of the list, of the
 // field its label names ("- template object parameters", "**basic**",
 // "CallListItem Parameters": by the field's name, its plural, or a word of
