@@ -30,8 +30,12 @@ type Entry struct {
 	Kind    string   `yaml:"kind" json:"kind"`
 	Product string   `yaml:"product" json:"product"`
 	Auth    authList `yaml:"auth" json:"auth,omitempty"`
-	// Schema is "spec#Schema", the model of a callback.
-	Schema   string `yaml:"schema" json:"schema,omitempty"`
+	// Schema is "spec#Schema", the model of a callback; a list gives one
+	// per callback of a page that documents several, in page order.
+	Schema authList `yaml:"schema" json:"schema,omitempty"`
+	// Codes names the spec ("nxcloud/pns") whose result codes a guide page
+	// lists: drift compares them with that spec's catalogue.
+	Codes    string `yaml:"codes" json:"codes,omitempty"`
 	Pending  string `yaml:"pending" json:"pending,omitempty"`
 	Excluded string `yaml:"excluded" json:"excluded,omitempty"`
 	// Operation names ("nxcloud/pns bindAXB"), one per endpoint of the
@@ -137,6 +141,9 @@ func (e *Entry) check() error {
 	if (e.Kind == KindEndpoint || e.Kind == KindCallback) && len(e.Auth) == 0 {
 		return fmt.Errorf("no auth scheme")
 	}
+	if e.Codes != "" && e.Kind != KindGuide {
+		return fmt.Errorf("codes is for guide pages (an endpoint's or callback's codes are compared anyway)")
+	}
 	if e.Pending != "" && e.Excluded != "" {
 		return fmt.Errorf("both pending and excluded")
 	}
@@ -148,12 +155,12 @@ func (e *Entry) check() error {
 			return fmt.Errorf("operation %q: want \"<spec> <operationId>\"", o)
 		}
 	}
-	if e.Schema != "" {
+	for _, sc := range e.Schema {
 		if e.Kind != KindCallback {
 			return fmt.Errorf("schema is for callbacks")
 		}
-		if _, _, ok := strings.Cut(e.Schema, "#"); !ok {
-			return fmt.Errorf("schema %q: want spec#Schema", e.Schema)
+		if _, _, ok := strings.Cut(sc, "#"); !ok {
+			return fmt.Errorf("schema %q: want spec#Schema", sc)
 		}
 	}
 	return nil

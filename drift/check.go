@@ -2,8 +2,9 @@ package drift
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 
@@ -16,6 +17,9 @@ import (
 type Options struct {
 	// NXCloudDocs is a directory of NXCloud pages (*.md, either shape).
 	NXCloudDocs string
+	// NXCloudFS, when set, holds the NXCloud pages instead of NXCloudDocs'
+	// directory (its root's *.md files): a test's edited copy in memory.
+	NXCloudFS fs.FS
 	// EngageLabOpenAPI is a directory of EngageLab OpenAPI JSON files (the
 	// layout of otp/api/ in EngageLab's OTP docs repository); optional.
 	EngageLabOpenAPI string
@@ -23,6 +27,10 @@ type Options struct {
 	Catalogue *Catalogue
 	// Specs are the specs to compare with; nil means every embedded spec.
 	Specs []*specs.Document
+
+	// parsed, when set, keeps each page read, by content: a test that
+	// checks many edited copies parses each unchanged page once.
+	parsed map[string]*Page
 }
 
 // Report is the outcome of a check.
@@ -83,7 +91,15 @@ const (
 
 // Check compares the documentation in opts with the specs.
 func Check(opts Options) (*Report, error) {
-	if opts.NXCloudDocs == "" && opts.EngageLabOpenAPI == "" {
+	c, err := check(opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.report, nil
+}
+
+func check(opts Options) (*checker, error) {
+	if opts.NXCloudDocs == "" && opts.NXCloudFS == nil && opts.EngageLabOpenAPI == "" {
 		return nil, fmt.Errorf("drift: no documentation to compare (give an NXCloud docs directory or an EngageLab OpenAPI directory)")
 	}
 	c := &checker{
@@ -104,7 +120,7 @@ func Check(opts Options) (*Report, error) {
 		}
 		c.opts.Specs = all
 	}
-	if opts.NXCloudDocs != "" {
+	if opts.NXCloudDocs != "" || opts.NXCloudFS != nil {
 		if err := c.nxcloud(); err != nil {
 			return nil, err
 		}
@@ -119,7 +135,7 @@ func Check(opts Options) (*Report, error) {
 	}
 	c.declarations()
 	sortFindings(c.report.Findings)
-	return c.report, nil
+	return c, nil
 }
 
 type checker struct {
@@ -190,20 +206,30 @@ func (c *checker) pathOwner(path string) *specs.Operation {
 }
 
 func (c *checker) nxcloud() error {
-	entries, err := os.ReadDir(c.opts.NXCloudDocs)
+	fsys := c.opts.NXCloudFS
+	if fsys == nil {
+		fsys = os.DirFS(c.opts.NXCloudDocs)
+	}
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return fmt.Errorf("drift: NXCloud docs: %w", err)
 	}
 	seen := map[string]bool{}
 	for _, de := range entries {
-		if de.IsDir() || filepath.Ext(de.Name()) != ".md" {
+		if de.IsDir() || path.Ext(de.Name()) != ".md" {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join(c.opts.NXCloudDocs, de.Name()))
+		raw, err := fs.ReadFile(fsys, de.Name())
 		if err != nil {
 			return fmt.Errorf("drift: %w", err)
 		}
-		p := ParsePage(de.Name(), raw)
+		p := c.opts.parsed[string(raw)]
+		if p == nil || p.Name != strings.TrimSuffix(de.Name(), ".md") {
+			p = ParsePage(de.Name(), raw)
+			if c.opts.parsed != nil {
+				c.opts.parsed[string(raw)] = p
+			}
+		}
 		seen[p.Name] = true
 		c.page(p, c.opts.Catalogue.Pages[p.Name])
 	}
@@ -238,6 +264,9 @@ func (c *checker) page(p *Page, e *Entry) {
 			c.report.Guides = map[string]int{}
 		}
 		c.report.Guides[e.Kind]++
+		if e.Codes != "" {
+			c.pageCodes(p, e.Codes, e.Codes)
+		}
 		return
 	case KindCallback:
 		c.callback(p, e)
@@ -302,24 +331,76 @@ func (c *checker) callback(p *Page, e *Entry) {
 		row.Status, row.Reason = StatusExcluded, e.Excluded
 	case e.Pending != "":
 		row.Status, row.Reason = StatusPending, e.Pending
-	case e.Schema == "":
+	case len(e.Schema) == 0:
 		row.Status = StatusNone
 		c.add(Finding{Kind: NoOperation, Source: p.Name, Note: "a callback to be covered needs schema: spec#Schema in drift/pages.yaml"})
 	default:
-		v, err := c.schemaView(e.Schema)
-		if err != nil {
-			row.Status = StatusNone
-			c.add(Finding{Kind: BadDeclaration, Source: p.Name, Note: err.Error()})
-			break
+		// A page that documents several callbacks (each under its own URL
+		// label) has one schema each.
+		eps := p.Endpoints
+		if len(eps) == 0 {
+			eps = []Endpoint{{Source: p.Name}}
 		}
-		row.Status, row.CoveredBy = StatusCovered, e.Schema
-		var ep Endpoint
-		if len(p.Endpoints) > 0 {
-			ep = p.Endpoints[0]
+		if len(eps) != len(e.Schema) && len(e.Schema) > 1 {
+			c.add(Finding{Kind: BadDeclaration, Source: p.Name,
+				Note: fmt.Sprintf("drift/pages.yaml names %d schemas for this page, which documents %d callbacks", len(e.Schema), len(eps))})
 		}
-		c.resolve(p.Name, v, c.compareFields(p.Name, v.name, "callback", ep.Request, v.request))
+		row.Status, row.CoveredBy = StatusCovered, strings.Join(e.Schema, ", ")
+		for i, ref := range e.Schema {
+			if i >= len(eps) {
+				break
+			}
+			v, err := c.schemaView(ref)
+			if err != nil {
+				row.Status, row.CoveredBy = StatusNone, ""
+				c.add(Finding{Kind: BadDeclaration, Source: p.Name, Note: err.Error()})
+				continue
+			}
+			ep := eps[i]
+			if len(ep.Request) == 0 && ep.paramTables > 0 {
+				c.add(Finding{Kind: Unparsed, Source: p.Name, Operation: ref,
+					Note: "the page has a parameter table, but drift read no callback parameter from it"})
+			}
+			c.resolve(p.Name, v, c.compareFields(p.Name, v.name, "callback", ep.Request, v.request))
+		}
+		specName, _, _ := strings.Cut(e.Schema[0], "#")
+		c.pageCodes(p, specName, e.Schema[0])
 	}
 	c.report.Coverage = append(c.report.Coverage, row)
+}
+
+// pageCodes compares the result codes a page documents outside an
+// endpoint (a callback's per-number code or receipt state, a guide page
+// of error codes) with the catalogue of spec, and counts them as
+// documented for it; op names where a finding points.
+func (c *checker) pageCodes(p *Page, spec, op string) {
+	found := false
+	for _, d := range c.opts.Specs {
+		if d.Name != spec {
+			continue
+		}
+		found = true
+		catalogue := specCatalogue(d)
+		var fs []Finding
+		for _, ep := range p.Endpoints {
+			for _, code := range ep.Codes {
+				if !anyIn(catalogue, code) {
+					fs = append(fs, Finding{Kind: CodeMissingInSpec, Source: p.Name, Operation: op, Field: "code " + code.Text, Doc: "documented", Spec: "absent"})
+				}
+			}
+			c.codes[d] = append(c.codes[d], ep.Codes...)
+		}
+		v := &opView{name: op}
+		if s, _ := catalogueSchema(d); s != nil {
+			for _, dd := range c.store.of(s, s.Extensions, d.Name+" code catalogue") {
+				v.decls = append(v.decls, scopedDecl{path: dd.Field, d: dd})
+			}
+		}
+		c.resolve(p.Name, v, fs)
+	}
+	if !found {
+		c.add(Finding{Kind: BadDeclaration, Source: p.Name, Note: "drift/pages.yaml names spec " + spec + " for this page's codes, but there is no such spec"})
+	}
 }
 
 // schemaView builds the view of a callback schema, "spec#Schema".
@@ -384,6 +465,10 @@ func (c *checker) compare(ep *Endpoint, o *specs.Operation) {
 	}
 	if ep.ContentType != "" && len(v.contentType) > 0 && !containsFold(v.contentType, ep.ContentType) {
 		add(ContentType, "content-type", ep.ContentType, strings.Join(v.contentType, ", "))
+	}
+	if len(ep.Request) == 0 && len(ep.Response) == 0 && ep.paramTables > 0 {
+		fs = append(fs, Finding{Kind: Unparsed, Source: ep.Source, Operation: v.name,
+			Note: "the page has a parameter table, but drift read no request or response field from it"})
 	}
 	fs = append(fs, c.compareFields(ep.Source, v.name, "request", ep.Request, v.request)...)
 	fs = append(fs, c.compareFields(ep.Source, v.name, "response", ep.Response, v.response)...)
@@ -451,7 +536,10 @@ func (c *checker) compareFields(source, op, prefix string, docFields []Field, sp
 		if d.Type != "" && s.Type != "" && d.Type != s.Type {
 			add(Type, n, d.Type, s.Type)
 		}
-		if d.Required != nil && s.Required != nil && *d.Required != *s.Required {
+		if d.mixed && s.Required != nil {
+			add(Required, n, "required in one table, optional in another", requiredWord(*s.Required))
+		}
+		if d.Required != nil && s.Required != nil && *d.Required != *s.Required && !d.mixed {
 			add(Required, n, requiredWord(*d.Required), requiredWord(*s.Required))
 		}
 	}
@@ -575,6 +663,55 @@ func (c *checker) declarations() {
 		if d.seen && !d.used {
 			c.add(Finding{Kind: StaleDeclaration, Operation: d.where, Field: d.Field, Doc: d.Doc,
 				Note: "declared " + d.Kind + " divergence no longer found: remove it from " + ExtDivergences})
+		}
+	}
+	c.unreached()
+}
+
+// unreached reports the declarations of an NXCloud spec that sit on a
+// schema no compared operation or callback reaches: nothing checks them,
+// so they cannot be told from stale ones. (EngageLab's specs also declare
+// what the vendor's Markdown pages say, which drift does not read.)
+func (c *checker) unreached() {
+	for _, d := range c.opts.Specs {
+		compared := strings.HasPrefix(d.Name, "nxcloud/") && (c.opts.NXCloudDocs != "" || c.opts.NXCloudFS != nil)
+		if !compared || d.OpenAPI.Components == nil {
+			continue
+		}
+		seen := map[*openapi3.Schema]bool{}
+		var walk func(where string, ref *openapi3.SchemaRef)
+		walk = func(where string, ref *openapi3.SchemaRef) {
+			if ref == nil || ref.Value == nil || seen[ref.Value] {
+				return
+			}
+			s := ref.Value
+			seen[s] = true
+			if _, ok := s.Extensions[ExtDivergences]; ok {
+				if _, reached := c.store.byOwner[s]; !reached {
+					c.add(Finding{Kind: StaleDeclaration, Operation: d.Name + "#" + where,
+						Note: ExtDivergences + " on a schema no compared operation or callback reaches: nothing checks it; remove it or compare its page"})
+				}
+			}
+			names := make([]string, 0, len(s.Properties))
+			for n := range s.Properties {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				walk(where+"."+n, s.Properties[n])
+			}
+			walk(where+"[]", s.Items)
+			for i, m := range s.AllOf {
+				walk(fmt.Sprintf("%s.allOf[%d]", where, i), m)
+			}
+		}
+		names := make([]string, 0, len(d.OpenAPI.Components.Schemas))
+		for n := range d.OpenAPI.Components.Schemas {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			walk(n, d.OpenAPI.Components.Schemas[n])
 		}
 	}
 }

@@ -17,10 +17,29 @@
 //     OTP docs repository), loaded with kin-openapi.
 //
 // From each page it takes the URL and method, the Content-Type, the
-// bizType and action of the header table, the request parameters (name,
-// type, required), the response fields (a sub-table such as "data
-// parameters" becomes data.x) and the result codes ("1000~100X" is the
-// range 1000–1009). Each documented endpoint is matched to the operation of
+// bizType and action of the header table (or of the request example's
+// KEY/VALUE table; where the two disagree, both: "5/6"), the request
+// parameters (name, type, required), the response fields (a sub-table
+// such as "data parameters" becomes data.x) and the result codes
+// ("1000~100X" is the range 1000–1009). Every table of a request (or callback) is read: a
+// later one describes the object, or each element of the list, of the
+// field its label names ("- template object parameters", "**basic**",
+// "CallListItem Parameters": by the field's name, its plural, or a word of
+// its type), and one whose label names no field adds fields to the top
+// level (a variant's table, "2. Voice verification"). A query table
+// ("Params Parameters") is a request table. A response's sub-tables are
+// found the same way, at any depth ("- cursors object parameters" under
+// paging); one whose label names no field continues the sub-table before
+// it ("Additional Fields Returned for HLR Check"), else describes the
+// first table's one object field, or, repeating some of the first
+// table's fields, is a variant of it. A field two tables repeat keeps its
+// first row; a type they disagree on is both ("string/integer"), a
+// required-ness they disagree on is "required in one table, optional in
+// another", so an edit of either row is a difference. A link line ("Refer
+// to the text request example") is no section label. A callback page may document
+// several callbacks, each under a URL label that names no address; the
+// catalogue then gives one schema each. A page with a parameter table of
+// which drift reads no field is itself a finding (unparsed). Each documented endpoint is matched to the operation of
 // any embedded spec with the same method and path (specs.Document.Match),
 // and the two are compared field by field. Arrays are transparent: the
 // fields of a list's elements sit under the list's own path, as a page's
@@ -29,7 +48,8 @@
 // "required" only when both sides state it (an OpenAPI object without a
 // required list states nothing). Result codes are compared with the spec's
 // ResultCode/ErrorCode catalogue: a documented code the catalogue lacks is
-// reported for the page, a catalogue code that none of the spec's pages
+// reported for the page (a callback page's codes count for its schema's
+// spec), a catalogue code that none of the spec's pages
 // documents for the spec. EngageLab's response statuses are compared per
 // operation. The Content-Type is compared when the operation has a request
 // body, and the URL's scheme and host with the spec's server. A page that
@@ -42,7 +62,9 @@
 // names the kind, the documentation's fact and the reason. NXCloud pages
 // without a spec yet are declared in pages.yaml, embedded here, with a
 // reason. A declaration that no finding needs any more is itself reported
-// (stale), so is a pending page that a spec now covers: declarations are
+// (stale), so is a pending page that a spec now covers, and so is a
+// declaration on an NXCloud spec's schema that no compared operation or
+// callback reaches (nothing could find it stale): declarations are
 // removed as the specs catch up.
 //
 // Why goldmark: it is the most widely used CommonMark parser in Go, kept

@@ -18,6 +18,9 @@ type Field struct {
 	Type string `json:"type,omitempty"`
 	// Required is nil where the source does not say.
 	Required *bool `json:"required,omitempty"`
+	// mixed is set when a page's tables disagree on whether the field is
+	// required (variant tables that repeat it).
+	mixed bool
 }
 
 // Code is a documented result code, or a range of them ("1000~100X": the
@@ -45,6 +48,16 @@ type Endpoint struct {
 	Codes []Code `json:"codes,omitempty"`
 	// codeKind names what Codes holds in findings: "code" or "status".
 	codeKind string
+	// rawType is each request field's type as the page words it
+	// ("array[component JsonObject]"), lower-cased, by path: a sub-table's
+	// label may name its parent by that word.
+	rawType map[string]string
+	respRaw map[string]string // the same for the response fields
+	// lastRespParent is the field the last response sub-table described.
+	lastRespParent string
+	// paramTables counts the tables of parameters (a name and a type
+	// column) that are neither header nor code tables.
+	paramTables int
 }
 
 // Path is the URL's path ("/api/ota/init"), "" when the page gives no URL.
@@ -96,10 +109,15 @@ const (
 // that is no label.
 func labelSection(l string) (section, bool) {
 	s := strings.ToLower(strings.Trim(strings.TrimSpace(l), "*#:：- "))
-	if len(s) > 60 || s == "" {
+	if len(s) > 60 || s == "" || strings.HasPrefix(s, "refer to") || strings.HasPrefix(s, "see ") {
+		// "Refer to the text request example": a link, not a part.
 		return secNone, false
 	}
 	switch {
+	case subLabelRe.MatchString(s) && !sectionWords[s[:strings.IndexByte(s, ' ')]]:
+		// "example object parameters", "customers parameters": a
+		// sub-table's label, in whatever section is current.
+		return secNone, true
 	case strings.Contains(s, "header"):
 		return secHeader, true
 	case strings.Contains(s, "code") && (strings.Contains(s, "explanation") || strings.Contains(s, "error") ||
@@ -112,6 +130,8 @@ func labelSection(l string) (section, bool) {
 		return secResponse, true
 	case s == "body" || s == "request body" ||
 		strings.Contains(s, "request param") || strings.Contains(s, "body param") || s == "parameters" ||
+		strings.HasPrefix(s, "params param") || strings.HasPrefix(s, "query param") || strings.HasPrefix(s, "path param") ||
+		strings.Contains(s, "push field") || strings.Contains(s, "push param") ||
 		strings.HasPrefix(s, "request parameters") || strings.HasPrefix(s, "requestparameters"):
 		return secRequest, true
 	case strings.HasSuffix(s, "parameters") || strings.HasSuffix(s, "object parameters"):
@@ -122,11 +142,20 @@ func labelSection(l string) (section, bool) {
 	return secNone, false
 }
 
+// sectionWords name a part of the page, not a field, before "parameters".
+var sectionWords = map[string]bool{
+	"request": true, "requests": true, "response": true, "responses": true, "body": true, "return": true,
+	"returned": true, "header": true, "headers": true, "query": true, "params": true, "path": true,
+	"push": true, "input": true, "output": true, "common": true, "public": true, "callback": true,
+	"receipt": true, "reply": true, "result": true, "success": true, "error": true, "url": true,
+}
+
 var (
-	urlRe    = regexp.MustCompile(`https?://[^\s` + "`" + `"'<>)]+`)
-	labelRe  = regexp.MustCompile(`(?i)^\s*[-*]?\s*((?:please\s*)?request\s*url|url|endpoint|request\s*method|method|content-type)\s*(?:[:：]\s*(.*))?$`)
-	methodRe = regexp.MustCompile(`\b(GET|POST|PUT|DELETE|PATCH)\b`)
-	ctypeRe  = regexp.MustCompile(`(?i)\b(application/[a-z0-9.+-]+|multipart/[a-z0-9.+-]+|text/[a-z0-9.+-]+)`)
+	subLabelRe = regexp.MustCompile(`^[a-z_][a-z0-9_]* (object |array |jsonobject |list )?parameters$`)
+	urlRe      = regexp.MustCompile(`https?://[^\s` + "`" + `"'<>)]+`)
+	labelRe    = regexp.MustCompile(`(?i)^\s*[-*]?\s*((?:please\s*)?request\s*url|url|endpoint|request\s*method|method|content-type)\s*(?:[:：]\s*(.*))?$`)
+	methodRe   = regexp.MustCompile(`\b(GET|POST|PUT|DELETE|PATCH)\b`)
+	ctypeRe    = regexp.MustCompile(`(?i)\b(application/[a-z0-9.+-]+|multipart/[a-z0-9.+-]+|text/[a-z0-9.+-]+)`)
 )
 
 // ParsePage reads one NXCloud page, in either shape.
@@ -136,6 +165,7 @@ func ParsePage(name string, src []byte) *Page {
 	var cur *Endpoint
 	sec := secNone
 	subLabel := "" // the label line before a table: "data parameters"
+	lastLine := "" // the last text line before a table: "**basic**"
 	var topResponse []Field
 	expect := "" // a label whose value is on the next line
 	for _, b := range bs {
@@ -143,8 +173,12 @@ func ParsePage(name string, src []byte) *Page {
 			if cur == nil {
 				cur = p.newEndpoint()
 			}
-			classifyTable(cur, b.table, sec, subLabel, &topResponse)
-			subLabel = ""
+			label := subLabel
+			if label == "" {
+				label = lastLine
+			}
+			classifyTable(cur, b.table, sec, label, &topResponse)
+			subLabel, lastLine = "", ""
 			continue
 		}
 		l := strings.TrimSpace(b.line)
@@ -154,6 +188,7 @@ func ParsePage(name string, src []byte) *Page {
 		if p.Title == "" {
 			p.Title = strings.Trim(l, "*# ")
 		}
+		lastLine = l
 		if m := labelRe.FindStringSubmatch(l); m != nil {
 			key := strings.TrimPrefix(strings.ToLower(strings.ReplaceAll(m[1], " ", "")), "please")
 			val := strings.TrimSpace(m[2])
@@ -163,6 +198,14 @@ func ParsePage(name string, src []byte) *Page {
 					p.startEndpoint(&cur, u, &sec, &topResponse)
 				} else {
 					expect = "url"
+					// A callback page's next callback: a URL label naming
+					// no address ("URL: `message_webhook`") after the
+					// first one's parameters.
+					if cur != nil && cur.URL == "" && len(cur.Request) > 0 && val != "" {
+						p.Endpoints = append(p.Endpoints, Endpoint{Source: p.Name, codeKind: "code"})
+						cur = &p.Endpoints[len(p.Endpoints)-1]
+						sec, topResponse = secNone, nil
+					}
 				}
 			case "method", "requestmethod":
 				if ms := methodRe.FindAllString(val, -1); ms != nil {
@@ -357,13 +400,9 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 			}
 			switch cell(r, name) {
 			case "bizType":
-				if v != "" || e.BizType == "" {
-					e.BizType = v
-				}
+				e.BizType = constant(e.BizType, v)
 			case "action":
-				if v != "" || e.Action == "" {
-					e.Action = v
-				}
+				e.Action = constant(e.Action, v)
 			}
 		}
 		return
@@ -376,30 +415,210 @@ func classifyTable(e *Endpoint, t *table, sec section, subLabel string, top *[]F
 		}
 		return
 	}
-	fields := tableFields(t, c)
+	fields, raw := tableFields(t, c)
+	if c.typ >= 0 {
+		e.paramTables++
+	}
 	switch sec {
 	case secResponse:
 		if *top == nil {
 			*top = fields
-			e.Response = append(e.Response, fields...)
+			e.addResponse("", fields, raw)
 			return
 		}
-		parent := subTableParent(subLabel, *top)
-		if parent == "" {
-			return
-		}
+		// A later table describes a field its label names (at any depth,
+		// by name, plural or type word), else the one object or list
+		// field of the first table.
+		parent, ok := fieldParent(e.Response, e.respRaw, subLabel)
 		for _, f := range fields {
-			f.Name = parent + "." + f.Name
-			e.Response = append(e.Response, f)
+			if ok && strings.EqualFold(f.Name, parent[strings.LastIndexByte(parent, '.')+1:]) {
+				parent, ok = "", false
+			}
 		}
-	case secRequest, secNone:
-		if sec == secNone && c.req < 0 {
+		if !ok && e.lastRespParent != "" && !subLabelRe.MatchString(strings.ToLower(strings.Trim(strings.TrimSpace(subLabel), "*#:：- "))) {
+			// "Additional fields returned for HLR check": more fields of
+			// the sub-table before (a label naming an object the page
+			// does not document, "button object parameters", is not).
+			parent, ok = e.lastRespParent, true
+		}
+		if !ok {
+			parent = subTableParent(subLabel, *top)
+		}
+		if parent == "" {
+			// A variant of the first table ("2. Voice verification"),
+			// repeating some of its fields, adds the fields it lacks.
+			if shared(fields, *top) >= 2 {
+				var more []Field
+				var moreRaw []string
+				for i, f := range fields {
+					if shared([]Field{f}, e.Response) == 0 {
+						more, moreRaw = append(more, f), append(moreRaw, raw[i])
+					} else {
+						mergeRepeat(e.Response, f)
+					}
+				}
+				e.addResponse("", more, moreRaw)
+			}
 			return
 		}
-		if len(e.Request) == 0 {
-			e.Request = fields
+		e.lastRespParent = parent
+		e.addResponse(parent, fields, raw)
+	case secRequest, secNone:
+		// The first table holds the parameters. A later one describes the
+		// object (or each element of the list) of a field its label names
+		// ("- template object parameters", "**basic**", "CallListItem
+		// Parameters": by name or by the word of its type), or, naming
+		// none, more fields of the top level (a variant's table: "2. Voice
+		// verification").
+		parent, ok := fieldParent(e.Request, e.rawType, subLabel)
+		// A table that documents the field its label names is no
+		// sub-table of it ("Template message parameters": template).
+		for _, f := range fields {
+			if ok && strings.EqualFold(f.Name, parent[strings.LastIndexByte(parent, '.')+1:]) {
+				parent, ok = "", false
+			}
+		}
+		switch {
+		case len(e.Request) == 0 && (sec == secRequest || c.req >= 0):
+		case len(e.Request) > 0 && ok:
+		case len(e.Request) > 0 && (sec == secRequest || c.req >= 0):
+			parent = ""
+		default:
+			return
+		}
+		e.addRequest(parent, fields, raw)
+	}
+}
+
+// addRequest files a table's fields under parent ("" for the top level),
+// keeping the first of a field documented twice (variant tables repeat the
+// common ones).
+func (e *Endpoint) addRequest(parent string, fields []Field, raw []string) {
+	if e.rawType == nil {
+		e.rawType = map[string]string{}
+	}
+	have := map[string]bool{}
+	for _, f := range e.Request {
+		have[f.Name] = true
+	}
+	for i, f := range fields {
+		f.Name = join(parent, f.Name)
+		if have[f.Name] {
+			mergeRepeat(e.Request, f)
+			continue
+		}
+		have[f.Name] = true
+		e.Request = append(e.Request, f)
+		e.rawType[f.Name] = strings.ToLower(raw[i])
+	}
+}
+
+// mergeRepeat folds a field a later table repeats into its first row: a
+// type the tables disagree on becomes both ("string/integer"), a
+// required-ness they disagree on is mixed. Either is then a difference
+// from any spec.
+func mergeRepeat(fields []Field, f Field) {
+	for i := range fields {
+		g := &fields[i]
+		if g.Name != f.Name {
+			continue
+		}
+		if f.Type != "" && g.Type != "" && !strings.Contains("/"+g.Type+"/", "/"+f.Type+"/") {
+			g.Type += "/" + f.Type
+		}
+		if f.Required != nil && g.Required != nil && *f.Required != *g.Required {
+			g.mixed = true
+		}
+		return
+	}
+}
+
+// labelStop are the words of a sub-table label that name no field.
+var labelStop = map[string]bool{
+	"parameters": true, "object": true, "objects": true, "array": true, "in": true, "are": true, "as": true,
+	"follows": true, "the": true, "of": true, "fields": true, "field": true, "description": true,
+	"is": true, "each": true, "item": true, "element": true, "below": true, "details": true, "see": true,
+}
+
+// addResponse files a response table's fields under parent.
+func (e *Endpoint) addResponse(parent string, fields []Field, raw []string) {
+	if e.respRaw == nil {
+		e.respRaw = map[string]string{}
+	}
+	for i, f := range fields {
+		f.Name = join(parent, f.Name)
+		e.Response = append(e.Response, f)
+		e.respRaw[f.Name] = strings.ToLower(raw[i])
+	}
+}
+
+// shared counts the fields of a whose names b has.
+func shared(a, b []Field) int {
+	n := 0
+	for _, f := range a {
+		for _, g := range b {
+			if f.Name == g.Name {
+				n++
+				break
+			}
 		}
 	}
+	return n
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+}
+
+// fieldParent finds the documented object or list field a sub-table's
+// label names, by the field's name (or its plural) or by a word of its
+// type, the latest documented first.
+func fieldParent(fields []Field, rawType map[string]string, label string) (string, bool) {
+	for _, w := range words(label) {
+		if labelStop[w] {
+			continue
+		}
+		for i := len(fields) - 1; i >= 0; i-- {
+			f := fields[i]
+			if scalarType(f.Type) {
+				continue
+			}
+			// bind_list names bindList.
+			last := strings.ReplaceAll(strings.ToLower(f.Name[strings.LastIndexByte(f.Name, '.')+1:]), "_", "")
+			if w := strings.ReplaceAll(w, "_", ""); last == w || last == w+"s" || last == w+"es" || last+"s" == w {
+				return f.Name, true
+			}
+			for _, tw := range words(rawType[f.Name]) {
+				if tw == w {
+					return f.Name, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+func scalarType(t string) bool {
+	switch t {
+	case "string", "integer", "number", "boolean":
+		return true
+	}
+	return false
+}
+
+// constant merges a signed constant a later table gives with an earlier
+// one: an empty value keeps the earlier, a different one is both
+// ("5/6"), so that the page's disagreement with itself is a difference.
+func constant(had, v string) string {
+	switch {
+	case v == "" || v == had:
+		return had
+	case had == "":
+		return v
+	}
+	return had + "/" + v
 }
 
 func hasRow(t *table, col int, name string) bool {
@@ -425,8 +644,11 @@ func fixedValue(r []string, c columns) string {
 	return ""
 }
 
-func tableFields(t *table, c columns) []Field {
+// tableFields reads a table's fields, and the page's own type word of
+// each.
+func tableFields(t *table, c columns) ([]Field, []string) {
 	var out []Field
+	var raw []string
 	for _, r := range t.rows {
 		n := strings.Trim(cell(r, c.name), "`*")
 		if n == "" || strings.ContainsAny(n, " \t") {
@@ -437,8 +659,9 @@ func tableFields(t *table, c columns) []Field {
 			f.Required = parseRequired(cell(r, c.req))
 		}
 		out = append(out, f)
+		raw = append(raw, cell(r, c.typ))
 	}
-	return out
+	return out, raw
 }
 
 // subTableParent finds the field a sub-table describes: the field its
@@ -475,13 +698,13 @@ func normType(t string) string {
 		return "array"
 	case s == "string" || s == "str" || s == "varchar" || s == "char":
 		return "string"
-	case s == "int" || s == "integer" || s == "long" || s == "int32" || s == "int64" || s == "short":
+	case s == "int" || s == "integer" || s == "long" || s == "int32" || s == "int64" || s == "short" || s == "uint" || s == "uint32" || s == "uint64":
 		return "integer"
 	case s == "number" || s == "double" || s == "float" || s == "decimal" || s == "bigdecimal":
 		return "number"
 	case s == "boolean" || s == "bool":
 		return "boolean"
-	case s == "object" || s == "jsonobject" || s == "json" || s == "map":
+	case s == "object" || s == "jsonobject" || s == "json" || s == "map" || s == "struct":
 		return "object"
 	}
 	return s
