@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -11,8 +12,8 @@ import (
 // channelHandlers are the stateful operations of NXCloud's e-mail, voice
 // and flash-call products: a send keeps a record, which the record
 // queries return and whose receipt a test can fire; a conversion is
-// accepted once per message. A message the mock did not send is answered
-// with the spec's example, as the SMS product's are.
+// accepted once per message. A query for what the mock did not send finds
+// nothing, in each page's own way (an empty list, a null record).
 var channelHandlers = map[string]func(*Server, *call) reply{
 	"nxcloud/email send":                 emailSend,
 	"nxcloud/email listRecords":          emailListRecords,
@@ -106,25 +107,44 @@ func emailSend(s *Server, c *call) reply {
 	return ok(map[string]any{"msg": "Request succeeded", "result": m.id})
 }
 
+// emailListRecords returns a page of the e-mails the mock sent, newest
+// first, filtered by messageId and by the startTime–endTime range when
+// given; the page echoes the query as the page's example does (the key
+// pair too: the spec marks both for masking).
 func emailListRecords(s *Server, c *call) reply {
 	want := c.str("messageId")
-	var records []any
-	for _, m := range s.channels().list("email") {
-		if want != "" && m.id != want {
+	start, errStart := time.Parse(time.DateTime, c.str("startTime"))
+	end, errEnd := time.Parse(time.DateTime, c.str("endTime"))
+	all := s.channels().list("email")
+	records := []any{}
+	for i := len(all) - 1; i >= 0; i-- {
+		m, at := all[i], all[i].at.Truncate(time.Second)
+		if (want != "" && m.id != want) || (errStart == nil && at.Before(start)) || (errEnd == nil && at.After(end)) {
 			continue
 		}
 		records = append(records, map[string]any{
-			"messageId": m.id, "sender": m.from, "receiver": m.to, "tplSubject": m.subject,
+			"messageId": m.id, "sender": m.from, "receiver": m.to, "tplSubject": m.subject, "sellPrice": emailPrice,
 			"sendTime": m.at.Format("2006-01-02T15:04:05"), "msgResult": "DELIVRD",
 		})
 	}
-	if len(records) == 0 {
-		return exampleReply(c.op) // nothing the mock sent: the spec's example
+	// current counts from 1, size defaults to 10 (at most 100, the schema's bound).
+	page, size := max(intField(c, "current", 1), 1), max(intField(c, "size", 10), 1)
+	from, to := min((page-1)*size, len(records)), min(page*size, len(records))
+	echo := func(field string) any {
+		if v := c.str(field); v != "" {
+			return v
+		}
+		return nil
 	}
 	return ok(map[string]any{"msg": "success", "result": map[string]any{
-		"records": records, "total": len(records), "size": len(records), "current": 1, "pages": 1,
+		"records": records[from:to], "total": len(records), "size": size, "current": page, "pages": (len(records) + size - 1) / size,
+		"orders": []any{}, "searchCount": true, "sortType": 0, "appKey": c.str("appKey"), "secretKey": c.str("secretKey"),
+		"messageId": echo("messageId"), "startTime": echo("startTime"), "endTime": echo("endTime"),
 	}})
 }
+
+// emailPrice is what the mock charges for one e-mail.
+const emailPrice = 0.265
 
 func voiceSend(s *Server, c *call) reply {
 	m := &sent{id: newID(), to: c.str("phone"), country: c.str("country_code"), caller: c.str("show_phone"), at: s.cfg.Now()}
@@ -142,7 +162,7 @@ func voiceReportConversion(s *Server, c *call) reply {
 func voiceListRecords(s *Server, c *call) reply {
 	start, err1 := time.Parse(time.DateTime, c.str("start_time"))
 	end, err2 := time.Parse(time.DateTime, c.str("end_time"))
-	var rows []any
+	rows := []any{}
 	for _, m := range s.channels().list("voice") {
 		at := m.at.Truncate(time.Second)
 		if c.str("voiceType") != "1" || err1 != nil || err2 != nil || at.Before(start) || at.After(end) {
@@ -157,9 +177,6 @@ func voiceListRecords(s *Server, c *call) reply {
 			"voice_type": 1, "time": m.at.Format(time.DateTime), "start_time": m.at.Format(time.DateTime),
 			"end_time": m.at.Add(10 * time.Second).Format(time.DateTime),
 		})
-	}
-	if len(rows) == 0 {
-		return exampleReply(c.op)
 	}
 	page, size := max(intField(c, "page", 1), 1), max(intField(c, "page_size", 10), 1)
 	from, to := min((page-1)*size, len(rows)), min(page*size, len(rows))
@@ -187,7 +204,7 @@ func flashCallRecord(m sent) map[string]any {
 func flashCallGetRecord(s *Server, c *call) reply {
 	m, found := s.channels().get("flashcall", c.str("requestId"))
 	if !found {
-		return exampleReply(c.op)
+		return ok(namedExample(c.op, "unknownId")) // the page: cdr null, code 0
 	}
 	return ok(map[string]any{"cdr": flashCallRecord(m)})
 }
@@ -195,7 +212,7 @@ func flashCallGetRecord(s *Server, c *call) reply {
 func flashCallListRecords(s *Server, c *call) reply {
 	start, err1 := time.Parse(time.DateTime, c.str("start"))
 	end, err2 := time.Parse(time.DateTime, c.str("end"))
-	var cdrs []any
+	cdrs := []any{}
 	for _, m := range s.channels().list("flashcall") {
 		at := m.at.Truncate(time.Second)
 		if err1 == nil && err2 == nil && (at.Before(start) || at.After(end)) {
@@ -203,10 +220,7 @@ func flashCallListRecords(s *Server, c *call) reply {
 		}
 		cdrs = append(cdrs, flashCallRecord(m))
 	}
-	if len(cdrs) == 0 {
-		return exampleReply(c.op)
-	}
-	return ok(map[string]any{"cdrs": cdrs})
+	return ok(map[string]any{"cdrs": cdrs[:min(len(cdrs), 100)]}) // at most 100, as the page says
 }
 
 func flashCallReportConversion(s *Server, c *call) reply {
@@ -222,7 +236,7 @@ func (s *Server) SendEmailReceipt(ctx context.Context, target, messageID string)
 		return fmt.Errorf("mock: no e-mail %q was sent", messageID)
 	}
 	return s.SendCallback(ctx, target, "nxcloud/email", "ReceiptCallback", map[string]any{
-		"messageId": m.id, "sender": m.from, "receiver": []any{m.to}, "price": "0.265",
+		"messageId": m.id, "sender": m.from, "receiver": []any{m.to}, "price": strconv.FormatFloat(emailPrice, 'f', 3, 64),
 		"result": "DELIVRD", "sendTime": m.at.Format(time.DateTime),
 	})
 }

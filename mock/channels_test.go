@@ -12,6 +12,8 @@ import (
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
+	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
@@ -140,4 +142,83 @@ func TestFlashCallFlow(t *testing.T) {
 	err = c.FlashCall.ReportConversion(ctx, conv)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae, "a conversion is accepted once per call")
+}
+
+// A record query for what the mock never sent finds nothing, the way each
+// page describes it (an empty list, a null record), never the spec's
+// example of some other message.
+func TestRecordQueriesForUnknownIDs(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	sc := smsClient(t, m)
+	ctx := context.Background()
+	now := time.Now()
+	const unknown = "00000000000000000000000000000000"
+	day := now.Format("20060102")
+	from, to := now.Add(-time.Hour).Format(time.DateTime), now.Add(time.Hour).Format(time.DateTime)
+	for _, tc := range []struct {
+		name  string
+		query func() (found int, err error)
+	}{
+		{"sms getRecord", func() (int, error) {
+			r, err := sc.SMS.GetRecord(ctx, sms.GetRecordParams{Date: day, Messageid: unknown})
+			if err != nil || r.Row.Msgid == "" {
+				return 0, err
+			}
+			return 1, nil
+		}},
+		{"sms listRecords", func() (int, error) {
+			r, err := sc.SMS.ListRecords(ctx, sms.ListRecordsParams{Date: day, Page: 1, PageSize: 10})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Info.Rows) + int(r.Info.Total), nil
+		}},
+		{"email listRecords", func() (int, error) {
+			r, err := c.Email.ListRecords(ctx, email.ListRecordsParams{MessageID: unknown})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Result.Records) + int(r.Result.Total), nil
+		}},
+		{"voice listRecords", func() (int, error) {
+			r, err := c.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
+				Messageid: unknown, StartTime: from, EndTime: to, Page: 1, PageSize: 10})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Info.Rows) + int(r.Info.Total), nil
+		}},
+		{"flashcall getRecord", func() (int, error) {
+			r, err := c.FlashCall.GetRecord(ctx, flashcall.GetRecordParams{RequestID: unknown})
+			if err != nil || r.Cdr.RequestID == "" {
+				return 0, err
+			}
+			return 1, nil
+		}},
+		{"flashcall listRecords", func() (int, error) {
+			r, err := c.FlashCall.ListRecords(ctx, flashcall.ListRecordsParams{Start: from, End: to})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Cdrs), nil
+		}},
+		{"numbercheck listRecords", func() (int, error) {
+			nc, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, option.WithBaseURL(m.URL))
+			if err != nil {
+				return 0, err
+			}
+			r, err := nc.NumberCheck.ListRecords(ctx, numbercheck.ListRecordsParams{Date: now.Format(time.DateOnly), MessageID: unknown, Page: 1, PageSize: 10})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Result) + int(r.TotalSize), nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			found, err := tc.query()
+			require.NoError(t, err, "nothing found is a success")
+			assert.Zero(t, found)
+		})
+	}
 }

@@ -103,16 +103,19 @@ func smsGetRecord(s *Server, c *call) reply {
 	st := s.sms()
 	st.mu.Lock()
 	m, found := st.messages[c.str("messageid")]
+	found = found && m.sent.Format("20060102") == c.str("date") // sent on the day asked
 	st.mu.Unlock()
 	if !found {
-		return exampleReply(c.op) // a message the mock did not send: the spec's example
+		// A message the mock did not send: success without a row (the
+		// spec's unknownId example), never another message's record.
+		return ok(namedExample(c.op, "unknownId"))
 	}
 	return ok(map[string]any{"row": smsRow(m)})
 }
 
 // smsListRecords returns a page of the messages sent on the day asked,
-// oldest first unless sort_type is "1"; a day the mock sent nothing on is
-// answered with the spec's example.
+// oldest first unless sort_type is "1"; a day the mock sent nothing on
+// has an empty page.
 func smsListRecords(s *Server, c *call) reply {
 	st := s.sms()
 	st.mu.Lock()
@@ -123,9 +126,6 @@ func smsListRecords(s *Server, c *call) reply {
 		}
 	}
 	st.mu.Unlock()
-	if len(day) == 0 {
-		return exampleReply(c.op)
-	}
 	slices.SortFunc(day, func(a, b *smsRecord) int {
 		if c.str("sort_type") == "1" {
 			a, b = b, a
