@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/verikit/verikit/specs"
 )
 
 // channelHandlers are the stateful operations of NXCloud's e-mail, voice
@@ -88,17 +90,34 @@ func (st *channelState) list(channel string) []sent {
 	return out
 }
 
-// conversion answers a conversion report: the spec's example for a message
-// the mock did not send, a rejection for a second report.
+// conversion answers a conversion report: refused for a message the mock
+// did not send, and for a second report of one; the dialect writes the
+// refusal in the operation's shape (the text fail, the word failed).
 func (s *Server) conversion(c *call, channel, id string, data any) reply {
 	found, again := s.channels().convert(channel, id)
 	switch {
 	case !found:
-		return exampleReply(c.op)
+		return unknownMessage(c.op)
 	case again:
-		return reject(c.op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
+		return convertedAgain(c.op)
 	}
 	return ok(data)
+}
+
+// unknownMessage refuses a report about a message the mock did not send,
+// with the text of the spec's failure example where it has one (voice:
+// "messageid not exist", as the page documents).
+func unknownMessage(op *specs.Operation) reply {
+	msg, _ := failureExample(op)[messageField(op)].(string)
+	if msg == "" {
+		msg = "the message does not exist"
+	}
+	return reject(op, http.StatusOK, "InvalidParameter", msg)
+}
+
+// convertedAgain refuses a second conversion report of one message.
+func convertedAgain(op *specs.Operation) reply {
+	return reject(op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
 }
 
 func emailSend(s *Server, c *call) reply {
@@ -255,4 +274,29 @@ func (s *Server) SendVoiceReceipt(ctx context.Context, target, messageID string)
 		"start_time": m.at.Format(time.DateTime), "end_time": m.at.Add(10 * time.Second).Format(time.DateTime),
 		"result": "Successful connection", "hangup_cause": "NORMAL_CLEARING", "hangup_disposition": "send_bye",
 	})
+}
+
+// sentFamilies maps the specs whose sends channelState keeps to their
+// channel there.
+var sentFamilies = map[string]string{"nxcloud/email": "email", "nxcloud/voice": "voice", "nxcloud/flashcall": "flashcall"}
+
+// AddMessage registers a message (a call, for voice and flash call) as if
+// the mock had sent it now, under the ID a test or an example already
+// holds, so that its record queries find it and its conversion is taken
+// once. spec is "nxcloud/sms", "nxcloud/email", "nxcloud/voice" or
+// "nxcloud/flashcall"; another is an error wrapping ErrConfig.
+func (s *Server) AddMessage(spec, id string) error {
+	if spec == "nxcloud/sms" {
+		st := s.sms()
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.messages[id] = &smsRecord{id: id, phone: "8615088888888", sent: s.cfg.Now()}
+		return nil
+	}
+	channel, ok := sentFamilies[spec]
+	if !ok {
+		return fmt.Errorf("%w: the mock keeps no messages of %q", ErrConfig, spec)
+	}
+	s.channels().add(channel, &sent{id: id, to: "8615088888888", caller: flashCallNumber, at: s.cfg.Now()})
+	return nil
 }

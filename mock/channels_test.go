@@ -3,6 +3,7 @@ package mock_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,6 +220,60 @@ func TestRecordQueriesForUnknownIDs(t *testing.T) {
 			found, err := tc.query()
 			require.NoError(t, err, "nothing found is a success")
 			assert.Zero(t, found)
+		})
+	}
+}
+
+// A conversion report is accepted once per message the mock sent: one
+// for an unknown message, and a second one, are refused in the vendor's
+// own shape (SMS and flash call a plain text other than their success
+// word, voice the word failed with the page's message).
+func TestConversionReportedOncePerMessage(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	sc := smsClient(t, m)
+	ctx := context.Background()
+	const unknown = "00000000000000000000000000000000"
+
+	smsSent, err := sc.SMS.Send(ctx, sms.SendParams{Phone: "8615088888888", Content: "Your code is 398512"})
+	require.NoError(t, err)
+	voiceSent, err := c.Voice.Send(ctx, voice.SendParams{Phone: "6281234567890", CountryCode: "62", ShowPhone: "6221500123",
+		Content: "1-2-3-4-5-6", Lang: voice.LanguageEnglish})
+	require.NoError(t, err)
+	call, err := c.FlashCall.Send(ctx, flashcall.SendParams{Msisdn: "628618628952558"})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name    string
+		report  func(id string, raw *option.RawResponse) error
+		sent    string
+		refusal string // the body of a refusal
+	}{
+		{"sms", func(id string, raw *option.RawResponse) error {
+			return sc.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: id}, option.WithRawResponse(raw))
+		}, smsSent.Messageid, "fail"},
+		{"voice", func(id string, raw *option.RawResponse) error {
+			_, err := c.Voice.ReportConversion(ctx, voice.ReportConversionParams{Messageid: id, Status: voice.ReportConversionParamsStatusConverted}, option.WithRawResponse(raw))
+			return err
+		}, voiceSent.Messageid, `{"code":"failed","info":"messageid not exist"}`},
+		{"flashcall", func(id string, raw *option.RawResponse) error {
+			return c.FlashCall.ReportConversion(ctx, flashcall.ReportConversionParams{RequestID: id, Action: flashcall.ReportConversionParamsActionConverted}, option.WithRawResponse(raw))
+		}, call.RequestID, "fail"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var raw option.RawResponse
+			var ae *apierror.Error
+			require.ErrorAs(t, tc.report(unknown, &raw), &ae, "a message the mock did not send")
+			if strings.HasPrefix(tc.refusal, "{") {
+				assert.JSONEq(t, tc.refusal, string(raw.Body))
+			} else {
+				assert.Equal(t, tc.refusal, string(raw.Body))
+			}
+			require.NoError(t, tc.report(tc.sent, &raw), "the first report")
+			require.ErrorAs(t, tc.report(tc.sent, &raw), &ae, "a second report")
+			if !strings.HasPrefix(tc.refusal, "{") {
+				assert.Equal(t, tc.refusal, string(raw.Body))
+			}
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,9 +155,9 @@ func smsReportConversion(s *Server, c *call) reply {
 	m, found := st.messages[c.str("messageid")]
 	switch {
 	case !found:
-		return exampleReply(c.op) // a message the mock did not send: the spec's example
+		return unknownMessage(c.op)
 	case m.converted:
-		return reject(c.op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
+		return convertedAgain(c.op)
 	}
 	m.converted = true
 	return ok(nil)

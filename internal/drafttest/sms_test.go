@@ -24,6 +24,7 @@ import (
 
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/internal/apiclient"
+	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/specs"
 )
@@ -147,6 +148,7 @@ type conversionParams struct {
 
 func TestAPlainTextSuccessWithNoCredential(t *testing.T) {
 	svc, w := draftStart(t, smsSpec, mockPair)
+	require.NoError(t, w.next.(*mock.Server).AddMessage(smsSpec, "20d6c660bd664c65bef20026564b0b79")) // a message the mock sent
 	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, &conversionParams{Messageid: "20d6c660bd664c65bef20026564b0b79", Status: "10"}, nil, nil))
 	req, body := w.last(t)
 	assert.Equal(t, http.MethodGet, req.Method)
