@@ -97,7 +97,11 @@ func requestFields(c *call) url.Values {
 }
 
 func (appDialect) invalid(c *call, _ bool, problems []string) reply {
-	return reject(c.op, http.StatusOK, "InvalidParameter", "parameter error or missing: "+problemsText(problems))
+	const msg = "parameter error or missing: "
+	if code, ok := c.op.ParameterErrorCode(); ok { // a read that numbers it apart (SMS records: 1)
+		return reply{rej: &rejection{status: http.StatusOK, code: code, message: msg + problemsText(problems)}}
+	}
+	return reject(c.op, http.StatusOK, "InvalidParameter", msg+problemsText(problems))
 }
 
 func (appDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) {

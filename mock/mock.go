@@ -492,6 +492,12 @@ func (s *Server) handle(d dialect, c *call) reply {
 		c.body = specs.FormObject(nil, c.r.URL.Query()) // for handlers that read a GET's fields
 	}
 	if !s.cfg.SkipRequestValidation {
+		// A broken rule the spec ties to a vendor code (x-error-code,
+		// x-list-max) gets that code, in the body as the vendor writes
+		// it, rather than the generic parameter error.
+		if code, problem, found := c.op.DeclaredRejection(c.body, c.r.URL.Query()); found && codeInBody(c.op) {
+			return reply{rej: &rejection{status: http.StatusOK, code: code, message: "parameter error: " + problem}}
+		}
 		if problems := s.validate(c); len(problems) > 0 {
 			return d.invalid(c, false, problems)
 		}
@@ -500,9 +506,20 @@ func (s *Server) handle(d dialect, c *call) reply {
 		return *rp
 	}
 	if h, ok := handlers[c.op.FullName()]; ok {
+		// The server's retention (x-max-days-back): a matter of the
+		// records a stateful operation keeps, not of the request's shape.
+		if code, problem, found := c.op.DateRejection(c.body, c.r.URL.Query(), s.cfg.Now()); found && codeInBody(c.op) {
+			return reply{rej: &rejection{status: http.StatusOK, code: code, message: problem}}
+		}
 		return h(s, c)
 	}
 	return exampleReply(c.op)
+}
+
+// codeInBody reports whether the operation tells its failures by a code
+// in an HTTP 200 body (NXCloud's), which a declared rejection is.
+func codeInBody(op *specs.Operation) bool {
+	return op.Success.CodeField != "" || len(op.Success.Text) > 0
 }
 
 // validate runs openapi3filter on a copy of the request carrying the raw

@@ -337,10 +337,13 @@ func TestHelpExamplesRun(t *testing.T) {
 		"nxcloud voice report-conversion":      {"nxcloud/voice", "--messageid"},
 		"nxcloud flash-call report-conversion": {"nxcloud/flashcall", "--request-id"},
 	}
-	// Operations whose example may only meet the mock's "not found".
+	// Operations whose example may only meet the mock's "not found" (or
+	// another documented refusal).
 	notFound := map[string]int{
 		"nxcloud ota verify":    2205,
 		"nxcloud wa phone-list": 9008,
+		// Its example's day (2021) is past the 31 days the read keeps.
+		"nxcloud sms get-record": 3,
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
