@@ -13,10 +13,22 @@
 //     with the spec's success example. The stateful operations are OTA
 //     init → verify; WhatsApp registration (getCode → checkCode →
 //     createClient, createApp → phoneList; see whatsapp.go); PNS bindings
-//     and number groups (bind → queryBinding → unbind; see pns.go); and
-//     EngageLab OTP sends, verify (once) and templates (see otp.go).
+//     and number groups (bind → queryBinding → unbind; see pns.go);
+//     NXCloud's verification channels (an SMS send, form or signed v2, an
+//     e-mail, a voice or flash call, a number check keeps a record that
+//     the record queries return, an unknown ID finding nothing as each
+//     page describes; a conversion is taken once per message sent; see
+//     sms.go, channels.go, numbercheck.go); and EngageLab OTP sends,
+//     verify (once) and templates (see otp.go).
 //
-// Rejections use the vendor's own shape and codes, read from the spec:
+// A request that names a callback address (an SMS send's dr_url, a
+// number check's drUrl) has its receipt or results pushed there shortly
+// after (autocallback.go; Config.NoAutoCallbacks turns it off); the
+// Send… methods deliver any callback on a test's request.
+//
+// Rejections use the vendor's own shape and codes, read from the spec,
+// including the codes the docs give particular rules (x-error-code,
+// x-list-max, x-max-days-back; specs/errorcode.go):
 // NXCloud answers HTTP 200 with a {code, msg|message, data: null} envelope,
 // EngageLab an HTTP 4xx with {code, message}.
 //
@@ -97,6 +109,20 @@ type Config struct {
 	// to the appkey and secret the mock accepts for it. A set it does not
 	// name accepts mock-<set>-appkey / mock-<set>-secret.
 	AppCredentials map[string][2]string
+	// NoAutoCallbacks turns off the callbacks the mock pushes by itself:
+	// by default a request that names a callback address (an SMS send's
+	// dr_url or drUrl for one recipient, a number check's drUrl) has the
+	// mock POST the receipt or the results there, shortly after
+	// answering (see autoCallback). The Send… methods still deliver on
+	// request.
+	NoAutoCallbacks bool
+	// CallbackIn is where a callback's fields go when its spec allows
+	// several places (x-callback in): "query", "form" or "json". The SMS
+	// delivery receipt comes in the query string for accounts registered
+	// before May 2023 and in a form body after: "form" sends the later.
+	// Default the spec's first; a place a callback does not allow falls
+	// back to its first too.
+	CallbackIn string
 	// OnInvalidResponse, when set, has every response the mock sends
 	// validated against the spec, and is called for each one that fails.
 	// Start reports them as test errors.
@@ -175,6 +201,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.OTPCode == "" {
 		cfg.OTPCode = DefaultOTPCode
+	}
+	switch cfg.CallbackIn {
+	case "", "query", "form", "json":
+	default:
+		return nil, fmt.Errorf("%w: CallbackIn %q is none of query, form, json", ErrConfig, clipText(cfg.CallbackIn, 16))
 	}
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
