@@ -83,7 +83,7 @@ func TestVoiceFlow(t *testing.T) {
 		StartTime: now.Add(-time.Minute).Format(time.DateTime), EndTime: now.Add(time.Minute).Format(time.DateTime), Page: 1, PageSize: 10})
 	require.NoError(t, err, "the inverted code \"1\" is this query's success")
 	require.Len(t, list.Info.Rows, 1)
-	assert.Equal(t, sent.Messageid, list.Info.Rows[0].Messageid)
+	assert.Equal(t, sent.Messageid, list.Info.Rows[0].Messageid.String())
 	assert.Equal(t, "6281234567890", list.Info.Rows[0].Phone)
 	require.NoError(t, m.RejectNext("nxcloud/voice listRecords", mock.Rejection{Code: 0}))
 	_, err = c.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
