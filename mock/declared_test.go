@@ -109,3 +109,21 @@ func answerCode(t *testing.T, req *http.Request) string {
 	require.NoError(t, json.Unmarshal(b, &env), "%s", b)
 	return fmt.Sprint(env["code"])
 }
+
+// A success that carries nothing has no payload field its schema does not
+// declare (PNS unbind's answer is code and message only).
+func TestAnEmptySuccessSaysOnlyWhatItsSchemaDeclares(t *testing.T) {
+	m := mock.Start(t, mock.Config{Now: fixedClock})
+	op, ok := specs.MustLoad("nxcloud/pns").Operation("unbind")
+	require.True(t, ok)
+	ex := op.RequestExample()
+	require.NotNil(t, ex)
+	b, err := json.Marshal(ex)
+	require.NoError(t, err)
+	req := nxRequest{path: op.SendPath, accessKey: mock.DefaultAccessKey, secret: mock.DefaultAccessSecret,
+		ts: strconv.FormatInt(fixedNow.UnixMilli(), 10), bizType: op.BizType, action: op.Action, alg: sign.MD5,
+		body: string(b), spelling: exact}.build(t, m.URL)
+	r := send(t, req)
+	require.Equal(t, 0, r.code(t), "%v", r.fields)
+	assert.NotContains(t, r.fields, "data")
+}

@@ -32,3 +32,28 @@ func TestDeclaredRejectionsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+// UndeclaredFields names the fields an answer has and its schema does
+// not declare, at any depth, through allOf and array items; a schema that
+// lists no properties, or allows others, takes any.
+func TestUndeclaredFields(t *testing.T) {
+	d, err := specs.Load("nxcloud/sms")
+	require.NoError(t, err)
+	op, ok := d.Operation("listRecords")
+	require.True(t, ok)
+	schema := op.ResponseSchema(200)
+	for _, tc := range []struct {
+		name   string
+		answer map[string]any
+		want   []string
+	}{
+		{"declared only", map[string]any{"code": "0", "info": map[string]any{"total": 1, "rows": []any{map[string]any{"msgid": "a", "phone": "1"}}}}, nil},
+		{"at the top", map[string]any{"code": "0", "message": "ok"}, []string{"message"}},
+		{"in a row", map[string]any{"code": "0", "info": map[string]any{"rows": []any{map[string]any{"msgid": "a", "cost": 1}}}}, []string{"info.rows.0.cost"}},
+		{"a field that differs in case", map[string]any{"Code": "0"}, []string{"Code"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, specs.UndeclaredFields(schema, tc.answer))
+		})
+	}
+}
