@@ -97,7 +97,11 @@ func requestFields(c *call) url.Values {
 }
 
 func (appDialect) invalid(c *call, _ bool, problems []string) reply {
-	return reject(c.op, http.StatusOK, "InvalidParameter", "parameter error or missing: "+problemsText(problems))
+	const msg = "parameter error or missing: "
+	if code, ok := c.op.ParameterErrorCode(); ok { // a read that numbers it apart (SMS records: 1)
+		return reply{rej: &rejection{status: http.StatusOK, code: code, message: msg + problemsText(problems)}}
+	}
+	return reject(c.op, http.StatusOK, "InvalidParameter", msg+problemsText(problems))
 }
 
 func (appDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) {
@@ -119,7 +123,11 @@ func (appDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) 
 	switch {
 	case rp.rej != nil:
 		body[rule.CodeField] = codeValue(c.op, rp.rej.code)
-		body[messageField(c.op)] = rp.rej.message
+		f := messageField(c.op)
+		if f == "" {
+			f = "message" // a failure says why, even where the schema names no text field
+		}
+		body[f] = rp.rej.message
 		if rule.Payload != "" {
 			body[rule.Payload] = nil
 		}
@@ -128,7 +136,9 @@ func (appDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []byte) 
 		if rule.Payload != "" {
 			body[rule.Payload] = rp.data
 		}
-		body[messageField(c.op)] = "Request succeeded"
+		if f := messageField(c.op); f != "" {
+			body[f] = "Request succeeded"
+		}
 	default: // a flat body: the payload is the body, the code one of its fields
 		if m, ok := rp.data.(map[string]any); ok {
 			for k, v := range m {
@@ -191,7 +201,8 @@ func failureExample(op *specs.Operation) map[string]any {
 }
 
 // messageField is the first of the texts NXCloud describes a result with
-// that the operation's 200 schema has.
+// that the operation's 200 schema has; "" when it has none (the SMS record
+// reads answer a bare code), so the mock writes none.
 func messageField(op *specs.Operation) string {
 	if s := op.ResponseSchema(http.StatusOK); s != nil {
 		for _, f := range []string{"msg", "message", "result", "info"} {
@@ -201,7 +212,7 @@ func messageField(op *specs.Operation) string {
 			}
 		}
 	}
-	return "message"
+	return ""
 }
 
 // AppCredentials is the application key pair the mock accepts for a set

@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/verikit/verikit/specs"
 )
 
 // channelHandlers are the stateful operations of NXCloud's e-mail, voice
 // and flash-call products: a send keeps a record, which the record
 // queries return and whose receipt a test can fire; a conversion is
-// accepted once per message. A message the mock did not send is answered
-// with the spec's example, as the SMS product's are.
+// accepted once per message. A query for what the mock did not send finds
+// nothing, in each page's own way (an empty list, a null record).
 var channelHandlers = map[string]func(*Server, *call) reply{
 	"nxcloud/email send":                 emailSend,
 	"nxcloud/email listRecords":          emailListRecords,
@@ -87,17 +90,34 @@ func (st *channelState) list(channel string) []sent {
 	return out
 }
 
-// conversion answers a conversion report: the spec's example for a message
-// the mock did not send, a rejection for a second report.
+// conversion answers a conversion report: refused for a message the mock
+// did not send, and for a second report of one; the dialect writes the
+// refusal in the operation's shape (the text fail, the word failed).
 func (s *Server) conversion(c *call, channel, id string, data any) reply {
 	found, again := s.channels().convert(channel, id)
 	switch {
 	case !found:
-		return exampleReply(c.op)
+		return unknownMessage(c.op)
 	case again:
-		return reject(c.op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
+		return convertedAgain(c.op)
 	}
 	return ok(data)
+}
+
+// unknownMessage refuses a report about a message the mock did not send,
+// with the text of the spec's failure example where it has one (voice:
+// "messageid not exist", as the page documents).
+func unknownMessage(op *specs.Operation) reply {
+	msg, _ := failureExample(op)[messageField(op)].(string)
+	if msg == "" {
+		msg = "the message does not exist"
+	}
+	return reject(op, http.StatusOK, "InvalidParameter", msg)
+}
+
+// convertedAgain refuses a second conversion report of one message.
+func convertedAgain(op *specs.Operation) reply {
+	return reject(op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
 }
 
 func emailSend(s *Server, c *call) reply {
@@ -106,25 +126,44 @@ func emailSend(s *Server, c *call) reply {
 	return ok(map[string]any{"msg": "Request succeeded", "result": m.id})
 }
 
+// emailListRecords returns a page of the e-mails the mock sent, newest
+// first, filtered by messageId and by the startTime–endTime range when
+// given; the page echoes the query as the page's example does (the key
+// pair too: the spec marks both for masking).
 func emailListRecords(s *Server, c *call) reply {
 	want := c.str("messageId")
-	var records []any
-	for _, m := range s.channels().list("email") {
-		if want != "" && m.id != want {
+	start, errStart := time.Parse(time.DateTime, c.str("startTime"))
+	end, errEnd := time.Parse(time.DateTime, c.str("endTime"))
+	all := s.channels().list("email")
+	records := []any{}
+	for i := len(all) - 1; i >= 0; i-- {
+		m, at := all[i], all[i].at.Truncate(time.Second)
+		if (want != "" && m.id != want) || (errStart == nil && at.Before(start)) || (errEnd == nil && at.After(end)) {
 			continue
 		}
 		records = append(records, map[string]any{
-			"messageId": m.id, "sender": m.from, "receiver": m.to, "tplSubject": m.subject,
+			"messageId": m.id, "sender": m.from, "receiver": m.to, "tplSubject": m.subject, "sellPrice": emailPrice,
 			"sendTime": m.at.Format("2006-01-02T15:04:05"), "msgResult": "DELIVRD",
 		})
 	}
-	if len(records) == 0 {
-		return exampleReply(c.op) // nothing the mock sent: the spec's example
+	// current counts from 1, size defaults to 10 (at most 100, the schema's bound).
+	page, size := max(intField(c, "current", 1), 1), max(intField(c, "size", 10), 1)
+	from, to := min((page-1)*size, len(records)), min(page*size, len(records))
+	echo := func(field string) any {
+		if v := c.str(field); v != "" {
+			return v
+		}
+		return nil
 	}
 	return ok(map[string]any{"msg": "success", "result": map[string]any{
-		"records": records, "total": len(records), "size": len(records), "current": 1, "pages": 1,
+		"records": records[from:to], "total": len(records), "size": size, "current": page, "pages": (len(records) + size - 1) / size,
+		"orders": []any{}, "searchCount": true, "sortType": 0, "appKey": c.str("appKey"), "secretKey": c.str("secretKey"),
+		"messageId": echo("messageId"), "startTime": echo("startTime"), "endTime": echo("endTime"),
 	}})
 }
+
+// emailPrice is what the mock charges for one e-mail.
+const emailPrice = 0.265
 
 func voiceSend(s *Server, c *call) reply {
 	m := &sent{id: newID(), to: c.str("phone"), country: c.str("country_code"), caller: c.str("show_phone"), at: s.cfg.Now()}
@@ -142,7 +181,7 @@ func voiceReportConversion(s *Server, c *call) reply {
 func voiceListRecords(s *Server, c *call) reply {
 	start, err1 := time.Parse(time.DateTime, c.str("start_time"))
 	end, err2 := time.Parse(time.DateTime, c.str("end_time"))
-	var rows []any
+	rows := []any{}
 	for _, m := range s.channels().list("voice") {
 		at := m.at.Truncate(time.Second)
 		if c.str("voiceType") != "1" || err1 != nil || err2 != nil || at.Before(start) || at.After(end) {
@@ -157,9 +196,6 @@ func voiceListRecords(s *Server, c *call) reply {
 			"voice_type": 1, "time": m.at.Format(time.DateTime), "start_time": m.at.Format(time.DateTime),
 			"end_time": m.at.Add(10 * time.Second).Format(time.DateTime),
 		})
-	}
-	if len(rows) == 0 {
-		return exampleReply(c.op)
 	}
 	page, size := max(intField(c, "page", 1), 1), max(intField(c, "page_size", 10), 1)
 	from, to := min((page-1)*size, len(rows)), min(page*size, len(rows))
@@ -187,7 +223,7 @@ func flashCallRecord(m sent) map[string]any {
 func flashCallGetRecord(s *Server, c *call) reply {
 	m, found := s.channels().get("flashcall", c.str("requestId"))
 	if !found {
-		return exampleReply(c.op)
+		return ok(namedExample(c.op, "unknownId")) // the page: cdr null, code 0
 	}
 	return ok(map[string]any{"cdr": flashCallRecord(m)})
 }
@@ -195,7 +231,7 @@ func flashCallGetRecord(s *Server, c *call) reply {
 func flashCallListRecords(s *Server, c *call) reply {
 	start, err1 := time.Parse(time.DateTime, c.str("start"))
 	end, err2 := time.Parse(time.DateTime, c.str("end"))
-	var cdrs []any
+	cdrs := []any{}
 	for _, m := range s.channels().list("flashcall") {
 		at := m.at.Truncate(time.Second)
 		if err1 == nil && err2 == nil && (at.Before(start) || at.After(end)) {
@@ -203,10 +239,7 @@ func flashCallListRecords(s *Server, c *call) reply {
 		}
 		cdrs = append(cdrs, flashCallRecord(m))
 	}
-	if len(cdrs) == 0 {
-		return exampleReply(c.op)
-	}
-	return ok(map[string]any{"cdrs": cdrs})
+	return ok(map[string]any{"cdrs": cdrs[:min(len(cdrs), 100)]}) // at most 100, as the page says
 }
 
 func flashCallReportConversion(s *Server, c *call) reply {
@@ -222,7 +255,7 @@ func (s *Server) SendEmailReceipt(ctx context.Context, target, messageID string)
 		return fmt.Errorf("mock: no e-mail %q was sent", messageID)
 	}
 	return s.SendCallback(ctx, target, "nxcloud/email", "ReceiptCallback", map[string]any{
-		"messageId": m.id, "sender": m.from, "receiver": []any{m.to}, "price": "0.265",
+		"messageId": m.id, "sender": m.from, "receiver": []any{m.to}, "price": strconv.FormatFloat(emailPrice, 'f', 3, 64),
 		"result": "DELIVRD", "sendTime": m.at.Format(time.DateTime),
 	})
 }
@@ -241,4 +274,29 @@ func (s *Server) SendVoiceReceipt(ctx context.Context, target, messageID string)
 		"start_time": m.at.Format(time.DateTime), "end_time": m.at.Add(10 * time.Second).Format(time.DateTime),
 		"result": "Successful connection", "hangup_cause": "NORMAL_CLEARING", "hangup_disposition": "send_bye",
 	})
+}
+
+// sentFamilies maps the specs whose sends channelState keeps to their
+// channel there.
+var sentFamilies = map[string]string{"nxcloud/email": "email", "nxcloud/voice": "voice", "nxcloud/flashcall": "flashcall"}
+
+// AddMessage registers a message (a call, for voice and flash call) as if
+// the mock had sent it now, under the ID a test or an example already
+// holds, so that its record queries find it and its conversion is taken
+// once. spec is "nxcloud/sms", "nxcloud/email", "nxcloud/voice" or
+// "nxcloud/flashcall"; another is an error wrapping ErrConfig.
+func (s *Server) AddMessage(spec, id string) error {
+	if spec == "nxcloud/sms" {
+		st := s.sms()
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		st.messages[id] = &smsRecord{id: id, phone: "8615088888888", sent: s.cfg.Now()}
+		return nil
+	}
+	channel, ok := sentFamilies[spec]
+	if !ok {
+		return fmt.Errorf("%w: the mock keeps no messages of %q", ErrConfig, spec)
+	}
+	s.channels().add(channel, &sent{id: id, to: "8615088888888", caller: flashCallNumber, at: s.cfg.Now()})
+	return nil
 }

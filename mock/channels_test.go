@@ -3,6 +3,7 @@ package mock_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/gen/nxcloud/email"
 	"github.com/verikit/verikit/gen/nxcloud/flashcall"
+	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
+	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/gen/nxcloud/voice"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
@@ -80,7 +83,7 @@ func TestVoiceFlow(t *testing.T) {
 		StartTime: now.Add(-time.Minute).Format(time.DateTime), EndTime: now.Add(time.Minute).Format(time.DateTime), Page: 1, PageSize: 10})
 	require.NoError(t, err, "the inverted code \"1\" is this query's success")
 	require.Len(t, list.Info.Rows, 1)
-	assert.Equal(t, sent.Messageid, list.Info.Rows[0].Messageid)
+	assert.Equal(t, sent.Messageid, list.Info.Rows[0].Messageid.String())
 	assert.Equal(t, "6281234567890", list.Info.Rows[0].Phone)
 	require.NoError(t, m.RejectNext("nxcloud/voice listRecords", mock.Rejection{Code: 0}))
 	_, err = c.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
@@ -140,4 +143,137 @@ func TestFlashCallFlow(t *testing.T) {
 	err = c.FlashCall.ReportConversion(ctx, conv)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae, "a conversion is accepted once per call")
+}
+
+// A record query for what the mock never sent finds nothing, the way each
+// page describes it (an empty list, a null record), never the spec's
+// example of some other message.
+func TestRecordQueriesForUnknownIDs(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	sc := smsClient(t, m)
+	ctx := context.Background()
+	now := time.Now()
+	const unknown = "00000000000000000000000000000000"
+	day := now.Format("20060102")
+	from, to := now.Add(-time.Hour).Format(time.DateTime), now.Add(time.Hour).Format(time.DateTime)
+	for _, tc := range []struct {
+		name  string
+		query func() (found int, err error)
+	}{
+		{"sms getRecord", func() (int, error) {
+			r, err := sc.SMS.GetRecord(ctx, sms.GetRecordParams{Date: day, Messageid: unknown})
+			if err != nil || r.Row.Msgid == "" {
+				return 0, err
+			}
+			return 1, nil
+		}},
+		{"sms listRecords", func() (int, error) {
+			r, err := sc.SMS.ListRecords(ctx, sms.ListRecordsParams{Date: day, Page: 1, PageSize: 10})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Info.Rows) + int(r.Info.Total), nil
+		}},
+		{"email listRecords", func() (int, error) {
+			r, err := c.Email.ListRecords(ctx, email.ListRecordsParams{MessageID: unknown})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Result.Records) + int(r.Result.Total), nil
+		}},
+		{"voice listRecords", func() (int, error) {
+			r, err := c.Voice.ListRecords(ctx, voice.ListRecordsParams{VoiceType: voice.ListRecordsParamsVoiceTypeVerificationOrNotification,
+				Messageid: unknown, StartTime: from, EndTime: to, Page: 1, PageSize: 10})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Info.Rows) + int(r.Info.Total), nil
+		}},
+		{"flashcall getRecord", func() (int, error) {
+			r, err := c.FlashCall.GetRecord(ctx, flashcall.GetRecordParams{RequestID: unknown})
+			if err != nil || r.Cdr.RequestID == "" {
+				return 0, err
+			}
+			return 1, nil
+		}},
+		{"flashcall listRecords", func() (int, error) {
+			r, err := c.FlashCall.ListRecords(ctx, flashcall.ListRecordsParams{Start: from, End: to})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Cdrs), nil
+		}},
+		{"numbercheck listRecords", func() (int, error) {
+			nc, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, option.WithBaseURL(m.URL))
+			if err != nil {
+				return 0, err
+			}
+			r, err := nc.NumberCheck.ListRecords(ctx, numbercheck.ListRecordsParams{Date: now.Format(time.DateOnly), MessageID: unknown, Page: 1, PageSize: 10})
+			if err != nil {
+				return 0, err
+			}
+			return len(r.Result) + int(r.TotalSize), nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			found, err := tc.query()
+			require.NoError(t, err, "nothing found is a success")
+			assert.Zero(t, found)
+		})
+	}
+}
+
+// A conversion report is accepted once per message the mock sent: one
+// for an unknown message, and a second one, are refused in the vendor's
+// own shape (SMS and flash call a plain text other than their success
+// word, voice the word failed with the page's message).
+func TestConversionReportedOncePerMessage(t *testing.T) {
+	m := mock.Start(t)
+	c := channelClient(t, m)
+	sc := smsClient(t, m)
+	ctx := context.Background()
+	const unknown = "00000000000000000000000000000000"
+
+	smsSent, err := sc.SMS.Send(ctx, sms.SendParams{Phone: "8615088888888", Content: "Your code is 398512"})
+	require.NoError(t, err)
+	voiceSent, err := c.Voice.Send(ctx, voice.SendParams{Phone: "6281234567890", CountryCode: "62", ShowPhone: "6221500123",
+		Content: "1-2-3-4-5-6", Lang: voice.LanguageEnglish})
+	require.NoError(t, err)
+	call, err := c.FlashCall.Send(ctx, flashcall.SendParams{Msisdn: "628618628952558"})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name    string
+		report  func(id string, raw *option.RawResponse) error
+		sent    string
+		refusal string // the body of a refusal
+	}{
+		{"sms", func(id string, raw *option.RawResponse) error {
+			return sc.SMS.ReportConversion(ctx, sms.ReportConversionParams{Messageid: id}, option.WithRawResponse(raw))
+		}, smsSent.Messageid, "fail"},
+		{"voice", func(id string, raw *option.RawResponse) error {
+			_, err := c.Voice.ReportConversion(ctx, voice.ReportConversionParams{Messageid: id, Status: voice.ReportConversionParamsStatusConverted}, option.WithRawResponse(raw))
+			return err
+		}, voiceSent.Messageid, `{"code":"failed","info":"messageid not exist"}`},
+		{"flashcall", func(id string, raw *option.RawResponse) error {
+			return c.FlashCall.ReportConversion(ctx, flashcall.ReportConversionParams{RequestID: id, Action: flashcall.ReportConversionParamsActionConverted}, option.WithRawResponse(raw))
+		}, call.RequestID, "fail"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var raw option.RawResponse
+			var ae *apierror.Error
+			require.ErrorAs(t, tc.report(unknown, &raw), &ae, "a message the mock did not send")
+			if strings.HasPrefix(tc.refusal, "{") {
+				assert.JSONEq(t, tc.refusal, string(raw.Body))
+			} else {
+				assert.Equal(t, tc.refusal, string(raw.Body))
+			}
+			require.NoError(t, tc.report(tc.sent, &raw), "the first report")
+			require.ErrorAs(t, tc.report(tc.sent, &raw), &ae, "a second report")
+			if !strings.HasPrefix(tc.refusal, "{") {
+				assert.Equal(t, tc.refusal, string(raw.Body))
+			}
+		})
+	}
 }

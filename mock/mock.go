@@ -13,10 +13,22 @@
 //     with the spec's success example. The stateful operations are OTA
 //     init → verify; WhatsApp registration (getCode → checkCode →
 //     createClient, createApp → phoneList; see whatsapp.go); PNS bindings
-//     and number groups (bind → queryBinding → unbind; see pns.go); and
-//     EngageLab OTP sends, verify (once) and templates (see otp.go).
+//     and number groups (bind → queryBinding → unbind; see pns.go);
+//     NXCloud's verification channels (an SMS send, form or signed v2, an
+//     e-mail, a voice or flash call, a number check keeps a record that
+//     the record queries return, an unknown ID finding nothing as each
+//     page describes; a conversion is taken once per message sent; see
+//     sms.go, channels.go, numbercheck.go); and EngageLab OTP sends,
+//     verify (once) and templates (see otp.go).
 //
-// Rejections use the vendor's own shape and codes, read from the spec:
+// A request that names a callback address (an SMS send's dr_url, a
+// number check's drUrl) has its receipt or results pushed there shortly
+// after (autocallback.go; Config.NoAutoCallbacks turns it off); the
+// Send… methods deliver any callback on a test's request.
+//
+// Rejections use the vendor's own shape and codes, read from the spec,
+// including the codes the docs give particular rules (x-error-code,
+// x-list-max, x-max-days-back; specs/errorcode.go):
 // NXCloud answers HTTP 200 with a {code, msg|message, data: null} envelope,
 // EngageLab an HTTP 4xx with {code, message}.
 //
@@ -97,6 +109,20 @@ type Config struct {
 	// to the appkey and secret the mock accepts for it. A set it does not
 	// name accepts mock-<set>-appkey / mock-<set>-secret.
 	AppCredentials map[string][2]string
+	// NoAutoCallbacks turns off the callbacks the mock pushes by itself:
+	// by default a request that names a callback address (an SMS send's
+	// dr_url or drUrl for one recipient, a number check's drUrl) has the
+	// mock POST the receipt or the results there, shortly after
+	// answering (see autoCallback). The Send… methods still deliver on
+	// request.
+	NoAutoCallbacks bool
+	// CallbackIn is where a callback's fields go when its spec allows
+	// several places (x-callback in): "query", "form" or "json". The SMS
+	// delivery receipt comes in the query string for accounts registered
+	// before May 2023 and in a form body after: "form" sends the later.
+	// Default the spec's first; a place a callback does not allow falls
+	// back to its first too.
+	CallbackIn string
 	// OnInvalidResponse, when set, has every response the mock sends
 	// validated against the spec, and is called for each one that fails.
 	// Start reports them as test errors.
@@ -175,6 +201,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.OTPCode == "" {
 		cfg.OTPCode = DefaultOTPCode
+	}
+	switch cfg.CallbackIn {
+	case "", "query", "form", "json":
+	default:
+		return nil, fmt.Errorf("%w: CallbackIn %q is none of query, form, json", ErrConfig, clipText(cfg.CallbackIn, 16))
 	}
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
@@ -492,6 +523,12 @@ func (s *Server) handle(d dialect, c *call) reply {
 		c.body = specs.FormObject(nil, c.r.URL.Query()) // for handlers that read a GET's fields
 	}
 	if !s.cfg.SkipRequestValidation {
+		// A broken rule the spec ties to a vendor code (x-error-code,
+		// x-list-max) gets that code, in the body as the vendor writes
+		// it, rather than the generic parameter error.
+		if code, problem, found := c.op.DeclaredRejection(c.body, c.r.URL.Query()); found && codeInBody(c.op) {
+			return reply{rej: &rejection{status: http.StatusOK, code: code, message: "parameter error: " + problem}}
+		}
 		if problems := s.validate(c); len(problems) > 0 {
 			return d.invalid(c, false, problems)
 		}
@@ -500,9 +537,20 @@ func (s *Server) handle(d dialect, c *call) reply {
 		return *rp
 	}
 	if h, ok := handlers[c.op.FullName()]; ok {
+		// The server's retention (x-max-days-back): a matter of the
+		// records a stateful operation keeps, not of the request's shape.
+		if code, problem, found := c.op.DateRejection(c.body, c.r.URL.Query(), s.cfg.Now()); found && codeInBody(c.op) {
+			return reply{rej: &rejection{status: http.StatusOK, code: code, message: problem}}
+		}
 		return h(s, c)
 	}
 	return exampleReply(c.op)
+}
+
+// codeInBody reports whether the operation tells its failures by a code
+// in an HTTP 200 body (NXCloud's), which a declared rejection is.
+func codeInBody(op *specs.Operation) bool {
+	return op.Success.CodeField != "" || len(op.Success.Text) > 0
 }
 
 // validate runs openapi3filter on a copy of the request carrying the raw
@@ -575,6 +623,18 @@ func (s *Server) checkResponse(c *call, status int, header http.Header, body []b
 	if err := successRuleHolds(c.op, status, body); err != nil {
 		return err
 	}
+	// Every field of a success the mock answers must be one its spec
+	// declares: the client keeps unknown fields, so nothing else would
+	// catch a mock answer drifting from the spec. (A failure may say why
+	// under message where its schema has no text field.)
+	if schema := c.op.ResponseSchema(status); schema != nil && len(body) > 0 && isSuccess(c.op, status, body) {
+		var v any
+		if json.Unmarshal(body, &v) == nil {
+			if extra := specs.UndeclaredFields(schema, v); len(extra) > 0 {
+				return fmt.Errorf("the answer has fields its schema does not declare: %s", strings.Join(extra, ", "))
+			}
+		}
+	}
 	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: req, PathParams: c.params, Route: s.routeFor(c.op),
@@ -593,6 +653,20 @@ func (s *Server) checkResponse(c *call, status int, header http.Header, body []b
 			SchemaValidationOptions: specs.SchemaValidationOptions(),
 		},
 	})
+}
+
+// isSuccess reports whether an answer is a success by the operation's
+// x-success: its status, and its code where it has one.
+func isSuccess(op *specs.Operation, status int, body []byte) bool {
+	rule := op.Success
+	if status != rule.Status {
+		return false
+	}
+	if rule.CodeField == "" {
+		return true
+	}
+	var env map[string]any
+	return json.Unmarshal(body, &env) == nil && rule.CodeMatches(env[rule.CodeField])
 }
 
 // quickValidResponse reports whether the quick check takes body for the

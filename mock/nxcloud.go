@@ -120,6 +120,11 @@ func (nxcloudDialect) write(w http.ResponseWriter, c *call, rp reply) (int, []by
 		msg = rp.rej.message
 	}
 	env[messageKey(c)] = msg
+	// An answer whose schema has no payload field (a success that carries
+	// nothing, PNS unbind) has none: the mock says only what its spec does.
+	if schema := c.op.ResponseSchema(http.StatusOK); env[field] == nil && schema != nil && len(specs.UndeclaredFields(schema, map[string]any{field: nil})) > 0 {
+		delete(env, field)
+	}
 	return http.StatusOK, writeJSON(w, http.StatusOK, env)
 }
 

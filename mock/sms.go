@@ -4,19 +4,22 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/http"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// smsHandlers are the SMS product's stateful operations: a send keeps one
-// record per recipient, which getRecord returns and a delivery receipt
-// (SendSMSReceipt) reports; a conversion is accepted once per message. A
-// message the mock did not send is answered with the spec's example.
+// smsHandlers are the SMS product's stateful operations: a send (the form
+// one or the signed v2) keeps one record per recipient, which getRecord and
+// listRecords return, getReport counts, and a delivery receipt
+// (SendSMSReceipt) reports; a conversion is accepted once per message.
 var smsHandlers = map[string]func(*Server, *call) reply{
 	"nxcloud/sms send":             smsSend,
+	"nxcloud/sms-v2 send":          smsV2Send,
+	"nxcloud/sms getReport":        smsGetReport,
 	"nxcloud/sms getRecord":        smsGetRecord,
 	"nxcloud/sms reportConversion": smsReportConversion,
 	"nxcloud/sms listRecords":      smsListRecords,
@@ -40,35 +43,84 @@ func (s *Server) sms() *smsState {
 	return s.smsMessages
 }
 
+// smsSendFields names a send's fields in one spec's spelling: the form
+// send writes them in snake case, the signed v2 send in camel case.
+type smsSendFields struct{ phone, content, ext, drURL string }
+
 func smsSend(s *Server, c *call) reply {
+	return s.sendSMS(c, smsSendFields{phone: "phone", content: "content", ext: "ext", drURL: "dr_url"})
+}
+
+// smsV2Send is the signed send: the same messages as smsSend's, so the SMS
+// record queries and the statement see them too.
+func smsV2Send(s *Server, c *call) reply {
+	return s.sendSMS(c, smsSendFields{phone: "phone", content: "content", ext: "ext", drURL: "drUrl"})
+}
+
+func (s *Server) sendSMS(c *call, f smsSendFields) reply {
 	st := s.sms()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var first string
-	for _, phone := range strings.Split(c.str("phone"), ",") {
+	phones := strings.Split(c.str(f.phone), ",")
+	for _, phone := range phones {
 		id := newID()
 		if first == "" {
 			first = id
 		}
-		st.messages[id] = &smsRecord{id: id, phone: strings.TrimSpace(phone), content: c.str("content"), ext: c.str("ext"), sent: s.cfg.Now()}
+		st.messages[id] = &smsRecord{id: id, phone: strings.TrimSpace(phone), content: c.str(f.content), ext: c.str(f.ext), sent: s.cfg.Now()}
+	}
+	// The receipt goes to the request's own address only for one
+	// recipient: the page says it is ignored for several.
+	if target := c.str(f.drURL); target != "" && len(phones) == 1 {
+		s.autoCallback(target, func(ctx context.Context, target string) error { return s.SendSMSReceipt(ctx, target, first) })
 	}
 	return ok(map[string]any{"result": "Request succeeded", "messageid": first})
+}
+
+// smsPrice is what the mock charges for one billed part, in US dollars.
+const smsPrice = 0.009
+
+// smsGetReport totals the messages the mock sent from start_date to
+// end_date, both days included: each one submitted, delivered and billed
+// one part (the mock delivers every message, as its receipts say).
+func smsGetReport(s *Server, c *call) reply {
+	from, err1 := time.Parse(time.DateOnly, c.str("start_date"))
+	to, err2 := time.Parse(time.DateOnly, c.str("end_date"))
+	n := 0
+	if err1 == nil && err2 == nil {
+		st := s.sms()
+		st.mu.Lock()
+		for _, m := range st.messages {
+			day, _ := time.Parse(time.DateOnly, m.sent.Format(time.DateOnly)) // the day in the mock's clock
+			if !day.Before(from) && !day.After(to) {
+				n++
+			}
+		}
+		st.mu.Unlock()
+	}
+	return ok(map[string]any{"row": []any{map[string]any{
+		"total_fee": math.Round(float64(n)*smsPrice*1e4) / 1e4, "submit_size": n, "success_size": n, "price_size": n,
+	}}})
 }
 
 func smsGetRecord(s *Server, c *call) reply {
 	st := s.sms()
 	st.mu.Lock()
 	m, found := st.messages[c.str("messageid")]
+	found = found && m.sent.Format("20060102") == c.str("date") // sent on the day asked
 	st.mu.Unlock()
 	if !found {
-		return exampleReply(c.op) // a message the mock did not send: the spec's example
+		// A message the mock did not send: success without a row (the
+		// spec's unknownId example), never another message's record.
+		return ok(namedExample(c.op, "unknownId"))
 	}
 	return ok(map[string]any{"row": smsRow(m)})
 }
 
 // smsListRecords returns a page of the messages sent on the day asked,
-// oldest first unless sort_type is "1"; a day the mock sent nothing on is
-// answered with the spec's example.
+// oldest first unless sort_type is "1"; a day the mock sent nothing on
+// has an empty page.
 func smsListRecords(s *Server, c *call) reply {
 	st := s.sms()
 	st.mu.Lock()
@@ -79,9 +131,6 @@ func smsListRecords(s *Server, c *call) reply {
 		}
 	}
 	st.mu.Unlock()
-	if len(day) == 0 {
-		return exampleReply(c.op)
-	}
 	slices.SortFunc(day, func(a, b *smsRecord) int {
 		if c.str("sort_type") == "1" {
 			a, b = b, a
@@ -101,7 +150,7 @@ func smsListRecords(s *Server, c *call) reply {
 func smsRow(m *smsRecord) map[string]any {
 	return map[string]any{
 		"msgid": m.id, "phone": m.phone, "body": m.content, "dr_status": "Successful",
-		"billing_size": 1, "billing_status": "Yes", "date": m.sent.Format(time.DateTime),
+		"billing_size": 1, "billing_price": smsPrice, "billing_status": "Yes", "dr": "DELIVRD", "date": m.sent.Format(time.DateTime),
 	}
 }
 
@@ -112,9 +161,9 @@ func smsReportConversion(s *Server, c *call) reply {
 	m, found := st.messages[c.str("messageid")]
 	switch {
 	case !found:
-		return exampleReply(c.op) // a message the mock did not send: the spec's example
+		return unknownMessage(c.op)
 	case m.converted:
-		return reject(c.op, http.StatusOK, "InvalidParameter", "the conversion of this message was reported already")
+		return convertedAgain(c.op)
 	}
 	m.converted = true
 	return ok(nil)
@@ -136,7 +185,7 @@ func (s *Server) SendSMSReceipt(ctx context.Context, target, messageID string) e
 	fields := map[string]any{
 		"phone": m.phone, "status": "2", "result": "DELIVRD", "messageid": m.id,
 		"drtime": now.Format(time.DateTime), "sendtime": m.sent.Format(time.DateTime),
-		"currency": "USD", "price": "0.0090", "rate": "1", "size": "1",
+		"currency": "USD", "price": strconv.FormatFloat(smsPrice, 'f', 4, 64), "rate": "1", "size": "1",
 	}
 	if m.ext != "" {
 		fields["ext"] = m.ext

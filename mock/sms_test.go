@@ -12,6 +12,7 @@ import (
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/gen/nxcloud/numbercheck"
 	"github.com/verikit/verikit/gen/nxcloud/sms"
+	"github.com/verikit/verikit/gen/nxcloud/smsv2"
 	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/nxcloud"
 	"github.com/verikit/verikit/option"
@@ -108,4 +109,64 @@ func TestNumberCheckFlow(t *testing.T) {
 	defer srv.Close()
 	require.NoError(t, m.SendNumberCheckResult(ctx, srv.URL, sub.MessageID))
 	assert.Len(t, got, 3)
+}
+
+// smsClient is a client of the mock with its access key and its SMS
+// application's key pair.
+func smsClient(t *testing.T, m *mock.Running) *nxcloud.Client {
+	t.Helper()
+	key, secret := m.AppCredentials("sms")
+	c, err := nxcloud.NewClient(m.AccessKey, m.AccessSecret, option.WithBaseURL(m.URL), option.WithAppCredentials("sms", key, secret))
+	require.NoError(t, err)
+	return c
+}
+
+// A signed v2 send makes the same records as the form send: the record
+// queries return it and the statement counts it, by the days asked.
+func TestSMSV2SendMakesRecords(t *testing.T) {
+	m := mock.Start(t)
+	c := smsClient(t, m)
+	ctx := context.Background()
+	key, _ := m.AppCredentials("sms")
+
+	v2, err := c.SMSv2.Send(ctx, smsv2.SendParams{AppKey: key, Phone: "8615088888881,8615088888882", Content: "Your code is 111222"})
+	require.NoError(t, err)
+	require.NotEmpty(t, v2.Messageid)
+	v1, err := c.SMS.Send(ctx, sms.SendParams{Phone: "8615088888883", Content: "Your code is 333444"})
+	require.NoError(t, err)
+
+	today := time.Now()
+	rec, err := c.SMS.GetRecord(ctx, sms.GetRecordParams{Date: today.Format("20060102"), Messageid: v2.Messageid})
+	require.NoError(t, err)
+	assert.Equal(t, v2.Messageid, rec.Row.Msgid)
+	assert.Equal(t, "Your code is 111222", rec.Row.Body)
+
+	list, err := c.SMS.ListRecords(ctx, sms.ListRecordsParams{Date: today.Format("20060102"), Page: 1, PageSize: 10})
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, list.Info.Total, "two v2 recipients and one form send")
+	var ids []string
+	for _, r := range list.Info.Rows {
+		ids = append(ids, r.Msgid)
+	}
+	assert.Contains(t, ids, v2.Messageid)
+	assert.Contains(t, ids, v1.Messageid)
+
+	for _, tc := range []struct {
+		name      string
+		from, to  time.Time
+		submitted int64
+	}{
+		{"today", today, today, 3},
+		{"a range around today", today.AddDate(0, 0, -3), today.AddDate(0, 0, 1), 3},
+		{"days before any send", today.AddDate(0, 0, -10), today.AddDate(0, 0, -2), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := c.SMS.GetReport(ctx, sms.GetReportParams{StartDate: tc.from.Format(time.DateOnly), EndDate: tc.to.Format(time.DateOnly)})
+			require.NoError(t, err)
+			require.Len(t, rep.Row, 1)
+			assert.Equal(t, tc.submitted, rep.Row[0].SubmitSize)
+			assert.Equal(t, tc.submitted, rep.Row[0].SuccessSize)
+			assert.Equal(t, tc.submitted, rep.Row[0].PriceSize)
+		})
+	}
 }

@@ -63,7 +63,11 @@ func (s *Server) SendCallbackAs(ctx context.Context, target, spec, schema, actio
 	}
 	var body io.Reader = http.NoBody
 	contentType := ""
-	switch cb.In[0] {
+	in := cb.In[0]
+	if s.cfg.CallbackIn != "" && slices.Contains(cb.In, s.cfg.CallbackIn) {
+		in = s.cfg.CallbackIn // the place Config chose, where the spec allows it
+	}
+	switch in {
 	case "query":
 		q := u.Query()
 		for k, v := range textFields(fields) {

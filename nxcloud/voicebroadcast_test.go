@@ -395,7 +395,7 @@ func TestVoiceBroadcastFlow(t *testing.T) {
 	require.NoError(t, err)
 	var ids []string
 	for _, r := range recs.Info.Rows {
-		ids = append(ids, r.Messageid)
+		ids = append(ids, r.Messageid.String())
 	}
 	assert.Contains(t, ids, note.Messageid)
 }

@@ -131,6 +131,8 @@ type Operation struct {
 	bodyMedia     string
 	bodySchema    *openapi3.Schema
 	successSchema *openapi3.Schema
+	// The declared rejections of the request's fields (errorcode.go).
+	rules []fieldRule
 }
 
 // ErrorKind classifies a vendor result code for this operation ("" when
@@ -339,6 +341,9 @@ func parse(name string, raw []byte) (*Document, error) {
 				return nil, fmt.Errorf("specs: %s: %s %s: %w", name, method, p, err)
 			}
 			o.cacheLookups()
+			if err := o.checkFieldRules(); err != nil {
+				return nil, fmt.Errorf("specs: %s: %w", name, err)
+			}
 			if _, err := o.PagesOf(); err != nil {
 				return nil, fmt.Errorf("specs: %s: %w", name, err)
 			}

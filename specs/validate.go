@@ -485,3 +485,77 @@ func (o *Operation) ValidateQuery(q url.Values) []string {
 	sort.Strings(problems)
 	return problems
 }
+
+// UndeclaredFields lists the fields of v that its schema does not declare,
+// at any depth: a property no object schema (nor an allOf, anyOf or oneOf
+// member of it) names, where the schema lists its properties and does not
+// allow others (additionalProperties left unset counts as not allowing
+// them here). A client keeps such fields (vendors add some); the mock uses
+// it to check that its own answers say only what its spec declares.
+func UndeclaredFields(s *openapi3.Schema, v any) []string {
+	var out []string
+	undeclared(s, v, "", &out, 0)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// declares reports whether s, or a member of its allOf, anyOf or oneOf,
+// names the property k, or takes any property; and the schemas to check
+// k's value against.
+func declares(s *openapi3.Schema, k string, depth int) (known bool, open bool, subs []*openapi3.Schema) {
+	if s == nil || depth > 32 {
+		return false, true, nil
+	}
+	if p, ok := s.Properties[k]; ok && p.Value != nil {
+		known, subs = true, append(subs, p.Value)
+	}
+	ap := s.AdditionalProperties
+	if (ap.Has != nil && *ap.Has) || (ap.Schema != nil) || (len(s.Properties) == 0 && len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0) {
+		open = true
+	}
+	for _, group := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, m := range group {
+			if m == nil {
+				continue
+			}
+			k2, o2, s2 := declares(m.Value, k, depth+1)
+			known, open, subs = known || k2, open || o2, append(subs, s2...)
+		}
+	}
+	return known, open, subs
+}
+
+func undeclared(s *openapi3.Schema, v any, at string, out *[]string, depth int) {
+	if s == nil || depth > 32 {
+		return
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, val := range v {
+			known, open, subs := declares(s, k, 0)
+			if !known && !open {
+				*out = append(*out, joinField(at, k))
+			}
+			for _, sub := range subs {
+				undeclared(sub, val, joinField(at, k), out, depth+1)
+			}
+		}
+	case []any:
+		items := []*openapi3.Schema{}
+		if s.Items != nil && s.Items.Value != nil {
+			items = append(items, s.Items.Value)
+		}
+		for _, group := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, m := range group {
+				if m != nil && m.Value != nil && m.Value.Items != nil && m.Value.Items.Value != nil {
+					items = append(items, m.Value.Items.Value)
+				}
+			}
+		}
+		for i, item := range v {
+			for _, is := range items {
+				undeclared(is, item, joinField(at, fmt.Sprint(i)), out, depth+1)
+			}
+		}
+	}
+}

@@ -1025,7 +1025,7 @@ func TestHelp(t *testing.T) {
 		{args: []string{"nxcloud", "wa", "check-code", "--help"}, wantFlags: []string{"--phone-number", "--code"}},
 		{args: []string{"engagelab", "otp", "verify", "--help"}, wantFlags: []string{"--message-id", "--verify-code"}},
 		{args: []string{"sign", "--help"}, wantFlags: []string{"--access-key", "--ts", "--biz-type", "--action", "--algorithm"}},
-		{args: []string{"mock", "--help"}, wantFlags: []string{"--addr", "--whatsapp-code", "--ota-status"}},
+		{args: []string{"mock", "--help"}, wantFlags: []string{"--addr", "--whatsapp-code", "--ota-status", "--no-callbacks", "--callback-in"}},
 		{args: []string{"demo", "--help"}},
 		{args: []string{"specs", "--help"}},
 		{args: []string{"specs", "check", "--help"}},

@@ -330,10 +330,20 @@ func TestHelpExamplesRun(t *testing.T) {
 		"nxcloud wa check-code":    {"nxcloud wa get-code"},
 		"nxcloud wa create-client": {"nxcloud wa get-code", "nxcloud wa check-code"},
 	}
-	// Operations whose example may only meet the mock's "not found".
+	// Conversion reports, taken only for a message the mock sent: the
+	// spec and the flag of the example's ID.
+	conversionOf := map[string]struct{ spec, flag string }{
+		"nxcloud sms report-conversion":        {"nxcloud/sms", "--messageid"},
+		"nxcloud voice report-conversion":      {"nxcloud/voice", "--messageid"},
+		"nxcloud flash-call report-conversion": {"nxcloud/flashcall", "--request-id"},
+	}
+	// Operations whose example may only meet the mock's "not found" (or
+	// another documented refusal).
 	notFound := map[string]int{
 		"nxcloud ota verify":    2205,
 		"nxcloud wa phone-list": 9008,
+		// Its example's day (2021) is past the 31 days the read keeps.
+		"nxcloud sms get-record": 3,
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
@@ -402,6 +412,9 @@ func TestHelpExamplesRun(t *testing.T) {
 				}
 				if name == "engagelab otp verify" {
 					m.AddOTPMessage(flagIn(e.args, "--message-id"), flagIn(e.args, "--verify-code"))
+				}
+				if c, ok := conversionOf[name]; ok { // a report about a message the mock sent
+					require.NoError(t, m.AddMessage(c.spec, flagIn(e.args, c.flag)))
 				}
 				code, stdout, stderr := run(e.args)
 				if want, ok := notFound[name]; ok {

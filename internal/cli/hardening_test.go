@@ -100,6 +100,7 @@ func TestBadBaseURLIsAUsageError(t *testing.T) {
 			{"mock", "--addr", ""},
 			{"callbacks", "serve", "--addr", ""},
 			{"mock", "--addr", "8080"},
+			{"mock", "--callback-in", "header"}, // no place a callback goes
 			{"--base-url", "", "mock"},
 		} {
 			code, _, stderr := runCLI(t, map[string]string{}, args...)

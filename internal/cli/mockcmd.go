@@ -23,7 +23,12 @@ verify once). Point a client at it with --base-url.
 
 It accepts the credentials in NXCLOUD_ACCESS_KEY / NXCLOUD_ACCESS_SECRET and
 ENGAGELAB_DEV_KEY / ENGAGELAB_DEV_SECRET when they are set, and otherwise the
-mock package's defaults (see README).`,
+mock package's defaults (see README).
+
+A request that names a callback address (an SMS send's dr_url or drUrl, a
+number check's drUrl) gets its receipt or results pushed there by the mock
+shortly after the answer, unless --no-callbacks; --callback-in form sends
+the SMS receipt as a form body (later accounts) instead of the query string.`,
 		Example: `  verikit mock --addr 127.0.0.1:8080 &
   verikit --base-url http://127.0.0.1:8080 nxcloud ota init --appkey a --phone 8615800001795 --user-ip 203.0.113.7`,
 		Args: noArgs,
@@ -62,6 +67,8 @@ mock package's defaults (see README).`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&cfg.WhatsAppCode, "whatsapp-code", mock.DefaultWhatsAppCode, "the code WhatsApp check-code accepts")
 	cmd.Flags().StringVar(&cfg.OTAStatus, "ota-status", "SUCCESS", "the status OTA verify reports (the spec's VerificationStatus)")
+	cmd.Flags().BoolVar(&cfg.NoAutoCallbacks, "no-callbacks", false, "push no callback by itself to the address a request names")
+	cmd.Flags().StringVar(&cfg.CallbackIn, "callback-in", "", "where a callback's fields go when its spec allows several: query, form or json (default the spec's first)")
 	// The list of statuses comes from the spec, read only when this
 	// command is used.
 	lazy[cmd] = func() {

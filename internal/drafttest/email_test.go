@@ -103,11 +103,17 @@ func TestEmailListRecordsReturnsThePageAndMarksTheEchoedPairSecret(t *testing.T)
 			SecretKey string `json:"secretKey"`
 		}
 	}
-	require.NoError(t, svc.Call(context.Background(), "listRecords", nil, draftExample(t, emailSpec, "listRecords"), &out, nil))
+	var sentMail map[string]any
+	require.NoError(t, svc.Call(context.Background(), "send", nil, draftExample(t, emailSpec, "send"), &sentMail, nil))
+	params := draftExample(t, emailSpec, "listRecords")
+	params["messageId"] = sentMail["result"] // the mock lists what it sent, when it sent it
+	delete(params, "startTime")
+	delete(params, "endTime")
+	require.NoError(t, svc.Call(context.Background(), "listRecords", nil, params, &out, nil))
 	assert.Equal(t, 200, out.Code, "the mock answers the first success code, the page example's 200")
 	require.Len(t, out.Result.Records, 1)
-	assert.Equal(t, "e7b3082a46cf4959a3bc10f5d101d1cc", out.Result.Records[0].MessageID)
-	assert.Equal(t, 0.265, out.Result.Records[0].SellPrice)
+	assert.Equal(t, sentMail["result"], out.Result.Records[0].MessageID)
+	assert.Equal(t, "DELIVRD", out.Result.Records[0].MsgResult)
 	assert.Equal(t, "mock-email-secret", out.Result.SecretKey, "the answer echoes the secret: whatever prints it must mask it")
 
 	_, body := w.last(t)

@@ -49,6 +49,7 @@ type nxchEnv struct {
 	svc  *apiclient.Service
 	wire *wire
 	url  string // the mock's base URL
+	mock *mock.Server
 
 	mu      sync.Mutex
 	invalid []string // the mock's answers its spec does not allow
@@ -73,6 +74,7 @@ func nxchStart(t *testing.T, d *nxchDraft, accessSecret string, lenient bool, op
 		}
 	}})
 	require.NoError(t, err)
+	env.mock = m
 	env.wire = &wire{next: m}
 	srv := httptest.NewServer(env.wire)
 	t.Cleanup(srv.Close)

@@ -8,6 +8,7 @@ package drafttest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/verikit/verikit/apierror"
 	"github.com/verikit/verikit/internal/apiclient"
+	"github.com/verikit/verikit/mock"
 	"github.com/verikit/verikit/option"
 	"github.com/verikit/verikit/specs"
 )
@@ -38,6 +40,8 @@ type wire struct {
 	mu   sync.Mutex
 	reqs []*http.Request
 	body [][]byte
+	// answers are the bodies the server answered, in order.
+	answers [][]byte
 }
 
 func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -47,7 +51,28 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.body = append(w.body, b)
 	w.mu.Unlock()
 	r.Body = io.NopCloser(bytes.NewReader(b))
-	w.next.ServeHTTP(rw, r)
+	rec := httptest.NewRecorder()
+	w.next.ServeHTTP(rec, r)
+	w.mu.Lock()
+	w.answers = append(w.answers, rec.Body.Bytes())
+	w.mu.Unlock()
+	for k, v := range rec.Header() {
+		rw.Header()[k] = v
+	}
+	rw.WriteHeader(rec.Code)
+	_, _ = rw.Write(rec.Body.Bytes())
+}
+
+// lastAnswer is the server's last answer, decoded as a caller's map
+// receives it.
+func (w *wire) lastAnswer(t *testing.T) any {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	require.NotEmpty(t, w.answers, "nothing was answered")
+	var v any
+	require.NoError(t, json.Unmarshal(w.answers[len(w.answers)-1], &v))
+	return v
 }
 
 func (w *wire) last(t *testing.T) (*http.Request, []byte) {
@@ -123,6 +148,7 @@ type conversionParams struct {
 
 func TestAPlainTextSuccessWithNoCredential(t *testing.T) {
 	svc, w := draftStart(t, smsSpec, mockPair)
+	require.NoError(t, w.next.(*mock.Server).AddMessage(smsSpec, "20d6c660bd664c65bef20026564b0b79")) // a message the mock sent
 	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, &conversionParams{Messageid: "20d6c660bd664c65bef20026564b0b79", Status: "10"}, nil, nil))
 	req, body := w.last(t)
 	assert.Equal(t, http.MethodGet, req.Method)

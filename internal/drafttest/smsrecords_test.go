@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,9 +33,12 @@ func TestSMSRecordsReadsPostAFormWithTheKeyPair(t *testing.T) {
 			env := nxchStart(t, smsrecordsDraft, "", false, mockPair)
 			op := smsrecordsDraft.op(t, opID)
 			params := nxchRequestExample(t, op)
+			if opID == "getRecord" {
+				params["date"] = time.Now().Format("20060102") // the example's 2021 day is past the 31 days the read keeps
+			}
 			var out map[string]any
 			require.NoError(t, env.svc.Call(context.Background(), opID, nil, params, &out, nil))
-			assert.Equal(t, nxchSuccessExample(t, op), any(out), "the whole flat answer is the result")
+			assert.Equal(t, env.wire.lastAnswer(t), any(out), "the whole flat answer is the result")
 			assert.Equal(t, specs.Safe, op.Retry, "a read is safe to repeat")
 
 			req, body := env.wire.last(t)

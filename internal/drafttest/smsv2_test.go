@@ -100,7 +100,8 @@ func TestSMSv2SendThroughTheMock(t *testing.T) {
 		t.Fatalf("the mock's answer broke its spec: %s", nxchFirstLine(bad[0]))
 	}
 	require.NoError(t, err)
-	assert.Equal(t, nxchSuccessExample(t, op), any(out))
+	assert.Equal(t, env.wire.lastAnswer(t), any(out), "the whole flat answer is the result")
+	assert.Regexp(t, "^[0-9a-f]{32}$", out["messageid"], "a new message's ID")
 }
 
 func TestSMSv2ABadSignatureThroughTheMock(t *testing.T) {

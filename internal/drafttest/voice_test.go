@@ -94,6 +94,7 @@ func TestVoiceNothingIsSentWithBadParams(t *testing.T) {
 
 func TestVoiceReportConversionSendsJSONAndNoCredential(t *testing.T) {
 	svc, w := draftStart(t, voiceSpec, voicePair)
+	require.NoError(t, w.next.(*mock.Server).AddMessage(voiceSpec, "20d6c660bd664c65bef20026564b0b79")) // a call the mock made
 	var out map[string]any
 	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, draftExample(t, voiceSpec, "reportConversion"), &out, nil))
 	assert.Equal(t, "success", out["code"])
@@ -106,9 +107,11 @@ func TestVoiceReportConversionSendsJSONAndNoCredential(t *testing.T) {
 	assert.Equal(t, map[string]any{"messageid": "20d6c660bd664c65bef20026564b0b79", "status": float64(1)}, sent, "no key pair: x-app-credentials is null for it")
 
 	// Status 0 (no conversion) is a value, not an absence.
-	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, map[string]any{"messageid": "20d6c660bd664c65bef20026564b0b79", "status": 0}, nil, nil))
+	// (Another call: the mock takes one report per call.)
+	require.NoError(t, w.next.(*mock.Server).AddMessage(voiceSpec, "30d6c660bd664c65bef20026564b0b79"))
+	require.NoError(t, svc.Call(context.Background(), "reportConversion", nil, map[string]any{"messageid": "30d6c660bd664c65bef20026564b0b79", "status": 0}, nil, nil))
 	_, body = w.last(t)
-	assert.JSONEq(t, `{"messageid":"20d6c660bd664c65bef20026564b0b79","status":0}`, string(body))
+	assert.JSONEq(t, `{"messageid":"30d6c660bd664c65bef20026564b0b79","status":0}`, string(body))
 }
 
 // A refused report is the word "failed", which is no number: the error

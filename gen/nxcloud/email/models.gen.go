@@ -172,7 +172,11 @@ type ListRecordsResult struct {
 	// page's response table lists these fields flat, beside `msg` and
 	// `code`; its example nests them in `result`, as the spec does.
 	// Counts are JSON numbers in the example although the table calls
-	// them strings; the spec follows the example.
+	// them strings; the spec follows the example. The example is a
+	// serialized MyBatis-Plus page (records, total, size, current,
+	// orders, searchCount, pages), whose counts are Java longs, written
+	// as JSON numbers; so are `sortType` (0 in the example) and each
+	// record's `sellPrice` (0.26500000, a decimal with its scale).
 	Result RecordPage `json:"result,omitempty,omitzero"`
 }
 
@@ -228,7 +232,11 @@ type ReceiptCallbackResult string
 // page's response table lists these fields flat, beside `msg` and
 // `code`; its example nests them in `result`, as the spec does.
 // Counts are JSON numbers in the example although the table calls
-// them strings; the spec follows the example.
+// them strings; the spec follows the example. The example is a
+// serialized MyBatis-Plus page (records, total, size, current,
+// orders, searchCount, pages), whose counts are Java longs, written
+// as JSON numbers; so are `sortType` (0 in the example) and each
+// record's `sellPrice` (0.26500000, a decimal with its scale).
 type RecordPage struct {
 	// AppKey The application's appKey, echoed from the request. Half of the key pair; mask it before printing or logging.
 	//

@@ -299,12 +299,18 @@ func (e TemplateParameterType) Valid() bool {
 // BatchCreateCustomersEnvelope The envelope of `batchCreateCustomers`. Its `data` holds nothing to
 // read, and its type is not settled: the page's table calls it an
 // object, its success example sends an empty text, and a failure
-// null. The schema leaves `data` out, so that any value passes.
+// null. The schema gives `data` no type, so that any value passes.
 type BatchCreateCustomersEnvelope struct {
 	// Code Result code; 0 is success. See `ResultCode`.
 	//
 	// Example: 0
 	Code int32 `json:"code"`
+
+	// Data Nothing to read. The page's table calls it a JsonObject, its
+	// success example sends an empty text and its failure null, so it
+	// has no type here (drift takes an untyped field as matching any
+	// documented type): any value passes.
+	Data interface{} `json:"data,omitempty,omitzero"`
 
 	// Message Human-readable description of the result; empty on success.
 	//

@@ -3,6 +3,7 @@
 package voice
 
 import (
+	"github.com/verikit/verikit"
 	"github.com/verikit/verikit/upload"
 )
 
@@ -975,15 +976,15 @@ type VoiceRecord struct {
 	// Example: 1821556
 	ID int64 `json:"id,omitempty,omitzero"`
 
-	// IvrResult Group calls only; the key the person called pressed.
+	// IvrResult Group calls only; the key the person called pressed ("" when none was, or when the record has none).
 	//
 	// Example: 1
-	IvrResult int32 `json:"ivr_result,omitempty,omitzero"`
+	IvrResult verikit.Text `json:"ivr_result,omitempty,omitzero"`
 
-	// Messageid The call's ID, as `send` returned it.
+	// Messageid The call's ID, as `send` returned it (text; a record may carry it as a JSON number, kept as its digits).
 	//
 	// Example: 20d6c660bd664c65bef20026564b0b79
-	Messageid string `json:"messageid"`
+	Messageid verikit.Text `json:"messageid"`
 
 	// Phone The number called.
 	//
