@@ -575,6 +575,28 @@ func (m *models) writeParams(b *strings.Builder, call *exampleCall, im imports) 
 	if ex == nil {
 		ex = map[string]any{}
 	}
+	// A date the spec bounds to the last days (x-max-days-back) is today's:
+	// the spec's example date has long passed.
+	var today []string
+	for _, pf := range call.spec.ParamFields() {
+		rule, _ := pf.Schema.Extensions[specs.ExtMaxDaysBack].(map[string]any)
+		layout, _ := rule["layout"].(string)
+		if _, set := ex[pf.Name]; !set || layout == "" {
+			continue
+		}
+		goField, _, found := m.field(typ, pf.Name)
+		if !found {
+			return fmt.Errorf("%s is not a field of %s", pf.Name, call.op.Params)
+		}
+		delete(ex, pf.Name)
+		im["time"] = true
+		today = append(today, fmt.Sprintf("\t%s.%s = time.Now().Format(%q) // the spec allows only recent days\n", call.params, goField, layout))
+	}
+	defer func() {
+		for _, line := range today {
+			b.WriteString(line)
+		}
+	}()
 	local := map[string]bool{}
 	lit, err := m.literal(typ, ex, imports(local))
 	if err == nil {

@@ -36,13 +36,20 @@ func exampleClient() (*nxcloud.Client, func()) {
 }
 
 // GetRecord: read the record of one flash call, with the spec's request
-// example.
+// example. It first calls Send, whose result it reads (the spec's links).
 func ExampleClient_GetRecord() {
 	c, stop := exampleClient()
 	defer stop()
 	ctx := context.Background()
 
+	sendParams := flashcall.SendParams{From: "2150928925", Msisdn: "6281234567890"}
+	sendRes, err := c.FlashCall.Send(ctx, sendParams)
+	if err != nil {
+		log.Fatal(err)
+	}
+
 	params := flashcall.GetRecordParams{RequestID: "ce21811804a449a08e07e61ba7c52824"}
+	params.RequestID = sendRes.RequestID
 	res, err := c.FlashCall.GetRecord(ctx, params)
 	if err != nil {
 		fmt.Println("error:", err)
@@ -73,16 +80,24 @@ func ExampleClient_ListRecords() {
 }
 
 // ReportConversion: report whether the user entered the code, with the spec's
-// request example.
+// request example. It first calls Send, whose result it reads (the spec's
+// links).
 func ExampleClient_ReportConversion() {
 	c, stop := exampleClient()
 	defer stop()
 	ctx := context.Background()
 
+	sendParams := flashcall.SendParams{From: "2150928925", Msisdn: "6281234567890"}
+	sendRes, err := c.FlashCall.Send(ctx, sendParams)
+	if err != nil {
+		log.Fatal(err)
+	}
+
 	params := flashcall.ReportConversionParams{
 		RequestID: "3097f48a0c6e465586e9f7cc5a922b90",
 		Action:    1,
 	}
+	params.RequestID = sendRes.RequestID
 	if err := c.FlashCall.ReportConversion(ctx, params); err != nil {
 		fmt.Println("error:", err)
 		return

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"net/http/httptest"
+	"time"
 
 	"github.com/verikit/verikit/gen/nxcloud/sms"
 	"github.com/verikit/verikit/mock"
@@ -36,15 +37,21 @@ func exampleClient() (*nxcloud.Client, func()) {
 }
 
 // GetRecord: read the record of one message, with the spec's request example.
+// It first calls Send, whose result it reads (the spec's links).
 func ExampleClient_GetRecord() {
 	c, stop := exampleClient()
 	defer stop()
 	ctx := context.Background()
 
-	params := sms.GetRecordParams{
-		Date:      "20210628",
-		Messageid: "20d6c660bd664c65bef20026564b0b79",
+	sendParams := sms.SendParams{Content: "Your code is 398512", Phone: "8615088888888"}
+	sendRes, err := c.SMS.Send(ctx, sendParams)
+	if err != nil {
+		log.Fatal(err)
 	}
+
+	params := sms.GetRecordParams{Messageid: "20d6c660bd664c65bef20026564b0b79"}
+	params.Date = time.Now().Format("20060102") // the spec allows only recent days
+	params.Messageid = sendRes.Messageid
 	res, err := c.SMS.GetRecord(ctx, params)
 	if err != nil {
 		fmt.Println("error:", err)
@@ -94,17 +101,25 @@ func ExampleClient_ListRecords() {
 }
 
 // ReportConversion: report that a message's code was used, with the spec's
-// request example.
+// request example. It first calls Send, whose result it reads (the spec's
+// links).
 func ExampleClient_ReportConversion() {
 	c, stop := exampleClient()
 	defer stop()
 	ctx := context.Background()
+
+	sendParams := sms.SendParams{Content: "Your code is 398512", Phone: "8615088888888"}
+	sendRes, err := c.SMS.Send(ctx, sendParams)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	params := sms.ReportConversionParams{
 		Messageid: "20d6c660bd664c65bef20026564b0b79",
 		Phone:     "8615088888888",
 		Status:    "10",
 	}
+	params.Messageid = sendRes.Messageid
 	if err := c.SMS.ReportConversion(ctx, params); err != nil {
 		fmt.Println("error:", err)
 		return

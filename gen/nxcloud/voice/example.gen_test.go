@@ -78,16 +78,30 @@ func ExampleClient_ListRecords() {
 }
 
 // ReportConversion: report whether a call's code was used, with the spec's
-// request example.
+// request example. It first calls Send, whose result it reads (the spec's
+// links).
 func ExampleClient_ReportConversion() {
 	c, stop := exampleClient()
 	defer stop()
 	ctx := context.Background()
 
+	sendParams := voice.SendParams{
+		Content:     "Your verification code is 3-9-8-5-1-2",
+		CountryCode: "62",
+		Lang:        "en",
+		Phone:       "6281234567890",
+		ShowPhone:   "6221500123",
+	}
+	sendRes, err := c.Voice.Send(ctx, sendParams)
+	if err != nil {
+		log.Fatal(err)
+	}
+
 	params := voice.ReportConversionParams{
 		Messageid: "20d6c660bd664c65bef20026564b0b79",
 		Status:    1,
 	}
+	params.Messageid = sendRes.Messageid
 	res, err := c.Voice.ReportConversion(ctx, params)
 	if err != nil {
 		fmt.Println("error:", err)
