@@ -486,6 +486,8 @@ func (m *models) example(d *specs.Document, p *product, o *specs.Operation, op *
 				}
 			}
 			args = append(args, call.params)
+		} else if i > 0 && len(link(calls[i-1].spec, call.spec.ID)) > 0 {
+			return "", fmt.Errorf("the link from %s sets parameters of %s, which takes no params (a path parameter cannot be linked yet)", calls[i-1].spec.ID, call.spec.ID)
 		}
 		callText := fmt.Sprintf("c.%s.%s(%s)", p.Field, call.op.Name, strings.Join(append([]string{"ctx"}, args...), ", "))
 		switch {
