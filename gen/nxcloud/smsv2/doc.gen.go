@@ -10,6 +10,10 @@
 // no DLT fields for India. It lives in a spec of its own because a spec
 // has one way to authenticate at its root: this one is signed.
 //
+// `appKey` is a param, not a configured credential: with no secret
+// beside it, it only names the application, as OTA's `appkey` does; the
+// account's signature is what authenticates the call.
+//
 // Every call is signed (see the `nxcloudSignature` security scheme), with
 // bizType 3 and action `mtsend` (`x-nxcloud`).
 //
