@@ -9,8 +9,9 @@ import (
 )
 
 // Automatic callbacks: a request that names the address of its callback
-// (an SMS send's dr_url, a number check's drUrl) has the mock push the
-// callback there by itself, as NXCloud does, shortly after it answered.
+// (the field its spec marks x-callback-url: an SMS send's dr_url, a number
+// check's drUrl) has the mock push the callback there by itself, as
+// NXCloud does, shortly after it answered.
 // Bounded: at most autoCallbackSlots deliveries at once (more are
 // dropped), each within autoCallbackTimeout, never to the documentation's
 // example hosts, and none at all with Config.NoAutoCallbacks.

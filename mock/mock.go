@@ -355,6 +355,15 @@ func (c *call) str(name string) string {
 	return s
 }
 
+// callbackURL is the address the request names for its callback (the
+// field its spec marks x-callback-url), or "".
+func (c *call) callbackURL() string {
+	if f := c.op.CallbackURLField(); f != "" {
+		return c.str(f)
+	}
+	return ""
+}
+
 // reply is what a handler answers: data on success, or a rejection.
 type reply struct {
 	data any

@@ -46,7 +46,7 @@ func numberCheck(s *Server, c *call) reply {
 	for _, phone := range strings.Split(c.str("phone"), ",") {
 		st.results = append(st.results, &numberResult{messageID: id, batchNo: batch, phone: strings.TrimSpace(phone), level: level})
 	}
-	if target := c.str("drUrl"); target != "" { // the results go to the request's own address
+	if target := c.callbackURL(); target != "" { // the results go to the request's own address
 		s.autoCallback(target, func(ctx context.Context, target string) error { return s.SendNumberCheckResult(ctx, target, id) })
 	}
 	return ok(map[string]any{"messageId": id, "batchNo": batch})

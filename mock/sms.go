@@ -43,36 +43,30 @@ func (s *Server) sms() *smsState {
 	return s.smsMessages
 }
 
-// smsSendFields names a send's fields in one spec's spelling: the form
-// send writes them in snake case, the signed v2 send in camel case.
-type smsSendFields struct{ phone, content, ext, drURL string }
-
-func smsSend(s *Server, c *call) reply {
-	return s.sendSMS(c, smsSendFields{phone: "phone", content: "content", ext: "ext", drURL: "dr_url"})
-}
+func smsSend(s *Server, c *call) reply { return s.sendSMS(c) }
 
 // smsV2Send is the signed send: the same messages as smsSend's, so the SMS
 // record queries and the statement see them too.
-func smsV2Send(s *Server, c *call) reply {
-	return s.sendSMS(c, smsSendFields{phone: "phone", content: "content", ext: "ext", drURL: "drUrl"})
-}
+func smsV2Send(s *Server, c *call) reply { return s.sendSMS(c) }
 
-func (s *Server) sendSMS(c *call, f smsSendFields) reply {
+// sendSMS records a send of either spec; both name their fields phone,
+// content and ext, and mark their receipt address (x-callback-url).
+func (s *Server) sendSMS(c *call) reply {
 	st := s.sms()
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var first string
-	phones := strings.Split(c.str(f.phone), ",")
+	phones := strings.Split(c.str("phone"), ",")
 	for _, phone := range phones {
 		id := newID()
 		if first == "" {
 			first = id
 		}
-		st.messages[id] = &smsRecord{id: id, phone: strings.TrimSpace(phone), content: c.str(f.content), ext: c.str(f.ext), sent: s.cfg.Now()}
+		st.messages[id] = &smsRecord{id: id, phone: strings.TrimSpace(phone), content: c.str("content"), ext: c.str("ext"), sent: s.cfg.Now()}
 	}
 	// The receipt goes to the request's own address only for one
 	// recipient: the page says it is ignored for several.
-	if target := c.str(f.drURL); target != "" && len(phones) == 1 {
+	if target := c.callbackURL(); target != "" && len(phones) == 1 {
 		s.autoCallback(target, func(ctx context.Context, target string) error { return s.SendSMSReceipt(ctx, target, first) })
 	}
 	return ok(map[string]any{"result": "Request succeeded", "messageid": first})

@@ -269,6 +269,24 @@ type ParamField struct {
 	Description string
 }
 
+// ExtCallbackURL marks the request field that names where the vendor
+// pushes the operation's callback (an SMS send's dr_url), so that the mock
+// can deliver it there:
+//
+//	dr_url: {type: string, x-callback-url: true}
+const ExtCallbackURL = "x-callback-url"
+
+// CallbackURLField is the name of the param field marked ExtCallbackURL, or
+// "" when the operation has none.
+func (o *Operation) CallbackURLField() string {
+	for _, f := range o.ParamFields() {
+		if marked, _ := f.Schema.Extensions[ExtCallbackURL].(bool); marked {
+			return f.Name
+		}
+	}
+	return ""
+}
+
 // ParamFields lists the operation's param fields, sorted by name.
 func (o *Operation) ParamFields() []ParamField {
 	var out []ParamField

@@ -57,3 +57,31 @@ func TestUndeclaredFields(t *testing.T) {
 		})
 	}
 }
+
+// The request fields that name a callback's address are marked in the
+// specs (x-callback-url), one at most per operation, and are text.
+func TestCallbackURLFields(t *testing.T) {
+	docs, err := specs.All()
+	require.NoError(t, err)
+	marked := map[string]string{}
+	for _, d := range docs {
+		for _, o := range d.Operations {
+			n := 0
+			for _, f := range o.ParamFields() {
+				if m, _ := f.Schema.Extensions[specs.ExtCallbackURL].(bool); m {
+					n++
+					assert.True(t, f.Schema.Type != nil && f.Schema.Type.Is("string"), "%s %s: a callback address is text", o.FullName(), f.Name)
+				}
+			}
+			assert.LessOrEqual(t, n, 1, "%s marks %d callback addresses", o.FullName(), n)
+			if f := o.CallbackURLField(); f != "" {
+				marked[o.FullName()] = f
+			}
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"nxcloud/sms send":          "dr_url",
+		"nxcloud/sms-v2 send":       "drUrl",
+		"nxcloud/numbercheck check": "drUrl",
+	}, marked)
+}
